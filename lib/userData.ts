@@ -1,0 +1,150 @@
+/**
+ * The boot script of an AWS fleet instance: log in to ECR with the instance role, read the spec's
+ * secrets from SSM at boot, and start the image BY DIGEST with the spec's sysctls, env and runtime
+ * settings. Pure: no Pulumi, no AWS SDK; the component base64-encodes the result.
+ *
+ * Host OS assumption: the pinned AMI (stack config `amiId`) is Amazon Linux 2023 (or similar) with
+ * Docker and AWS CLI v2 installed, e.g. the Amazon ECS-optimized Amazon Linux 2023 AMI or an AL2023 AMI
+ * baked with `dnf install docker`. The script checks for both tools and fails the boot loudly if either
+ * is missing, so the instance never turns healthy and the new fleet never replaces the old one.
+ */
+
+/** Everything the boot script depends on; all plain values, already resolved. */
+export interface UserDataInput {
+  /** Spec name; names the container. */
+  readonly name: string;
+  /** Image reference by digest: `<registry>/<repo>@sha256:<64 hex>`. A tag is refused. */
+  readonly imageRef: string;
+  /** Spec hash (64 hex); put on the container as a label. */
+  readonly specHash: string;
+  /** AWS region of the registry and the SSM parameters. */
+  readonly region: string;
+  /** App port; published on the host at the same number (the load balancer targets it). */
+  readonly port: number;
+  /** Non-secret environment from the spec. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Kernel parameters, applied to the container's namespaces with `--sysctl`. */
+  readonly sysctls: Readonly<Record<string, string>>;
+  /** Secret NAMES; each value is read at boot from the SSM SecureString `<ssmPrefix>/<NAME>`. */
+  readonly secrets: readonly string[];
+  /** SSM path prefix of the stack's secrets, `/<project>/<stack>`. */
+  readonly ssmPrefix: string;
+  /** Runtime options from the spec. */
+  readonly runtime: { readonly readOnlyRootFilesystem: boolean; readonly scratch: readonly string[] };
+  /** SIGTERM -> SIGKILL grace when the instance is drained and stopped. */
+  readonly stopGraceSeconds: number;
+}
+
+const DIGEST_REF = /^[a-z0-9][a-z0-9.-]*(?::\d+)?\/[a-z0-9]+(?:[._/-][a-z0-9]+)*@sha256:[0-9a-f]{64}$/;
+const SECRET_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SYSCTL_KEY = /^[a-z0-9_]+(?:[./][a-z0-9_-]+)+$/;
+const SSM_PREFIX = /^(?:\/[A-Za-z0-9_.-]+)+$/;
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Sysctls Docker accepts inside a container's namespaces (docker run reference). Anything else fails
+ * `docker run` at boot, so it is refused here, at preview time.
+ */
+const NAMESPACED_SYSCTL = [/^kernel\.(?:msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced)$/, /^fs\.mqueue\./, /^net\./];
+
+/** Quote a value for POSIX sh: single quotes, with embedded single quotes closed and escaped. */
+export function shQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Every problem with the input, as `<field>: <message>` lines; empty when the input is usable. */
+export function userDataProblems(input: UserDataInput): string[] {
+  const problems: string[] = [];
+  const text = (field: string, value: string): void => {
+    if (CONTROL.test(value)) problems.push(`${field}: control characters and newlines are not allowed, got ${JSON.stringify(value)}`);
+  };
+  if (!DIGEST_REF.test(input.imageRef)) {
+    problems.push(`imageRef: must be an image reference by digest (<registry>/<repo>@sha256:<64 hex>), got ${JSON.stringify(input.imageRef)}`);
+  }
+  if (!/^[a-z][a-z0-9-]{0,39}$/.test(input.name)) problems.push(`name: must match [a-z][a-z0-9-]{0,39}, got ${JSON.stringify(input.name)}`);
+  if (!/^[0-9a-f]{64}$/.test(input.specHash)) problems.push(`specHash: must be 64 lowercase hex, got ${JSON.stringify(input.specHash)}`);
+  if (!REGION.test(input.region)) problems.push(`region: must be an AWS region like eu-west-1, got ${JSON.stringify(input.region)}`);
+  if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535) problems.push(`app.port: must be 1..65535, got ${input.port}`);
+  if (!Number.isInteger(input.stopGraceSeconds) || input.stopGraceSeconds < 0) {
+    problems.push(`app.stopGraceSeconds: must be a whole number of seconds >= 0, got ${input.stopGraceSeconds}`);
+  }
+  if (!SSM_PREFIX.test(input.ssmPrefix)) problems.push(`ssmPrefix: must be an absolute SSM path like /phoenix/prod, got ${JSON.stringify(input.ssmPrefix)}`);
+  for (const [key, value] of Object.entries(input.env)) {
+    if (!ENV_KEY.test(key)) problems.push(`config.env.${key}: must be a valid environment variable name`);
+    text(`config.env.${key}`, value);
+  }
+  for (const [key, value] of Object.entries(input.sysctls)) {
+    if (!SYSCTL_KEY.test(key)) problems.push(`config.sysctls.${key}: must be a kernel parameter name like net.core.somaxconn`);
+    else if (!NAMESPACED_SYSCTL.some((re) => re.test(key))) {
+      problems.push(`config.sysctls.${key}: Docker only sets namespaced sysctls in a container (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*); set host-wide ones in the AMI`);
+    }
+    text(`config.sysctls.${key}`, value);
+  }
+  for (const secret of input.secrets) {
+    if (!SECRET_NAME.test(secret)) problems.push(`secrets: ${JSON.stringify(secret)} must match [A-Z_][A-Z0-9_]*`);
+    if (Object.prototype.hasOwnProperty.call(input.env, secret)) problems.push(`secrets: ${secret} is also set in config.env; keep it in one place`);
+  }
+  input.runtime.scratch.forEach((path, i) => {
+    if (!path.startsWith("/") || path.split("/").includes("..")) problems.push(`runtime.scratch[${i}]: must be an absolute path without "..", got ${JSON.stringify(path)}`);
+    text(`runtime.scratch[${i}]`, path);
+  });
+  return problems;
+}
+
+/**
+ * Render the instance boot script (bash). Secret values never appear in it: each is read from SSM
+ * into the environment of the `docker run` process and passed with `-e NAME` (no value on the
+ * command line, so not in `ps` or in cloud-init logs).
+ * @throws Error listing every problem with the input, one `<field>: <message>` per line.
+ */
+export function renderUserData(input: UserDataInput): string {
+  const problems = userDataProblems(input);
+  if (problems.length > 0) throw new Error(`cannot render user data:\n${problems.join("\n")}`);
+
+  const registry = input.imageRef.split("/")[0];
+  const container = `phoenix-${input.name}`;
+  const sorted = <T>(o: Readonly<Record<string, T>>): [string, T][] => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const secrets = [...input.secrets].sort();
+
+  const run: string[] = [
+    "docker run --detach",
+    `--name ${shQuote(container)}`,
+    "--restart unless-stopped",
+    `--stop-timeout ${input.stopGraceSeconds}`,
+    `--publish ${input.port}:${input.port}`,
+    `--label ${shQuote(`io.phoenix.spec-hash=${input.specHash}`)}`,
+    ...sorted(input.sysctls).map(([k, v]) => `--sysctl ${shQuote(`${k}=${v}`)}`),
+    ...sorted(input.env).map(([k, v]) => `--env ${shQuote(`${k}=${v}`)}`),
+    ...secrets.map((name) => `--env ${name}`),
+    ...(input.runtime.readOnlyRootFilesystem
+      ? ["--read-only", ...[...input.runtime.scratch].sort().map((p) => `--tmpfs ${shQuote(`${p}:rw,noexec,nosuid`)}`)]
+      : []),
+    shQuote(input.imageRef),
+  ];
+
+  const lines = [
+    "#!/bin/bash",
+    "# Phoenix boot script: starts one immutable image by digest. Never patched in place.",
+    "set -euo pipefail",
+    "fail() { echo \"phoenix: $*\" >&2; exit 1; }",
+    "command -v docker >/dev/null || fail 'docker is not installed on this AMI; pin an AMI that ships Docker (e.g. ECS-optimized Amazon Linux 2023)'",
+    "command -v aws >/dev/null || fail 'AWS CLI v2 is not installed on this AMI; pin an AMI that ships it'",
+    "systemctl enable --now docker",
+    `REGION=${shQuote(input.region)}`,
+    `IMAGE=${shQuote(input.imageRef)}`,
+    `aws ecr get-login-password --region "$REGION" | docker login --username AWS --password-stdin ${shQuote(registry)}`,
+    'docker pull "$IMAGE"',
+    ...secrets.map(
+      (name) =>
+        `${name}="$(aws ssm get-parameter --region "$REGION" --with-decryption --name ${shQuote(`${input.ssmPrefix}/${name}`)} --query Parameter.Value --output text)" || fail ${shQuote(`cannot read secret ${name} from SSM ${input.ssmPrefix}/${name}`)}`,
+    ),
+    ...(secrets.length > 0 ? [`export ${secrets.join(" ")}`] : []),
+    `docker rm --force ${shQuote(container)} >/dev/null 2>&1 || true`,
+    run.join(" \\\n  "),
+    ...(secrets.length > 0 ? [`unset ${secrets.join(" ")}`] : []),
+    "",
+  ];
+  return lines.join("\n");
+}
