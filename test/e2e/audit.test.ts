@@ -1,0 +1,314 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import {
+  AutoScalingClient,
+  CreateAutoScalingGroupCommand,
+  DeleteAutoScalingGroupCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
+  UpdateAutoScalingGroupCommand,
+} from "@aws-sdk/client-auto-scaling";
+import {
+  CreateLaunchTemplateCommand,
+  CreateLaunchTemplateVersionCommand,
+  DeleteLaunchTemplateCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+  ModifyLaunchTemplateCommand,
+} from "@aws-sdk/client-ec2";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  collectSnapshot,
+  fleetAuditProvider,
+  type FleetAuditProps,
+} from "../../providers/awsAudit";
+
+const REGION = "us-east-1";
+const STACK = "phoenix/audit-e2e";
+let moto: ChildProcess | undefined;
+let endpoint = "";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === "object" ? resolve(addr.port) : reject(addr)));
+    });
+  });
+}
+
+async function waitUntilAnswers(url: string, deadlineMs: number): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    if (moto?.exitCode !== null) throw new Error(`moto_server exited with ${moto?.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+      last = res.status;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`moto_server did not answer ${url} within ${deadlineMs} ms: ${String(last)}`);
+}
+
+beforeAll(async () => {
+  let stderr = "";
+  const port = await freePort();
+  endpoint = `http://127.0.0.1:${port}`;
+  // scripts/setup.d/60-moto.sh installs the pinned moto into .tools; a moto_server on PATH also works.
+  const local = join(__dirname, "..", "..", ".tools", "bin", "moto_server");
+  const bin = existsSync(local) ? local : "moto_server";
+  moto = spawn(bin, ["-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  moto.once("error", (err) => (stderr += `cannot start ${bin}: ${err.message}`));
+  moto.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  try {
+    await waitUntilAnswers(`${endpoint}/moto-api/`, 30_000);
+  } catch (err) {
+    throw new Error(
+      `${(err as Error).message}\n${stderr}\n(install with: bash scripts/setup.d/60-moto.sh)`,
+    );
+  }
+  process.env.AWS_ACCESS_KEY_ID = "testing";
+  process.env.AWS_SECRET_ACCESS_KEY = "testing";
+  process.env.AWS_EC2_METADATA_DISABLED = "true";
+}, 60_000);
+
+afterAll(async () => {
+  if (!moto || moto.exitCode !== null) return;
+  const exited = new Promise((r) => moto?.once("exit", r));
+  moto.kill("SIGTERM");
+  await exited;
+});
+
+beforeEach(async () => {
+  const res = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
+  expect(res.ok).toBe(true);
+});
+
+function clients() {
+  const config = { region: REGION, endpoint };
+  return { ec2: new EC2Client(config), asg: new AutoScalingClient(config) };
+}
+
+const stackTags = (value = STACK) => [{ Key: "phoenix:stack", Value: value }];
+
+async function launchTemplate(ec2: EC2Client, name: string, stack?: string): Promise<string> {
+  const res = await ec2.send(
+    new CreateLaunchTemplateCommand({
+      LaunchTemplateName: name,
+      LaunchTemplateData: { ImageId: "ami-12c6146b", InstanceType: "t3.micro" },
+      TagSpecifications: stack
+        ? [{ ResourceType: "launch-template", Tags: stackTags(stack) }]
+        : undefined,
+    }),
+  );
+  return res.LaunchTemplate?.LaunchTemplateId ?? "";
+}
+
+async function group(
+  asg: AutoScalingClient,
+  args: {
+    name: string;
+    ltId: string;
+    version: string;
+    count: number;
+    subnet: string;
+    stack?: string;
+  },
+): Promise<void> {
+  await asg.send(
+    new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: args.name,
+      MinSize: args.count,
+      MaxSize: args.count + 2,
+      DesiredCapacity: args.count,
+      LaunchTemplate: { LaunchTemplateId: args.ltId, Version: args.version },
+      VPCZoneIdentifier: args.subnet,
+      Tags: args.stack
+        ? [{ Key: "phoenix:stack", Value: args.stack, PropagateAtLaunch: true }]
+        : undefined,
+    }),
+  );
+}
+
+async function subnet(ec2: EC2Client): Promise<string> {
+  const res = await ec2.send(new DescribeSubnetsCommand({}));
+  return res.Subnets?.[0]?.SubnetId ?? "";
+}
+
+describe("fleetAuditProvider against moto", () => {
+  it("reports nothing for a fleet on its current launch template version", async () => {
+    const { ec2, asg } = clients();
+    const lt = await launchTemplate(ec2, "web-lt", STACK);
+    await group(asg, {
+      name: "web-asg",
+      ltId: lt,
+      version: "1",
+      count: 2,
+      subnet: await subnet(ec2),
+      stack: STACK,
+    });
+
+    const props: FleetAuditProps = {
+      region: REGION,
+      endpoint,
+      stackTagKey: "phoenix:stack",
+      stackTagValue: STACK,
+      asgNames: ["web-asg"],
+      launchTemplateIds: [lt],
+    };
+    const created = await fleetAuditProvider.create(props);
+    expect(created.id).toBe(`phoenix:stack=${STACK}`);
+    expect(created.outs?.report).toEqual({
+      outdatedInstances: [],
+      untrackedAsgs: [],
+      untrackedLaunchTemplates: [],
+      missingAsgs: [],
+      clean: true,
+    });
+    expect(created.outs?.findings).toEqual([]);
+  }, 60_000);
+
+  it("reports old-version instances and untracked leftovers on read (refresh), then clean once fixed", async () => {
+    const { ec2, asg } = clients();
+    const sub = await subnet(ec2);
+    const lt = await launchTemplate(ec2, "web-lt", STACK);
+    await group(asg, {
+      name: "web-asg",
+      ltId: lt,
+      version: "1",
+      count: 2,
+      subnet: sub,
+      stack: STACK,
+    });
+    const props: FleetAuditProps = {
+      region: REGION,
+      endpoint,
+      stackTagKey: "phoenix:stack",
+      stackTagValue: STACK,
+      asgNames: ["web-asg"],
+      launchTemplateIds: [lt],
+    };
+    const created = await fleetAuditProvider.create(props);
+    expect(created.outs?.clean).toBe(true);
+    const before = await collectSnapshot(props);
+    const oldInstances =
+      before.asgs.find((a) => a.name === "web-asg")?.instances.map((i) => i.id) ?? [];
+    expect(oldInstances).toHaveLength(2);
+
+    // Drift: a new template version becomes the group's version, but nothing replaces the
+    // instances already running; one more instance then comes up on v2.
+    await ec2.send(
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateId: lt,
+        SourceVersion: "1",
+        LaunchTemplateData: { InstanceType: "t3.small" },
+      }),
+    );
+    await ec2.send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: lt, DefaultVersion: "2" }));
+    await asg.send(
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: "web-asg",
+        LaunchTemplate: { LaunchTemplateId: lt, Version: "2" },
+        DesiredCapacity: 3,
+      }),
+    );
+    // Leftovers of a failed rollout, tagged with this stack but not tracked by it.
+    const oldLt = await launchTemplate(ec2, "web-lt-3f2a91c0", STACK);
+    await group(asg, {
+      name: "web-asg-3f2a91c0",
+      ltId: oldLt,
+      version: "1",
+      count: 1,
+      subnet: sub,
+      stack: STACK,
+    });
+    // Not ours: another stack's template and an untagged group must not be reported.
+    const prodLt = await launchTemplate(ec2, "web-lt-prod", "phoenix/prod");
+    await group(asg, {
+      name: "someone-elses-asg",
+      ltId: prodLt,
+      version: "1",
+      count: 1,
+      subnet: sub,
+    });
+
+    const read = await fleetAuditProvider.read!(created.id, created.outs);
+    expect(read.id).toBe(created.id);
+    const report = read.props?.report;
+    expect(report?.outdatedInstances).toEqual(
+      [...oldInstances].sort().map((instanceId) => ({
+        instanceId,
+        asgName: "web-asg",
+        launchedFrom: `${lt} v1`,
+        expected: `${lt} v2`,
+      })),
+    );
+    expect(report?.untrackedAsgs).toEqual([{ id: "web-asg-3f2a91c0", name: "web-asg-3f2a91c0" }]);
+    expect(report?.untrackedLaunchTemplates).toEqual([{ id: oldLt, name: "web-lt-3f2a91c0" }]);
+    expect(report?.missingAsgs).toEqual([]);
+    expect(read.props?.clean).toBe(false);
+    expect(read.props?.findings).toHaveLength(4);
+    expect(read.props?.findings[0]).toContain(
+      `instance ${[...oldInstances].sort()[0]} of web-asg runs ${lt} v1`,
+    );
+
+    // Fix it the immutable way: replace the old instances, delete the leftovers.
+    for (const id of oldInstances) {
+      await asg.send(
+        new TerminateInstanceInAutoScalingGroupCommand({
+          InstanceId: id,
+          ShouldDecrementDesiredCapacity: false,
+        }),
+      );
+    }
+    await asg.send(
+      new DeleteAutoScalingGroupCommand({
+        AutoScalingGroupName: "web-asg-3f2a91c0",
+        ForceDelete: true,
+      }),
+    );
+    await ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: oldLt }));
+    const again = await fleetAuditProvider.read!(created.id, read.props);
+    expect(again.props?.report.clean).toBe(true);
+    expect(again.props?.findings).toEqual([]);
+  }, 60_000);
+
+  it("reports a tracked group deleted behind the stack's back", async () => {
+    const { ec2 } = clients();
+    const lt = await launchTemplate(ec2, "web-lt", STACK);
+    const created = await fleetAuditProvider.create({
+      region: REGION,
+      endpoint,
+      stackTagKey: "phoenix:stack",
+      stackTagValue: STACK,
+      asgNames: ["web-asg-gone"],
+      launchTemplateIds: [lt],
+    });
+    expect(created.outs?.report.missingAsgs).toEqual(["web-asg-gone"]);
+    expect(created.outs?.findings).toEqual([
+      "auto scaling group web-asg-gone is tracked by the stack but missing in AWS: run `pulumi refresh` then `pulumi up`",
+    ]);
+  }, 60_000);
+
+  it("check rejects a malformed endpoint and launch template id, naming each field", async () => {
+    const res = await fleetAuditProvider.check!({} as FleetAuditProps, {
+      region: REGION,
+      endpoint: "127.0.0.1:5000",
+      stackTagKey: "phoenix:stack",
+      stackTagValue: STACK,
+      asgNames: [],
+      launchTemplateIds: ["web-lt"],
+    });
+    expect(res.failures?.map((f) => f.property)).toEqual(["endpoint", "launchTemplateIds"]);
+    expect(res.failures?.[0]?.reason).toContain('got "127.0.0.1:5000"');
+  });
+});
