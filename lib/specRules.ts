@@ -122,7 +122,9 @@ export const checkVarName: Check = (v) => {
   if (!ENV_KEY_RE.test(v)) {
     return `must be an environment variable name ([A-Z_][A-Z0-9_]*, e.g. LOG_LEVEL), got ${show(v)}`;
   }
-  if (v.startsWith("PHOENIX_")) return `the PHOENIX_ prefix is reserved for variables phoenix sets, got ${show(v)}`;
+  if (v.startsWith("PHOENIX_")) {
+    return `must not start with PHOENIX_ (reserved for variables phoenix sets), got ${show(v)}`;
+  }
   return undefined;
 };
 
@@ -131,7 +133,7 @@ export const checkEnvKey: Check = (v) => {
   const bad = checkVarName(v);
   if (bad) return bad;
   if (SECRET_LIKE_RE.test(v)) {
-    return `${show(v)} looks like a secret and env values are baked into the image; move it to secrets: and set it with \`pulumi config set --secret ${v}\``;
+    return `looks like a secret (${show(v)}) and env values are baked into the image; move it to secrets: and set it with \`pulumi config set --secret ${v}\``;
   }
   return undefined;
 };

@@ -1,0 +1,58 @@
+/** The `phoenix` subcommands: each loads what it needs, prints, and returns an exit code. */
+import { fileDigests, imageTag, specHash } from "../lib/hash";
+import { renderDockerfile } from "../lib/render";
+import { loadSpec } from "../lib/spec";
+import { SpecSide, formatSpecDiff } from "../lib/specDiff";
+import { EXIT, Io, positional } from "./io";
+
+function side(specPath: string): SpecSide {
+  const loaded = loadSpec(specPath);
+  const files = fileDigests(loaded);
+  return { loaded, hash: specHash(loaded), files };
+}
+
+/** `phoenix validate <spec.yaml>`: a one-line summary, or every problem (thrown). */
+export function validate(args: readonly string[], io: Io): number {
+  const [specPath] = positional(args, 1, "phoenix validate <spec.yaml>");
+  const { loaded, hash, files } = side(specPath);
+  const { spec } = loaded;
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+  const appFiles = files.filter((f) => f.path.startsWith("app/")).length;
+  io.out(
+    `ok: ${spec.name} ${imageTag(spec, hash)} on ${spec.base}: ` +
+      [
+        count(Object.keys(spec.packages).length, "package"),
+        count(appFiles, "app file"),
+        count(loaded.configFiles.length, "config file"),
+        count(Object.keys(spec.config.env).length, "env var"),
+        count(Object.keys(spec.config.sysctls).length, "sysctl"),
+        count(spec.secrets.length, "secret"),
+      ].join(", ") +
+      "\n",
+  );
+  return EXIT.ok;
+}
+
+/** `phoenix hash <spec.yaml>`: the 64-hex content hash and nothing else. */
+export function hash(args: readonly string[], io: Io): number {
+  const [specPath] = positional(args, 1, "phoenix hash <spec.yaml>");
+  io.out(`${specHash(loadSpec(specPath))}\n`);
+  return EXIT.ok;
+}
+
+/** `phoenix render <spec.yaml>`: the Dockerfile. */
+export function render(args: readonly string[], io: Io): number {
+  const [specPath] = positional(args, 1, "phoenix render <spec.yaml>");
+  const loaded = loadSpec(specPath);
+  io.out(renderDockerfile(loaded, specHash(loaded)));
+  return EXIT.ok;
+}
+
+/** `phoenix diff <old.yaml> <new.yaml>`: the reviewer's summary and the fleet verdict. */
+export function diff(args: readonly string[], io: Io): number {
+  const [oldPath, newPath] = positional(args, 2, "phoenix diff <old.yaml> <new.yaml>");
+  const a = side(oldPath);
+  const b = side(newPath);
+  io.out(formatSpecDiff(a, b));
+  return EXIT.ok;
+}
