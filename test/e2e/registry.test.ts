@@ -3,15 +3,14 @@
  * installed by scripts/setup.d/50-registry.sh) started on 127.0.0.1 for this file, and the real
  * Docker engine. The provider's methods are called as the engine would call them.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { resolveTag } from "../../lib/registry";
+import { type RegistryServer, startRegistry } from "./registryServer";
 import { buildImage } from "../../providers/dockerBuild";
 import {
   type BuildInputs,
@@ -24,63 +23,9 @@ import {
 const docker = new Docker();
 const run = randomBytes(3).toString("hex");
 let dir = "";
-let registryProc: ChildProcess | undefined;
+let server: RegistryServer;
 let registry = "";
 let repository = "";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === "object" ? resolve(addr.port) : reject(addr)));
-    });
-  });
-}
-
-async function startRegistry(): Promise<void> {
-  const port = await freePort();
-  registry = `127.0.0.1:${port}`;
-  const config = join(dir, "registry.yml");
-  writeFileSync(
-    config,
-    [
-      "version: 0.1",
-      "log: { level: warn }",
-      `storage: { filesystem: { rootdirectory: ${join(dir, "storage")} }, delete: { enabled: true } }`,
-      `http: { addr: "${registry}" }`,
-      "",
-    ].join("\n"),
-  );
-  const proc = spawn("docker-registry", ["serve", config], { stdio: ["ignore", "ignore", "pipe"] });
-  registryProc = proc;
-  let stderr = "";
-  proc.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (proc.exitCode !== null)
-      throw new Error(`docker-registry exited ${proc.exitCode}: ${stderr}`);
-    const ok = await fetch(`http://${registry}/v2/`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline)
-      throw new Error(`docker-registry did not answer /v2/ in 20 s: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function stopRegistry(): Promise<void> {
-  const proc = registryProc;
-  registryProc = undefined;
-  if (!proc || proc.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    proc.once("exit", () => resolve());
-    proc.kill("SIGTERM");
-  });
-}
 
 /** A spec stand-in: a FROM-scratch image whose content (and so hash) is `text`. */
 function spec(text: string): { specHash: string; tag: string; build: BuildInputs } {
@@ -133,12 +78,13 @@ let first: RegistryImageOutputs;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "phoenix-registry-e2e-"));
-  await startRegistry();
+  server = await startRegistry();
+  registry = server.address;
   repository = `${registry}/phoenix/web`;
 }, 30_000);
 
 afterAll(async () => {
-  await stopRegistry();
+  await server?.stop();
   const images = await docker.listImages({ filters: { label: [`io.phoenix.e2e-run=${run}`] } });
   for (const img of images)
     await docker
@@ -262,7 +208,7 @@ describe("RegistryImage provider against a real registry", () => {
   }, 120_000);
 
   it("fails clearly when the registry is down, before building anything", async () => {
-    await stopRegistry();
+    await server.stop();
     const fresh = spec("published while the registry is down");
     const err = await provider.create(inputs(fresh)).catch((e) => e);
     expect(err).toBeInstanceOf(Error);

@@ -1,0 +1,87 @@
+/**
+ * Starts Debian's docker-registry (the CNCF distribution registry, installed by
+ * scripts/setup.d/50-registry.sh) on 127.0.0.1:<free port> with its own config and storage in a
+ * temporary folder, for the registry end-to-end tests.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A running registry; `stop` may be called more than once. */
+export interface RegistryServer {
+  /** `127.0.0.1:<port>`. */
+  readonly address: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === "object" ? resolve(addr.port) : reject(addr)));
+    });
+  });
+}
+
+/** Starts a registry and waits (20 s at most) until `GET /v2/` answers 200. */
+export async function startRegistry(): Promise<RegistryServer> {
+  const dir = mkdtempSync(join(tmpdir(), "phoenix-registry-"));
+  const address = `127.0.0.1:${await freePort()}`;
+  const config = join(dir, "config.yml");
+  writeFileSync(
+    config,
+    [
+      "version: 0.1",
+      "log: { level: warn }",
+      `storage: { filesystem: { rootdirectory: ${join(dir, "storage")} }, delete: { enabled: true } }`,
+      `http: { addr: "${address}" }`,
+      "",
+    ].join("\n"),
+  );
+  let proc: ChildProcess;
+  try {
+    proc = spawn("docker-registry", ["serve", config], { stdio: ["ignore", "ignore", "pipe"] });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  let stderr = "";
+  proc.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  const spawnError = new Promise<Error>((resolve) => proc.once("error", resolve));
+  const stop = async (): Promise<void> => {
+    if (proc.exitCode === null && proc.signalCode === null && proc.pid !== undefined) {
+      const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+      proc.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const failed = await Promise.race([spawnError, Promise.resolve(undefined)]);
+    if (failed || proc.exitCode !== null) {
+      await stop();
+      throw new Error(
+        `docker-registry did not start (${failed?.message ?? `exit ${proc.exitCode}`}): ${stderr}; ` +
+          `run 'npm run setup' (scripts/setup.d/50-registry.sh installs it)`,
+      );
+    }
+    const ok = await fetch(`http://${address}/v2/`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return { address, stop };
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(
+        `docker-registry did not answer http://${address}/v2/ within 20 s: ${stderr}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
