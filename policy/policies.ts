@@ -1,0 +1,184 @@
+import type {
+  Policies,
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import {
+  decodeUserData,
+  ecrViolations,
+  imageRefViolations,
+  ingressViolations,
+  launchTemplateViolations,
+  secretPatternViolations,
+  secretValueViolations,
+  specHashTagViolations,
+  TYPES,
+  userDataImageViolations,
+  type KnownSecret,
+} from "../lib/policyRules";
+
+/**
+ * The Phoenix guardrails. Every policy is mandatory: a violation fails `pulumi preview`/`up` with
+ * the rule's message, naming the resource, the property and the fix.
+ */
+
+type Props = Record<string, unknown>;
+
+/** Runs a pure predicate for the listed resource types and reports each message it returns. */
+function forTypes(
+  types: readonly string[],
+  check: (type: string, props: Props) => string[],
+): ResourceValidationPolicy["validateResource"] {
+  return (args, report) => {
+    if (!types.includes(args.type)) return;
+    for (const message of check(args.type, args.props)) report(message);
+  };
+}
+
+const noSshIngress: ResourceValidationPolicy = {
+  name: "phoenix-no-ssh-ingress",
+  description: "No ingress on port 22, and no ingress on every port from anywhere.",
+  enforcementLevel: "mandatory",
+  validateResource: forTypes(
+    [TYPES.securityGroup, TYPES.securityGroupRule, TYPES.ingressRule],
+    ingressViolations,
+  ),
+};
+
+const launchTemplateHardening: ResourceValidationPolicy = {
+  name: "phoenix-launch-template-hardening",
+  description: "Launch templates carry no key pair and require IMDSv2.",
+  enforcementLevel: "mandatory",
+  validateResource: forTypes([TYPES.launchTemplate], (_t, props) =>
+    launchTemplateViolations(props),
+  ),
+};
+
+const noSecretsInBootOrBuild: ResourceValidationPolicy = {
+  name: "phoenix-no-secrets-in-user-data",
+  description: "Launch template user data and rendered Dockerfiles contain nothing secret-looking.",
+  enforcementLevel: "mandatory",
+  validateResource: forTypes([TYPES.launchTemplate, TYPES.localImage], (type, props) =>
+    type === TYPES.launchTemplate
+      ? secretPatternViolations("userData", decodeUserData(props.userData))
+      : secretPatternViolations(
+          "dockerfile",
+          typeof props.dockerfile === "string" ? props.dockerfile : "",
+        ),
+  ),
+};
+
+const ecrImmutable: ResourceValidationPolicy = {
+  name: "phoenix-ecr-immutable-tags",
+  description: "ECR repositories have IMMUTABLE tags.",
+  enforcementLevel: "mandatory",
+  validateResource: forTypes([TYPES.ecrRepository], (_t, props) => ecrViolations(props)),
+};
+
+const IMAGE_PROPS = ["image", "imageId", "imageRef"];
+
+const imagesPinned: ResourceValidationPolicy = {
+  name: "phoenix-images-by-digest",
+  description: "Fleets run images by digest or spec-hash tag, never latest.",
+  enforcementLevel: "mandatory",
+  validateResource: forTypes(
+    [TYPES.launchTemplate, TYPES.dockerContainer, TYPES.localFleet],
+    (type, props) =>
+      type === TYPES.launchTemplate
+        ? userDataImageViolations(decodeUserData(props.userData))
+        : IMAGE_PROPS.filter((k) => typeof props[k] === "string").flatMap((k) =>
+            imageRefViolations(k, props[k] as string),
+          ),
+  ),
+};
+
+const specHashTagged: ResourceValidationPolicy = {
+  name: "phoenix-spec-hash-tag",
+  description: "Every fleet resource carries the phoenix:spec-hash tag.",
+  enforcementLevel: "mandatory",
+  validateResource: forTypes(
+    [TYPES.launchTemplate, TYPES.autoscalingGroup, TYPES.localFleet, TYPES.dockerContainer],
+    specHashTagViolations,
+  ),
+};
+
+function stringLeaves(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(stringLeaves);
+  if (value && typeof value === "object") return Object.values(value).flatMap(stringLeaves);
+  return [];
+}
+
+/**
+ * Secret values the policy can see: SSM SecureString parameter values (the aws target's runtime
+ * secrets) and every property a resource marks as a secret output (additionalSecretOutputs).
+ */
+export function knownSecrets(resources: readonly PolicyResource[]): KnownSecret[] {
+  const out: KnownSecret[] = [];
+  for (const r of resources) {
+    if (r.type === TYPES.ssmParameter && r.props.type === "SecureString") {
+      for (const value of stringLeaves(r.props.value)) {
+        out.push({ source: `SSM parameter ${String(r.props.name ?? r.name)}`, value });
+      }
+    }
+    for (const key of r.opts?.additionalSecretOutputs ?? []) {
+      for (const value of stringLeaves(r.props[key]))
+        out.push({ source: `${r.name}.${key}`, value });
+    }
+  }
+  return out;
+}
+
+/** Where a secret value must never appear in plain text, per resource type. */
+function plaintextPlaces(r: PolicyResource): [string, string][] {
+  const p = r.props;
+  const text = (v: unknown): string => stringLeaves(v).join("\n");
+  switch (r.type) {
+    case TYPES.launchTemplate:
+      return [
+        ["userData", decodeUserData(p.userData)],
+        ["tags", text(p.tags)],
+      ];
+    case TYPES.autoscalingGroup:
+      return [["tags", text([p.tags, p.tag])]];
+    case TYPES.localImage:
+      return [
+        ["dockerfile", text(p.dockerfile)],
+        ["tag", text(p.tag)],
+      ];
+    case TYPES.dockerContainer:
+      return [["labels", text(p.labels)]];
+    case TYPES.localFleet:
+      return [["labels", text(p.labels)]];
+    default:
+      return [];
+  }
+}
+
+const noStackSecretInPlaintext: StackValidationPolicy = {
+  name: "phoenix-no-secret-values-in-plaintext",
+  description: "No stack secret value appears in user data, Dockerfiles, tags or labels.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report: ReportViolation) => {
+    const secrets = knownSecrets(args.resources);
+    if (secrets.length === 0) return;
+    for (const r of args.resources) {
+      for (const [where, text] of plaintextPlaces(r)) {
+        for (const message of secretValueViolations(where, text, secrets)) report(message, r.urn);
+      }
+    }
+  },
+};
+
+/** Every Phoenix policy, in the order they are reported. */
+export const policies: Policies = [
+  noSshIngress,
+  launchTemplateHardening,
+  noSecretsInBootOrBuild,
+  noStackSecretInPlaintext,
+  ecrImmutable,
+  imagesPinned,
+  specHashTagged,
+];
