@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { Issue, ValidationError, joinPath, show } from "./errors";
 import * as rules from "./specRules";
@@ -150,11 +150,12 @@ export interface SpecParse {
 
 /** Parses YAML text into a spec, collecting every issue instead of throwing. */
 export function collectSpec(textIn: string): SpecParse {
-  const doc = parseDocument(textIn, { schema: "core", uniqueKeys: true, prettyErrors: false });
+  const lines = new LineCounter();
+  const doc = parseDocument(textIn, { schema: "core", uniqueKeys: true, prettyErrors: false, lineCounter: lines });
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((e) => {
-      const at = e.linePos?.[0];
-      const where = at ? `line ${at.line}, column ${at.col}: ` : "";
+      const at = lines.linePos(e.pos[0]);
+      const where = `line ${at.line}, column ${at.col}: `;
       return { path: "(yaml)", message: `${where}${e.message.split("\n")[0]}` };
     });
     return { raw: undefined, issues };
