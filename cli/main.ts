@@ -2,6 +2,7 @@
 import { ValidationError } from "../lib/errors";
 import { diff, hash, render, validate } from "./commands";
 import { EXIT, Io, UsageError } from "./io";
+import { summary } from "./summary";
 
 /** Shown by `phoenix --help` and after usage errors. */
 export const USAGE = `phoenix - immutable images named by the hash of their spec
@@ -11,12 +12,13 @@ Usage:
   phoenix hash <spec.yaml>             print the spec's content hash (64 hex) and nothing else
   phoenix render <spec.yaml>           print the Dockerfile rendered from the spec
   phoenix diff <old.yaml> <new.yaml>   what changed, and whether the fleet will be replaced
+  phoenix summary [preview.json|-]     summarize \`pulumi preview --json\` (a file, or stdin)
   phoenix --help                       this text
 
 Exit codes: 0 ok, 1 invalid spec (every problem is printed), 2 usage error.
 `;
 
-const COMMANDS: Record<string, (args: readonly string[], io: Io) => number> = { validate, hash, render, diff };
+const COMMANDS: Record<string, (args: readonly string[], io: Io) => number> = { validate, hash, render, diff, summary };
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. Never throws. */
 export function main(argv: readonly string[], io: Io): number {

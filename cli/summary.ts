@@ -1,0 +1,31 @@
+/** `phoenix summary [preview.json]`: a reviewer's summary of `pulumi preview --json` (file or stdin). */
+import { readFileSync } from "node:fs";
+import { summarizePreview } from "../lib/previewSummary";
+import { EXIT, Io, UsageError } from "./io";
+
+/** Reads the preview JSON from the file argument, or from stdin when it is absent or `-`. */
+export function summary(args: readonly string[], io: Io): number {
+  const form = "phoenix summary [preview.json|-]";
+  const unknown = args.find((a) => a.startsWith("-") && a !== "-");
+  if (unknown) throw new UsageError(`unknown option ${unknown}; usage: ${form}`);
+  if (args.length > 1)
+    throw new UsageError(`expected at most 1 argument, got ${args.length}; usage: ${form}`);
+  const file = args[0] === undefined || args[0] === "-" ? 0 : args[0];
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new Error(`cannot read ${file === 0 ? "stdin" : file}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    const where = file === 0 ? "stdin" : file;
+    throw new Error(
+      `${where}: not JSON (${(e as Error).message}); pass the output of \`pulumi preview --json\``,
+    );
+  }
+  io.out(`${summarizePreview(json).join("\n")}\n`);
+  return EXIT.ok;
+}
