@@ -29,7 +29,13 @@ export class ValidationError extends Error {
 /** Renders a value for an error message: strings are JSON-quoted so control characters show. */
 export function show(value: unknown): string {
   if (value === undefined) return "nothing";
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") {
+    // JSON.stringify leaves DEL, C1 controls and U+2028/9 raw; escape them so they are visible.
+    return JSON.stringify(value).replace(
+      /[\u007f-\u009f\u2028\u2029]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+  }
   if (typeof value === "number" || typeof value === "boolean" || value === null) {
     return String(value);
   }

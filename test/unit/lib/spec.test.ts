@@ -262,3 +262,31 @@ describe("loadSpec", () => {
     expect(() => loadSpec("/nonexistent/web.yaml")).toThrow(/^\/nonexistent\/web\.yaml: cannot read the spec file \(ENOENT\)/);
   });
 });
+
+describe("spec fixtures", () => {
+  const dir = path.join(__dirname, "../../fixtures/specs");
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".yaml"));
+
+  it.each(files.filter((f) => /# expect: /.test(fs.readFileSync(path.join(dir, f), "utf8"))))(
+    "%s fails at every path it declares",
+    (file) => {
+      const text = fs.readFileSync(path.join(dir, file), "utf8");
+      const expected = [...text.matchAll(/^# expect: (.+)$/gm)].map((m) => m[1]);
+      let err: unknown;
+      try {
+        loadSpec(path.join(dir, file));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ValidationError);
+      const paths = (err as ValidationError).issues.map((i) => i.path);
+      for (const p of expected) expect(paths, p).toContain(p);
+    },
+  );
+
+  it("loads the minimal fixture with defaults", () => {
+    const loaded = loadSpec(path.join(dir, "minimal.yaml"));
+    expect(loaded.spec.packages).toEqual({});
+    expect(loaded.configFiles).toEqual([]);
+  });
+});
