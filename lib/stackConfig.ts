@@ -39,7 +39,8 @@ const setHint = (key: string, example: string): string =>
   `set it with \`pulumi config set ${CONFIG_NAMESPACE}:${key} ${example}\``;
 
 /** Accepts a number or a string of digits, as `pulumi.Config.get` returns numbers. */
-const toNumber = (v: unknown): unknown => (typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v);
+const toNumber = (v: unknown): unknown =>
+  typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
 
 /** Accepts an array, a JSON array string (what `pulumi.Config.get` returns for a list) or "a,b". */
 function toList(v: unknown): unknown {
@@ -81,7 +82,8 @@ function text(key: string, pattern: RegExp, what: string, example: string) {
 const specPath = z
   .string({ error: "must be a path to the image spec, relative to the project root" })
   .regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^\u0000-\u001f\u007f]+\.ya?ml$/, {
-    error: "must be a relative path to a .yaml file inside the project, without '..', e.g. images/web.yaml",
+    error:
+      "must be a relative path to a .yaml file inside the project, without '..', e.g. images/web.yaml",
   });
 
 const common = {
@@ -103,7 +105,12 @@ const LocalSchema = z.object({
 });
 
 const amiId = z
-  .string({ error: (iss) => (iss.input === undefined ? `required; ${setHint("amiId", "ami-0123456789abcdef0")}` : "must be an AMI id") })
+  .string({
+    error: (iss) =>
+      iss.input === undefined
+        ? `required; ${setHint("amiId", "ami-0123456789abcdef0")}`
+        : "must be an AMI id",
+  })
   .regex(/^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/, {
     error: (iss) =>
       `must be a pinned AMI id like ami-0123456789abcdef0${
@@ -117,10 +124,23 @@ const subnetIds = z.preprocess(
   toList,
   z
     .array(
-      text("subnetIds", /^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$/, "a subnet id like subnet-0123456789abcdef0", ""),
-      { error: (iss) => (iss.input === undefined ? `required; ${setHint("subnetIds", '\'["subnet-…","subnet-…"]\'')}` : "must be a list of subnet ids") },
+      text(
+        "subnetIds",
+        /^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$/,
+        "a subnet id like subnet-0123456789abcdef0",
+        "",
+      ),
+      {
+        error: (iss) =>
+          iss.input === undefined
+            ? `required; ${setHint("subnetIds", '\'["subnet-…","subnet-…"]\'')}`
+            : "must be a list of subnet ids",
+      },
     )
-    .min(2, { error: (iss) => `needs at least 2 subnets in different AZs for the load balancer, got ${Array.isArray(iss.input) ? iss.input.length : 0}` })
+    .min(2, {
+      error: (iss) =>
+        `needs at least 2 subnets in different AZs for the load balancer, got ${Array.isArray(iss.input) ? iss.input.length : 0}`,
+    })
     .refine((ids) => new Set(ids).size === ids.length, "must not repeat a subnet"),
 );
 
@@ -129,24 +149,43 @@ const AwsSchema = z
     target: z.literal("aws"),
     ...common,
     keepImages: int("keepImages", 1, 1000, "10").default(10),
-    region: text("region", /^[a-z]{2}(?:-[a-z]+)+-\d+$/, "an AWS region like eu-west-1", "eu-west-1"),
-    vpcId: text("vpcId", /^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/, "a VPC id like vpc-0123456789abcdef0", "vpc-0123456789abcdef0"),
+    region: text(
+      "region",
+      /^[a-z]{2}(?:-[a-z]+)+-\d+$/,
+      "an AWS region like eu-west-1",
+      "eu-west-1",
+    ),
+    vpcId: text(
+      "vpcId",
+      /^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/,
+      "a VPC id like vpc-0123456789abcdef0",
+      "vpc-0123456789abcdef0",
+    ),
     subnetIds,
-    instanceType: text("instanceType", /^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "an EC2 instance type like t3.small", "t3.small").default("t3.small"),
+    instanceType: text(
+      "instanceType",
+      /^[a-z][a-z0-9-]*\.[a-z0-9]+$/,
+      "an EC2 instance type like t3.small",
+      "t3.small",
+    ).default("t3.small"),
     amiId,
     minSize: int("minSize", 0, 1000, "3").optional(),
     maxSize: int("maxSize", 1, 1000, "6").optional(),
-    healthCheckGracePeriodSeconds: int("healthCheckGracePeriodSeconds", 0, 7200, "120").default(120),
+    healthCheckGracePeriodSeconds: int("healthCheckGracePeriodSeconds", 0, 7200, "120").default(
+      120,
+    ),
   })
-  .transform((c) => ({ ...c, minSize: c.minSize ?? c.desiredCount, maxSize: c.maxSize ?? c.desiredCount }));
+  .transform((c) => ({
+    ...c,
+    minSize: c.minSize ?? c.desiredCount,
+    maxSize: c.maxSize ?? c.desiredCount,
+  }));
 /** Stack config of the local target (Docker Engine on this machine). */
 export type LocalStackConfig = z.output<typeof LocalSchema>;
 /** Stack config of the aws target (ECR + launch template + ASG + ALB). */
 export type AwsStackConfig = z.output<typeof AwsSchema>;
 /** Stack config, discriminated on `target`. */
 export type StackConfig = LocalStackConfig | AwsStackConfig;
-
-
 
 function keyPath(path: readonly PropertyKey[]): string {
   const [head, ...rest] = path;
@@ -175,10 +214,16 @@ function sizeIssues(values: Record<string, unknown>): Issue[] {
   const min = n("minSize");
   const max = n("maxSize");
   if (min !== undefined && min > desired) {
-    issues.push({ path: `${CONFIG_NAMESPACE}:minSize`, message: `must be at most desiredCount (${desired}), got ${min}` });
+    issues.push({
+      path: `${CONFIG_NAMESPACE}:minSize`,
+      message: `must be at most desiredCount (${desired}), got ${min}`,
+    });
   }
   if (max !== undefined && max < desired) {
-    issues.push({ path: `${CONFIG_NAMESPACE}:maxSize`, message: `must be at least desiredCount (${desired}), got ${max}` });
+    issues.push({
+      path: `${CONFIG_NAMESPACE}:maxSize`,
+      message: `must be at least desiredCount (${desired}), got ${max}`,
+    });
   }
   return issues;
 }
@@ -196,7 +241,8 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   for (const [fullKey, value] of Object.entries(raw)) {
     const ns = fullKey.includes(":") ? fullKey.slice(0, fullKey.indexOf(":")) : CONFIG_NAMESPACE;
     const key = fullKey.includes(":") ? fullKey.slice(fullKey.indexOf(":") + 1) : fullKey;
-    if (ns !== CONFIG_NAMESPACE || SECRET_KEY.test(key) || value === undefined || value === null) continue;
+    if (ns !== CONFIG_NAMESPACE || SECRET_KEY.test(key) || value === undefined || value === null)
+      continue;
     values[key] = value;
   }
 
@@ -208,10 +254,18 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     });
   }
   const allowed: readonly string[] =
-    target === "local" ? [...COMMON_KEYS, ...LOCAL_KEYS] : target === "aws" ? [...COMMON_KEYS, ...AWS_KEYS] : STACK_CONFIG_KEYS;
+    target === "local"
+      ? [...COMMON_KEYS, ...LOCAL_KEYS]
+      : target === "aws"
+        ? [...COMMON_KEYS, ...AWS_KEYS]
+        : STACK_CONFIG_KEYS;
   for (const key of Object.keys(values)) {
     if (allowed.includes(key)) continue;
-    const other = (LOCAL_KEYS as readonly string[]).includes(key) ? "local" : (AWS_KEYS as readonly string[]).includes(key) ? "aws" : undefined;
+    const other = (LOCAL_KEYS as readonly string[]).includes(key)
+      ? "local"
+      : (AWS_KEYS as readonly string[]).includes(key)
+        ? "aws"
+        : undefined;
     const near = STACK_CONFIG_KEYS.find((k) => k.toLowerCase() === key.toLowerCase());
     issues.push({
       path: `${CONFIG_NAMESPACE}:${key}`,
@@ -225,7 +279,9 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   let parsed: StackConfig | undefined;
   // With no usable target, still check the keys every target shares, so one run reports everything.
   const schema = target === "local" ? LocalSchema : target === "aws" ? AwsSchema : CommonSchema;
-  const result = schema.safeParse(target === "local" || target === "aws" ? values : { ...values, target: undefined });
+  const result = schema.safeParse(
+    target === "local" || target === "aws" ? values : { ...values, target: undefined },
+  );
   if (result.success) {
     if (result.data.target !== undefined) parsed = result.data;
   } else {

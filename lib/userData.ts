@@ -30,12 +30,16 @@ export interface UserDataInput {
   /** SSM path prefix of the stack's secrets, `/<project>/<stack>`. */
   readonly ssmPrefix: string;
   /** Runtime options from the spec. */
-  readonly runtime: { readonly readOnlyRootFilesystem: boolean; readonly scratch: readonly string[] };
+  readonly runtime: {
+    readonly readOnlyRootFilesystem: boolean;
+    readonly scratch: readonly string[];
+  };
   /** SIGTERM -> SIGKILL grace when the instance is drained and stopped. */
   readonly stopGraceSeconds: number;
 }
 
-const DIGEST_REF = /^[a-z0-9][a-z0-9.-]*(?::\d+)?\/[a-z0-9]+(?:[._/-][a-z0-9]+)*@sha256:[0-9a-f]{64}$/;
+const DIGEST_REF =
+  /^[a-z0-9][a-z0-9.-]*(?::\d+)?\/[a-z0-9]+(?:[._/-][a-z0-9]+)*@sha256:[0-9a-f]{64}$/;
 const SECRET_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SYSCTL_KEY = /^[a-z0-9_]+(?:[./][a-z0-9_-]+)+$/;
@@ -47,7 +51,11 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * Sysctls Docker accepts inside a container's namespaces (docker run reference). Anything else fails
  * `docker run` at boot, so it is refused here, at preview time.
  */
-const NAMESPACED_SYSCTL = [/^kernel\.(?:msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced)$/, /^fs\.mqueue\./, /^net\./];
+const NAMESPACED_SYSCTL = [
+  /^kernel\.(?:msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced)$/,
+  /^fs\.mqueue\./,
+  /^net\./,
+];
 
 /** Quote a value for POSIX sh: single quotes, with embedded single quotes closed and escaped. */
 export function shQuote(value: string): string {
@@ -58,36 +66,63 @@ export function shQuote(value: string): string {
 export function userDataProblems(input: UserDataInput): string[] {
   const problems: string[] = [];
   const text = (field: string, value: string): void => {
-    if (CONTROL.test(value)) problems.push(`${field}: control characters and newlines are not allowed, got ${JSON.stringify(value)}`);
+    if (CONTROL.test(value))
+      problems.push(
+        `${field}: control characters and newlines are not allowed, got ${JSON.stringify(value)}`,
+      );
   };
   if (!DIGEST_REF.test(input.imageRef)) {
-    problems.push(`imageRef: must be an image reference by digest (<registry>/<repo>@sha256:<64 hex>), got ${JSON.stringify(input.imageRef)}`);
+    problems.push(
+      `imageRef: must be an image reference by digest (<registry>/<repo>@sha256:<64 hex>), got ${JSON.stringify(input.imageRef)}`,
+    );
   }
-  if (!/^[a-z][a-z0-9-]{0,39}$/.test(input.name)) problems.push(`name: must match [a-z][a-z0-9-]{0,39}, got ${JSON.stringify(input.name)}`);
-  if (!/^[0-9a-f]{64}$/.test(input.specHash)) problems.push(`specHash: must be 64 lowercase hex, got ${JSON.stringify(input.specHash)}`);
-  if (!REGION.test(input.region)) problems.push(`region: must be an AWS region like eu-west-1, got ${JSON.stringify(input.region)}`);
-  if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535) problems.push(`app.port: must be 1..65535, got ${input.port}`);
+  if (!/^[a-z][a-z0-9-]{0,39}$/.test(input.name))
+    problems.push(`name: must match [a-z][a-z0-9-]{0,39}, got ${JSON.stringify(input.name)}`);
+  if (!/^[0-9a-f]{64}$/.test(input.specHash))
+    problems.push(`specHash: must be 64 lowercase hex, got ${JSON.stringify(input.specHash)}`);
+  if (!REGION.test(input.region))
+    problems.push(
+      `region: must be an AWS region like eu-west-1, got ${JSON.stringify(input.region)}`,
+    );
+  if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535)
+    problems.push(`app.port: must be 1..65535, got ${input.port}`);
   if (!Number.isInteger(input.stopGraceSeconds) || input.stopGraceSeconds < 0) {
-    problems.push(`app.stopGraceSeconds: must be a whole number of seconds >= 0, got ${input.stopGraceSeconds}`);
+    problems.push(
+      `app.stopGraceSeconds: must be a whole number of seconds >= 0, got ${input.stopGraceSeconds}`,
+    );
   }
-  if (!SSM_PREFIX.test(input.ssmPrefix)) problems.push(`ssmPrefix: must be an absolute SSM path like /phoenix/prod, got ${JSON.stringify(input.ssmPrefix)}`);
+  if (!SSM_PREFIX.test(input.ssmPrefix))
+    problems.push(
+      `ssmPrefix: must be an absolute SSM path like /phoenix/prod, got ${JSON.stringify(input.ssmPrefix)}`,
+    );
   for (const [key, value] of Object.entries(input.env)) {
-    if (!ENV_KEY.test(key)) problems.push(`config.env.${key}: must be a valid environment variable name`);
+    if (!ENV_KEY.test(key))
+      problems.push(`config.env.${key}: must be a valid environment variable name`);
     text(`config.env.${key}`, value);
   }
   for (const [key, value] of Object.entries(input.sysctls)) {
-    if (!SYSCTL_KEY.test(key)) problems.push(`config.sysctls.${key}: must be a kernel parameter name like net.core.somaxconn`);
+    if (!SYSCTL_KEY.test(key))
+      problems.push(
+        `config.sysctls.${key}: must be a kernel parameter name like net.core.somaxconn`,
+      );
     else if (!NAMESPACED_SYSCTL.some((re) => re.test(key))) {
-      problems.push(`config.sysctls.${key}: Docker only sets namespaced sysctls in a container (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*); set host-wide ones in the AMI`);
+      problems.push(
+        `config.sysctls.${key}: Docker only sets namespaced sysctls in a container (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*); set host-wide ones in the AMI`,
+      );
     }
     text(`config.sysctls.${key}`, value);
   }
   for (const secret of input.secrets) {
-    if (!SECRET_NAME.test(secret)) problems.push(`secrets: ${JSON.stringify(secret)} must match [A-Z_][A-Z0-9_]*`);
-    if (Object.prototype.hasOwnProperty.call(input.env, secret)) problems.push(`secrets: ${secret} is also set in config.env; keep it in one place`);
+    if (!SECRET_NAME.test(secret))
+      problems.push(`secrets: ${JSON.stringify(secret)} must match [A-Z_][A-Z0-9_]*`);
+    if (Object.prototype.hasOwnProperty.call(input.env, secret))
+      problems.push(`secrets: ${secret} is also set in config.env; keep it in one place`);
   }
   input.runtime.scratch.forEach((path, i) => {
-    if (!path.startsWith("/") || path.split("/").includes("..")) problems.push(`runtime.scratch[${i}]: must be an absolute path without "..", got ${JSON.stringify(path)}`);
+    if (!path.startsWith("/") || path.split("/").includes(".."))
+      problems.push(
+        `runtime.scratch[${i}]: must be an absolute path without "..", got ${JSON.stringify(path)}`,
+      );
     text(`runtime.scratch[${i}]`, path);
   });
   return problems;
@@ -105,7 +140,8 @@ export function renderUserData(input: UserDataInput): string {
 
   const registry = input.imageRef.split("/")[0];
   const container = `phoenix-${input.name}`;
-  const sorted = <T>(o: Readonly<Record<string, T>>): [string, T][] => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const sorted = <T>(o: Readonly<Record<string, T>>): [string, T][] =>
+    Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const secrets = [...input.secrets].sort();
 
   const run: string[] = [
@@ -119,7 +155,12 @@ export function renderUserData(input: UserDataInput): string {
     ...sorted(input.env).map(([k, v]) => `--env ${shQuote(`${k}=${v}`)}`),
     ...secrets.map((name) => `--env ${name}`),
     ...(input.runtime.readOnlyRootFilesystem
-      ? ["--read-only", ...[...input.runtime.scratch].sort().map((p) => `--tmpfs ${shQuote(`${p}:rw,noexec,nosuid`)}`)]
+      ? [
+          "--read-only",
+          ...[...input.runtime.scratch]
+            .sort()
+            .map((p) => `--tmpfs ${shQuote(`${p}:rw,noexec,nosuid`)}`),
+        ]
       : []),
     shQuote(input.imageRef),
   ];
@@ -128,7 +169,7 @@ export function renderUserData(input: UserDataInput): string {
     "#!/bin/bash",
     "# Phoenix boot script: starts one immutable image by digest. Never patched in place.",
     "set -euo pipefail",
-    "fail() { echo \"phoenix: $*\" >&2; exit 1; }",
+    'fail() { echo "phoenix: $*" >&2; exit 1; }',
     "command -v docker >/dev/null || fail 'docker is not installed on this AMI; pin an AMI that ships Docker (e.g. ECS-optimized Amazon Linux 2023)'",
     "command -v aws >/dev/null || fail 'AWS CLI v2 is not installed on this AMI; pin an AMI that ships it'",
     "systemctl enable --now docker",

@@ -1,0 +1,245 @@
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Shared Pulumi mocks for unit tests. Records every resource registration (inputs AND the resource
+ * options the engine would receive: replaceOnChanges, deleteBeforeReplace, ignoreChanges,
+ * retainOnDelete, replacementTrigger, parent), answers a few provider functions, and throws on any
+ * other provider function call so a test never passes against a silently made-up value.
+ *
+ * Usage: `const mocks = await setupMocks()` in `beforeAll`, then `await import()` the module under test.
+ */
+
+/** Options of one registration, as sent to the engine. */
+export interface RecordedOptions {
+  readonly parent: string;
+  readonly replaceOnChanges: string[];
+  readonly deleteBeforeReplace: boolean;
+  readonly deleteBeforeReplaceDefined: boolean;
+  readonly ignoreChanges: string[];
+  readonly retainOnDelete: boolean | undefined;
+  readonly protect: boolean | undefined;
+  readonly dependencies: string[];
+  readonly additionalSecretOutputs: string[];
+  /** The `replacementTrigger` option, deserialized; undefined when not set. */
+  readonly replacementTrigger: unknown;
+}
+
+/** One `registerResource` call: type token, logical name, inputs and options. */
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  readonly inputs: Record<string, any>;
+  readonly options: RecordedOptions;
+}
+
+/** One provider function call (`invoke`). */
+export interface RecordedCall {
+  readonly token: string;
+  readonly inputs: Record<string, any>;
+}
+
+/** Answers a provider function call; return the function's result object. */
+export type CallHandler = (inputs: Record<string, any>) => Record<string, unknown>;
+
+/** What `setupMocks` returns: the recordings and a few lookups over them. */
+export interface MockRecorder {
+  readonly resources: RecordedResource[];
+  readonly calls: RecordedCall[];
+  /** Every registration of a type token, in order. */
+  ofType(type: string): RecordedResource[];
+  /** The one registration with this type and logical name; throws if absent, listing what exists. */
+  get(type: string, name: string): RecordedResource;
+}
+
+/** Mock account and region used by the default call answers and computed outputs. */
+export const MOCK_ACCOUNT = "123456789012";
+export const MOCK_REGION = "eu-west-1";
+
+/** Provider function results the components need; anything else throws. */
+export const DEFAULT_CALLS: Readonly<Record<string, CallHandler>> = {
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+    accountId: MOCK_ACCOUNT,
+    arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/phoenix-test`,
+    id: MOCK_ACCOUNT,
+    userId: "AIDAPHOENIXTEST",
+  }),
+  "aws:ecr/getAuthorizationToken:getAuthorizationToken": (inputs) => ({
+    authorizationToken: Buffer.from("AWS:mock-ecr-password").toString("base64"),
+    expiresAt: "2099-01-01T00:00:00Z",
+    id: MOCK_REGION,
+    password: "mock-ecr-password",
+    proxyEndpoint: `https://${inputs.registryId ?? MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com`,
+    region: MOCK_REGION,
+    userName: "AWS",
+  }),
+};
+
+const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
+
+/**
+ * Outputs a real provider computes, derived deterministically from the inputs (so an input change
+ * shows up as an output change, as it would for real).
+ */
+function computedOutputs(
+  type: string,
+  name: string,
+  inputs: Record<string, any>,
+): Record<string, unknown> {
+  const arn = (service: string, kind: string): string =>
+    `arn:aws:${service}:${MOCK_REGION}:${MOCK_ACCOUNT}:${kind}/${name}`;
+  switch (type) {
+    case "aws:ecr/repository:Repository":
+      return {
+        arn: arn("ecr", "repository"),
+        registryId: MOCK_ACCOUNT,
+        repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${inputs.name ?? name}`,
+      };
+    case "docker:index/image:Image": {
+      const repo = String(inputs.imageName).replace(/:[^:/]+$/, "");
+      return { repoDigest: `${repo}@sha256:${sha256(JSON.stringify(inputs))}` };
+    }
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      return { arn: arn("ec2", "launch-template"), latestVersion: 1, defaultVersion: 1 };
+    case "aws:lb/loadBalancer:LoadBalancer":
+      return {
+        arn: arn("elasticloadbalancing", "loadbalancer/app"),
+        dnsName: `${name}.${MOCK_REGION}.elb.amazonaws.com`,
+        zoneId: "Z32O12XQLNTSW2",
+      };
+    case "aws:lb/targetGroup:TargetGroup":
+      return { arn: arn("elasticloadbalancing", "targetgroup"), arnSuffix: `targetgroup/${name}` };
+    case "aws:lb/listener:Listener":
+      return { arn: arn("elasticloadbalancing", "listener/app") };
+    case "aws:iam/role:Role":
+    case "aws:iam/instanceProfile:InstanceProfile":
+      return {
+        arn: `arn:aws:iam::${MOCK_ACCOUNT}:${type.endsWith("Role") ? "role" : "instance-profile"}/${inputs.name ?? name}`,
+        name: inputs.name ?? name,
+      };
+    case "aws:ssm/parameter:Parameter":
+      return { arn: `arn:aws:ssm:${MOCK_REGION}:${MOCK_ACCOUNT}:parameter${inputs.name}` };
+    case "aws:autoscaling/group:Group":
+      return {
+        arn: arn("autoscaling", "autoScalingGroup"),
+        name: `${inputs.namePrefix ?? ""}20990101000000000000000001`,
+      };
+    default:
+      return {};
+  }
+}
+
+function recordOptions(req: any): RecordedOptions {
+  const trigger = req.getReplacementTrigger?.();
+  return {
+    parent: req.getParent(),
+    replaceOnChanges: req.getReplaceonchangesList(),
+    deleteBeforeReplace: req.getDeletebeforereplace(),
+    deleteBeforeReplaceDefined: req.getDeletebeforereplacedefined(),
+    ignoreChanges: req.getIgnorechangesList(),
+    retainOnDelete: req.hasRetainondelete?.() ? req.getRetainondelete() : undefined,
+    protect: req.hasProtect?.() ? req.getProtect() : undefined,
+    dependencies: req.getDependenciesList(),
+    additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+    replacementTrigger: trigger ? trigger.toJavaScript() : undefined,
+  };
+}
+
+/**
+ * Install the mocks for this test file's Pulumi runtime.
+ * @param opts.calls extra or overriding provider function answers, by token.
+ */
+export async function setupMocks(
+  opts: { project?: string; stack?: string; calls?: Record<string, CallHandler> } = {},
+): Promise<MockRecorder> {
+  const resources: RecordedResource[] = [];
+  const calls: RecordedCall[] = [];
+  const handlers = { ...DEFAULT_CALLS, ...opts.calls };
+  const pendingOptions = new Map<string, RecordedOptions>();
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs): {
+        id: string;
+        state: Record<string, any>;
+      } {
+        const key = `${args.type}::${args.name}`;
+        const options = pendingOptions.get(key);
+        if (!options) throw new Error(`mocks: no options recorded for ${key}`);
+        pendingOptions.delete(key);
+        resources.push({
+          type: args.type,
+          name: args.name,
+          custom: args.custom ?? false,
+          inputs: args.inputs,
+          options,
+        });
+        return {
+          id: `${args.name}-id`,
+          state: { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) },
+        };
+      },
+      call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+        calls.push({ token: args.token, inputs: args.inputs });
+        const handler = handlers[args.token];
+        if (!handler) {
+          const message = `mocks: unmocked provider function ${args.token}(${JSON.stringify(args.inputs)}); add it to test/mocks.ts`;
+          // The SDK rethrows an invoke failure as `new Error(err.details)`, as for a gRPC error.
+          throw Object.assign(new Error(message), { details: message });
+        }
+        return handler(args.inputs);
+      },
+    },
+    opts.project ?? "phoenix",
+    opts.stack ?? "test",
+    false,
+  );
+
+  // The mocks API hides resource options; wrap the mock monitor so they are recorded too.
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: (err: unknown, res: unknown) => void) => {
+    pendingOptions.set(`${req.getType()}::${req.getName()}`, recordOptions(req));
+    return register(req, callback);
+  };
+
+  return {
+    resources,
+    calls,
+    ofType: (type) => resources.filter((r) => r.type === type),
+    get(type, name) {
+      const found = resources.filter((r) => r.type === type && r.name === name);
+      if (found.length !== 1) {
+        const names = resources.map((r) => `${r.type} ${r.name}`).join("\n  ");
+        throw new Error(
+          `expected one ${type} named ${name}, found ${found.length}; recorded:\n  ${names}`,
+        );
+      }
+      return found[0];
+    },
+  };
+}
+
+/**
+ * Resolve an Output in a mock run (mocks are not a preview, so every value is known). Uses the SDK's
+ * own `promise()` accessor because, unlike `apply`, it rejects when the value failed.
+ */
+export function outputOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return (output as unknown as { promise(): Promise<T> }).promise();
+}
+
+/** True when a recorded input value was sent to the engine as a secret. */
+export function isSecret(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] ===
+      pulumi.runtime.specialSecretSig
+  );
+}
+
+/** The plain value inside a recorded secret (or the value itself when it is not one). */
+export function unsecret(value: unknown): any {
+  return isSecret(value) ? (value as { value: unknown }).value : value;
+}

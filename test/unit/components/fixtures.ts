@@ -1,0 +1,49 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/**
+ * A throwaway repository holding an image spec, its app and a config file, for component tests that
+ * need a real LoadedSpec.
+ */
+export function writeSpecRepo(opts: { openssl?: string; secrets?: string[] } = {}): {
+  root: string;
+  specPath: string;
+} {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-spec-repo-"));
+  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fixture\nruntime: nodejs\n");
+  fs.mkdirSync(path.join(root, "app"));
+  fs.writeFileSync(
+    path.join(root, "app", "server.js"),
+    'require("http").createServer((q, s) => s.end("ok")).listen(8080);\n',
+  );
+  fs.mkdirSync(path.join(root, "config"));
+  fs.writeFileSync(path.join(root, "config", "web.json"), '{"greeting":"hello"}\n');
+  fs.mkdirSync(path.join(root, "images"));
+  const specPath = path.join(root, "images", "web.yaml");
+  fs.writeFileSync(specPath, specText(opts));
+  return { root, specPath };
+}
+
+/** The issue's example spec, with the openssl version and the secret names adjustable. */
+export function specText(opts: { openssl?: string; secrets?: string[] } = {}): string {
+  return [
+    "name: web",
+    "base: debian:bookworm-slim",
+    "packages:",
+    "  nodejs: 18.20.4+dfsg-1~deb12u1",
+    `  openssl: ${opts.openssl ?? "3.0.15-1~deb12u1"}`,
+    "app:",
+    "  version: v3.4.1",
+    "  source: ../app",
+    "  command: [node, server.js]",
+    "  port: 8080",
+    "  health: { path: /healthz, intervalSeconds: 2, timeoutSeconds: 2, healthyThreshold: 2 }",
+    "config:",
+    "  files: { /etc/web/config.json: ../config/web.json }",
+    "  env: { LOG_LEVEL: info }",
+    '  sysctls: { net.core.somaxconn: "1024" }',
+    `secrets: [${(opts.secrets ?? ["DB_PASSWORD"]).join(", ")}]`,
+    "",
+  ].join("\n");
+}
