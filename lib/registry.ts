@@ -34,15 +34,27 @@ export interface RegistryCredentials {
 export type RegistryErrorKind = "unreachable" | "unauthorized" | "protocol";
 
 /** A registry call failed; the message names the registry and says what to do. */
-export class RegistryError extends Error {
-  constructor(
-    readonly kind: RegistryErrorKind,
-    readonly registry: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "RegistryError";
-  }
+export interface RegistryError extends Error {
+  readonly name: "RegistryError";
+  readonly kind: RegistryErrorKind;
+  readonly registry: string;
+}
+
+/**
+ * Creates a {@link RegistryError}. A plain Error with fields, not a subclass: dynamic providers
+ * serialize this module, and a serialized Error subclass loses its message.
+ */
+export function registryError(
+  kind: RegistryErrorKind,
+  registry: string,
+  message: string,
+): RegistryError {
+  return Object.assign(new Error(message), { name: "RegistryError" as const, kind, registry });
+}
+
+/** True when `err` came from this client (see {@link RegistryErrorKind}). */
+export function isRegistryError(err: unknown): err is RegistryError {
+  return err instanceof Error && err.name === "RegistryError" && "kind" in err;
 }
 
 const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
@@ -185,7 +197,7 @@ async function send(
     const e = err as Error & { cause?: { code?: string; message?: string } };
     const why =
       e.name === "TimeoutError" ? "timed out" : (e.cause?.code ?? e.cause?.message ?? e.message);
-    throw new RegistryError(
+    throw registryError(
       "unreachable",
       opts.registry,
       `registry ${opts.registry} is unreachable (${init.method} ${url}: ${why}); check that the ` +
@@ -205,7 +217,7 @@ function unauthorized(
         "to fetch a new one, and check that the caller may ecr:BatchGetImage on the repository"
       : "check the registry username and password"
     : "pass registry credentials (ECR: the authorization token from aws.ecr.getAuthorizationToken)";
-  return new RegistryError(
+  return registryError(
     "unauthorized",
     opts.registry,
     `registry ${opts.registry} refused access to ${repository} (HTTP ${status}); ${fix}`,
@@ -219,7 +231,7 @@ async function bearerToken(
   params: Record<string, string>,
 ): Promise<string> {
   if (!params.realm) {
-    throw new RegistryError(
+    throw registryError(
       "protocol",
       opts.registry,
       `registry ${opts.registry} sent a Bearer challenge without a realm`,
@@ -236,7 +248,7 @@ async function bearerToken(
   const body = (await res.json().catch(() => ({}))) as { token?: unknown; access_token?: unknown };
   const token = typeof body.token === "string" ? body.token : body.access_token;
   if (!res.ok || typeof token !== "string") {
-    throw new RegistryError(
+    throw registryError(
       "protocol",
       opts.registry,
       `registry ${opts.registry}: token endpoint ${url.origin}${url.pathname} answered ` +
@@ -290,7 +302,7 @@ export async function resolveTag(
   if (head.status === 404) return undefined;
   if (head.status === 403) throw unauthorized(opts, opts.repository, 403);
   if (!head.ok) {
-    throw new RegistryError(
+    throw registryError(
       "protocol",
       opts.registry,
       `registry ${opts.registry}: HEAD ${path} answered HTTP ${head.status}; expected 200 or 404`,
@@ -301,7 +313,7 @@ export async function resolveTag(
   const get = await authed(opts, opts.repository, path, { method: "GET", headers });
   if (get.status === 404) return undefined;
   if (!get.ok) {
-    throw new RegistryError(
+    throw registryError(
       "protocol",
       opts.registry,
       `registry ${opts.registry}: GET ${path} answered HTTP ${get.status}; expected 200 or 404`,
@@ -315,7 +327,7 @@ export async function resolveTag(
 export async function ping(opts: RegistryClientOptions): Promise<void> {
   const res = await authed(opts, "", "/v2/", { method: "GET", headers: {} });
   if (!res.ok) {
-    throw new RegistryError(
+    throw registryError(
       "protocol",
       opts.registry,
       `registry ${opts.registry}: GET /v2/ answered HTTP ${res.status}; ` +

@@ -231,7 +231,9 @@ export const registryImageProvider: pulumi.dynamic.ResourceProvider = {
     if (!props)
       throw new Error(`RegistryImage ${id}: cannot be imported; create it with pulumi up`);
     const { outs, warning } = await readImage(props);
-    if (warning) await pulumi.log.warn(warning);
+    // Required here: capturing the `pulumi` module would serialize the stack's decrypted config
+    // (secrets included) into the provider's state.
+    if (warning) await require("@pulumi/pulumi/log").warn(warning);
     return outs ? { id, props: outs } : { id: "", props: {} };
   },
 

@@ -94,8 +94,10 @@ function runCommand(
  * Resolves with the exit code and output; never throws on a non-zero exit (see {@link pulumiOk}).
  */
 export function pulumi(args: string[], opts: PulumiOptions): Promise<CommandResult> {
-  const full = [...args, "--non-interactive", "--color=never"];
-  if (opts.stack) full.push("--stack", opts.stack);
+  const flags = ["--non-interactive", "--color=never", ...(opts.stack ? ["--stack", opts.stack] : [])];
+  // Flags go before a `--`: after it pulumi reads everything as positional values.
+  const sep = args.indexOf("--");
+  const full = sep < 0 ? [...args, ...flags] : [...args.slice(0, sep), ...flags, ...args.slice(sep)];
   return runCommand("pulumi", full, {
     cwd: opts.cwd,
     env: phoenixEnv(opts.env),

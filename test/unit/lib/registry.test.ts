@@ -5,7 +5,8 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   MANIFEST_ACCEPT,
-  RegistryError,
+  type RegistryError,
+  isRegistryError,
   ecrCredentials,
   formatReference,
   parseChallenge,
@@ -236,7 +237,7 @@ describe("resolveTag", () => {
       repository: "phoenix/web",
       tag: "v1",
     }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RegistryError);
+    expect(isRegistryError(err)).toBe(true);
     expect((err as RegistryError).kind).toBe("unauthorized");
     expect((err as Error).message).toContain(
       `registry ${registry} refused access to phoenix/web (HTTP 401)`,
