@@ -4,6 +4,7 @@ import {
   type RegistryCredentials,
   formatReference,
   isDigest,
+  isRegistryError,
   parseRepository,
   resolveTag,
 } from "../lib/registry";
@@ -183,12 +184,23 @@ export async function readImage(
 ): Promise<{ outs?: RegistryImageOutputs; warning?: string }> {
   const { registry, repository } = parseRepository(props.repository);
   const ref = `${props.repository}:${props.tag}`;
-  const live = await resolveTag({
-    registry,
-    repository,
-    tag: props.tag,
-    credentials: props.credentials,
-  });
+  let live: string | undefined;
+  try {
+    live = await resolveTag({
+      registry,
+      repository,
+      tag: props.tag,
+      credentials: props.credentials,
+    });
+  } catch (err) {
+    if (!isRegistryError(err) || err.kind !== "unauthorized") throw err;
+    // Stored registry credentials expire (ECR tokens after 12 hours); a refresh must not fail
+    // the whole stack for that, but it must say the tag went unchecked.
+    return {
+      outs: props,
+      warning: `registry image ${ref} was not verified: ${err.message}`,
+    };
+  }
   if (live === undefined) {
     return {
       warning:
@@ -216,10 +228,10 @@ export const registryImageProvider: pulumi.dynamic.ResourceProvider = {
   async diff(_id: string, olds: RegistryImageOutputs, news: RegistryImageInputs) {
     // A new spec hash, tag or repository is a different image: replace (create first, so the
     // fleet switches to the new digest before the old record goes; delete keeps the image).
+    // Build inputs (e.g. the GIT_COMMIT build arg) and credentials (ECR issues a new token on
+    // every run) never change which image this is, so they alone are no change.
     const replaces = replacingChanges(olds, news);
-    const stored = (o: RegistryImageInputs) =>
-      JSON.stringify([o.source, o.credentials ?? null, o.build ?? null]);
-    return { changes: replaces.length > 0 || stored(olds) !== stored(news), replaces };
+    return { changes: replaces.length > 0 || olds.source !== news.source, replaces };
   },
 
   async update(_id: string, olds: RegistryImageOutputs, news: RegistryImageInputs) {

@@ -162,25 +162,6 @@ describe("RegistryImage provider against a real registry", () => {
     expect(await localTagExists(missing.tag)).toBe(false);
   }, 60_000);
 
-  it("diff replaces on a new spec hash or repository and only updates on new credentials", async () => {
-    const d1 = await provider.diff!(first.tag, first, inputs(B()));
-    expect(d1.replaces).toEqual(["specHash", "tag"]);
-    const d2 = await provider.diff!(
-      first.tag,
-      first,
-      inputs(A(), { repository: `${registry}/other` }),
-    );
-    expect(d2.replaces).toEqual(["repository"]);
-    const d3 = await provider.diff!(
-      first.tag,
-      first,
-      inputs(A(), { credentials: { username: "u", password: "p" } }),
-    );
-    expect(d3).toEqual({ changes: true, replaces: [] });
-    const d4 = await provider.diff!(first.tag, first, inputs(A()));
-    expect(d4).toEqual({ changes: false, replaces: [] });
-  });
-
   it("read reports a tag pushed over behind our back and returns the live digest", async () => {
     const ok = await provider.read!(`${repository}:${first.tag}`, first);
     expect(ok.props).toEqual(first);
@@ -219,5 +200,78 @@ describe("RegistryImage provider against a real registry", () => {
     await expect(provider.read!(`${repository}:${first.tag}`, first)).rejects.toThrow(
       /is unreachable/,
     );
+  }, 60_000);
+});
+
+describe("RegistryImage provider against a registry that requires basic auth (as ECR does)", () => {
+  const credentials = { username: "phoenix", password: `pw-${run}` };
+  let authed: RegistryServer;
+  let repo = "";
+
+  beforeAll(async () => {
+    authed = await startRegistry({ auth: credentials });
+    repo = `${authed.address}/phoenix/web`;
+  }, 30_000);
+  afterAll(async () => authed?.stop());
+
+  it("looks up and pushes with the credentials, and refuses anonymous lookups clearly", async () => {
+    const s = spec("published with credentials");
+    const r = await provider.create({ repository: repo, source: "build", credentials, ...s });
+    const outs = r.outs as RegistryImageOutputs;
+    expect(outs.built).toBe(true);
+    const lookup = { registry: authed.address, repository: "phoenix/web", tag: s.tag };
+    expect(await resolveTag({ ...lookup, credentials })).toBe(outs.digest);
+    await expect(resolveTag(lookup)).rejects.toThrow(
+      `registry ${authed.address} refused access to phoenix/web (HTTP 401); pass registry credentials`,
+    );
+
+    await docker.getImage(`${repo}:${s.tag}`).remove({ force: true });
+    const again = await provider.create({ repository: repo, source: "build", credentials, ...s });
+    expect(again.outs).toMatchObject({ built: false, digest: outs.digest });
+  }, 120_000);
+
+  it("fails before building when the credentials are refused, without echoing the password", async () => {
+    const s = spec("never published: wrong password");
+    const wrong = { username: "phoenix", password: `wrong-${run}` };
+    const err = await provider
+      .create({ repository: repo, source: "build", credentials: wrong, ...s })
+      .catch((e: unknown) => e as Error);
+    expect((err as Error).message).toContain(
+      `registry ${authed.address} refused access to phoenix/web (HTTP 401); check the registry username and password`,
+    );
+    expect((err as Error).message).not.toContain(wrong.password);
+    expect(
+      await docker
+        .getImage(`${repo}:${s.tag}`)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        ),
+    ).toBe(false);
+  }, 60_000);
+
+  it("refresh with expired credentials keeps the record and warns that the tag went unchecked", async () => {
+    const s = spec("published with credentials");
+    const { outs } = await provider.create({
+      repository: repo,
+      source: "build",
+      credentials,
+      ...s,
+    });
+    const stale = {
+      ...(outs as RegistryImageOutputs),
+      credentials: { ...credentials, password: "expired" },
+    };
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      const r = await provider.read!(`${repo}:${s.tag}`, stale);
+      expect(r.props).toEqual(stale);
+      const logged = warn.mock.calls.map((c) => String(c[0])).join("\n");
+      expect(logged).toContain(`registry image ${repo}:${s.tag} was not verified`);
+      expect(logged).not.toContain('expired"');
+    } finally {
+      warn.mockRestore();
+    }
   }, 60_000);
 });
