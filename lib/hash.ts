@@ -10,7 +10,7 @@ import { contextFiles } from "./context";
 import { LoadedSpec, Spec } from "./spec";
 
 /** Bumped whenever renderDockerfile's output changes for the same spec, so images are rebuilt. */
-export const RENDERER_VERSION = "1";
+export const RENDERER_VERSION = "2";
 
 /** A build-context file as it enters the hash. */
 export interface FileDigest {

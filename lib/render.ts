@@ -92,7 +92,7 @@ export function renderDockerfile(loaded: LoadedSpec, hash: string): string {
   if (sysctls.length > 0) {
     out.push(
       "# Kernel parameters from the spec, for the record: the runtime applies them to the container.",
-      `RUN printf '%s\\n' ${sysctls.map(shellQuote).join(" ")} > ${SYSCTL_FILE}`,
+      `RUN mkdir -p /etc/sysctl.d && printf '%s\\n' ${sysctls.map(shellQuote).join(" ")} > ${SYSCTL_FILE}`,
     );
   }
 
@@ -106,7 +106,7 @@ export function renderDockerfile(loaded: LoadedSpec, hash: string): string {
   out.push(...env.map(([k, v]) => `ENV ${k}=${dockerQuote(v)}`));
 
   const h = spec.app.health;
-  const probe = ["CMD", "bash", "-c", PROBE_SCRIPT, "healthcheck", String(spec.app.port), safe("app.health.path", h.path, rules.checkHealthPath)];
+  const probe = ["bash", "-c", PROBE_SCRIPT, "healthcheck", String(spec.app.port), safe("app.health.path", h.path, rules.checkHealthPath)];
   out.push(
     `USER ${APP_UID}:${APP_UID}`,
     `WORKDIR ${APP_DIR}`,
@@ -115,7 +115,7 @@ export function renderDockerfile(loaded: LoadedSpec, hash: string): string {
     // Docker has no healthy threshold; the spec's threshold doubles as the failure count.
     `HEALTHCHECK --interval=${safeInt("app.health.intervalSeconds", h.intervalSeconds, 1, 300)}s` +
       ` --timeout=${safeInt("app.health.timeoutSeconds", h.timeoutSeconds, 1, 120)}s` +
-      ` --retries=${safeInt("app.health.healthyThreshold", h.healthyThreshold, 1, 10)} ${JSON.stringify(probe)}`,
+      ` --retries=${safeInt("app.health.healthyThreshold", h.healthyThreshold, 1, 10)} CMD ${JSON.stringify(probe)}`,
     "STOPSIGNAL SIGTERM",
     "ARG GIT_COMMIT=unknown",
     `LABEL org.opencontainers.image.title=${dockerQuote(spec.name)}`,

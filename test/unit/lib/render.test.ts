@@ -91,12 +91,12 @@ describe("renderDockerfile", () => {
 
   it("probes health with bash's /dev/tcp, taking the port and path as arguments", () => {
     const line = logicalLines(renderDockerfile(loadSpec(EXAMPLE), HASH)).find((l) => l.startsWith("HEALTHCHECK"))!;
-    const m = /^HEALTHCHECK --interval=2s --timeout=2s --retries=2 (\[.*\])$/.exec(line);
+    const m = /^HEALTHCHECK --interval=2s --timeout=2s --retries=2 CMD (\[.*\])$/.exec(line);
     expect(m).not.toBeNull();
     const argv = JSON.parse(m![1]) as string[];
-    expect(argv.slice(0, 3)).toEqual(["CMD", "bash", "-c"]);
-    expect(argv.slice(4)).toEqual(["healthcheck", "8080", "/healthz"]);
-    expect(argv[3]).toContain("/dev/tcp/127.0.0.1/$1");
+    expect(argv.slice(0, 2)).toEqual(["bash", "-c"]);
+    expect(argv.slice(3)).toEqual(["healthcheck", "8080", "/healthz"]);
+    expect(argv[2]).toContain("/dev/tcp/127.0.0.1/$1");
   });
 
   it("keeps shell and variable syntax in values literal", () => {
@@ -167,8 +167,9 @@ describe("renderDockerfile", () => {
         fs.writeFileSync(path.join(root, "images/p.yaml"), stringify(data));
         const run = renderDockerfile(loadSpec(path.join(root, "images/p.yaml")), HASH)
           .split("\n")
-          .find((l) => l.startsWith("RUN printf"))!;
-        const written = execFileSync("sh", ["-c", run.slice(4).replace(/ > \/etc\/sysctl\.d\/99-phoenix\.conf$/, "")], {
+          .find((l) => l.startsWith("RUN mkdir -p /etc/sysctl.d && printf "))!;
+        const printf = run.slice("RUN mkdir -p /etc/sysctl.d && ".length).replace(/ > \/etc\/sysctl\.d\/99-phoenix\.conf$/, "");
+        const written = execFileSync("sh", ["-c", printf], {
           encoding: "utf8",
         });
         const expected = Object.keys(data.config.sysctls)

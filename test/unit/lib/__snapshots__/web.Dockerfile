@@ -12,7 +12,7 @@ RUN groupadd --gid 10001 phoenix \
 COPY app/ /opt/app/
 COPY ["config/0","/etc/web/config.json"]
 # Kernel parameters from the spec, for the record: the runtime applies them to the container.
-RUN printf '%s\n' 'net.core.somaxconn = 1024' > /etc/sysctl.d/99-phoenix.conf
+RUN mkdir -p /etc/sysctl.d && printf '%s\n' 'net.core.somaxconn = 1024' > /etc/sysctl.d/99-phoenix.conf
 ENV LOG_LEVEL="info"
 ENV PHOENIX_APP_NAME="web"
 ENV PHOENIX_APP_VERSION="v3.4.1"
@@ -22,7 +22,7 @@ USER 10001:10001
 WORKDIR /opt/app
 EXPOSE 8080
 # Health probe: bash's /dev/tcp, present in every Debian image; no curl, no dependence on the app runtime.
-HEALTHCHECK --interval=2s --timeout=2s --retries=2 ["CMD","bash","-c","exec 3<>\"/dev/tcp/127.0.0.1/$1\" || exit 1; printf 'GET %s HTTP/1.0\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' \"$2\" >&3; IFS= read -r status <&3; case \"$status\" in \"HTTP/1.\"[01]\" 2\"[0-9][0-9]\" \"*) exit 0;; esac; exit 1","healthcheck","8080","/healthz"]
+HEALTHCHECK --interval=2s --timeout=2s --retries=2 CMD ["bash","-c","exec 3<>\"/dev/tcp/127.0.0.1/$1\" || exit 1; printf 'GET %s HTTP/1.0\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' \"$2\" >&3; IFS= read -r status <&3; case \"$status\" in \"HTTP/1.\"[01]\" 2\"[0-9][0-9]\" \"*) exit 0;; esac; exit 1","healthcheck","8080","/healthz"]
 STOPSIGNAL SIGTERM
 ARG GIT_COMMIT=unknown
 LABEL org.opencontainers.image.title="web"
