@@ -33,6 +33,8 @@ export interface DockerBuildOptions {
   readonly onProgress?: (line: string) => void;
   /** Skip Docker's layer cache (a cold build). @default - the cache is used */
   readonly noCache?: boolean;
+  /** Target platform, e.g. "linux/amd64". @default - the Docker engine's own platform */
+  readonly platform?: string;
 }
 
 /** One JSON message of Docker's build stream. */
@@ -72,6 +74,7 @@ export async function buildImage(opts: DockerBuildOptions): Promise<{ imageId: s
     rm: true,
     forcerm: true,
     nocache: opts.noCache === true,
+    ...(opts.platform ? { platform: opts.platform } : {}),
   });
   const tail: string[] = [];
   let imageId: string | undefined;

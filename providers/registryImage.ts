@@ -24,7 +24,10 @@ export const IMAGE_SOURCES = ["build", "promote"] as const;
 export type ImageSource = (typeof IMAGE_SOURCES)[number];
 
 /** What the shared builder needs, rendered by the caller: `renderDockerfile` and `contextFiles`. */
-export type BuildInputs = Pick<DockerBuildOptions, "dockerfile" | "files" | "labels" | "buildArgs">;
+export type BuildInputs = Pick<
+  DockerBuildOptions,
+  "dockerfile" | "files" | "labels" | "buildArgs" | "platform"
+>;
 
 /** Provider inputs, as the engine hands them over (plain values). */
 export interface RegistryImageInputs {
