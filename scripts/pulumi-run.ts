@@ -12,6 +12,7 @@
  *
  *   npx tsx scripts/pulumi-run.ts <preview|up|refresh|destroy> --stack <name> [--dir <project dir>]
  *                                 [--result <file.json>] [--diff] [--expect-no-changes]
+ *                                 [--policy-pack <pack>]...
  *
  * `--dir` defaults to the current directory and must hold Pulumi.yaml; the stack is created in the
  * configured backend when missing. `--result` writes a JSON summary (operation, resource changes, stack
@@ -44,13 +45,15 @@ interface Args {
   result?: string;
   diff: boolean;
   expectNoChanges: boolean;
+  /** `--policy-pack` values (preview and up), e.g. policy/analyzer. */
+  policyPacks: string[];
 }
 
 function usage(message: string): never {
   process.stderr.write(
     `pulumi-run: ${message}\n` +
       "usage: tsx scripts/pulumi-run.ts <preview|up|refresh|destroy> --stack <name> [--dir <dir>] " +
-      "[--result <file>] [--diff] [--expect-no-changes]\n",
+      "[--result <file>] [--diff] [--expect-no-changes] [--policy-pack <pack>]...\n",
   );
   process.exit(2);
 }
@@ -66,6 +69,7 @@ function parseArgs(argv: string[]): Args {
     dir: process.cwd(),
     diff: false,
     expectNoChanges: false,
+    policyPacks: [],
   };
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
@@ -79,6 +83,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--result") args.result = path.resolve(value());
     else if (flag === "--diff") args.diff = true;
     else if (flag === "--expect-no-changes") args.expectNoChanges = true;
+    else if (flag === "--policy-pack") args.policyPacks.push(path.resolve(value()));
     else usage(`unknown flag ${JSON.stringify(flag)}`);
   }
   if (!args.stack) usage("--stack: missing (or set PULUMI_STACK)");
@@ -147,7 +152,7 @@ export async function run(args: Args): Promise<RunResult> {
     { workDir: args.dir },
   );
   const onOutput = (s: string): void => void process.stdout.write(s);
-  const common = { onOutput, diff: args.diff };
+  const common = { onOutput, diff: args.diff, policyPacks: args.policyPacks };
   let changes: Record<string, number> = {};
   switch (args.operation) {
     case "preview": {

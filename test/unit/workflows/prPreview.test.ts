@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -76,12 +76,13 @@ describe(".github/workflows/pr-preview.yml", () => {
   it("previews dev and prod with --diff and the policy pack, and summarizes each", () => {
     for (const stack of ["dev", "prod"]) {
       expect(script).toContain(
-        `pulumi preview --stack ${stack} --diff --non-interactive --policy-pack policy`,
+        `pulumi preview --stack ${stack} --diff --non-interactive --policy-pack policy/analyzer`,
       );
       expect(script).toContain(`pulumi preview --stack ${stack} --json`);
       expect(script).toContain(`npx phoenix summary "$OUT/${stack}.json"`);
     }
     expect(existsSync(join(ROOT, "policy/PulumiPolicy.yaml"))).toBe(true);
+    expect(statSync(join(ROOT, "policy/analyzer")).mode & 0o111).not.toBe(0);
     expect(existsSync(join(ROOT, "scripts/env.sh"))).toBe(true);
   });
 
