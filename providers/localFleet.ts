@@ -9,7 +9,7 @@
  * delete drains each instance out of the front door's pool before stopping it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { classifyDrift, describeDrift } from "../lib/drift";
+import { classifyDrift, describeDrift, type ContainerChange } from "../lib/drift";
 import { instanceName, planFleetUpdate, type FleetInstance } from "../lib/fleetPlan";
 import { LABELS } from "../lib/labels";
 import * as rt from "./dockerRuntime";
@@ -73,6 +73,12 @@ function stable(v: unknown): string {
       ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]]))
       : x,
   );
+}
+
+/** Docker answers `null` for a pristine container, which dockerode hands over as a raw Buffer. */
+function parseChanges(raw: unknown): ContainerChange[] {
+  const value = Buffer.isBuffer(raw) ? (JSON.parse(raw.toString("utf8") || "null") as unknown) : raw;
+  return Array.isArray(value) ? (value as ContainerChange[]) : [];
 }
 
 function randomSuffix(): string {
@@ -229,7 +235,7 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<LocalFleetInput
           const res = await rt.httpGet(`http://${ip}:${p.port}${p.health.path}`, checkTimeout);
           healthy = res !== undefined && res.status >= 200 && res.status < 300;
         }
-        const changes = (await docker.getContainer(inst.id).changes()) ?? [];
+        const changes = parseChanges(await docker.getContainer(inst.id).changes());
         const drift = classifyDrift({ exists: true, running, imageId: info.Image, healthy, changes }, p);
         return drift === undefined ? base : { ...base, drift };
       }),

@@ -93,9 +93,9 @@ export const localImageProvider: pulumi.dynamic.ResourceProvider<LocalImageInput
     if (olds.specHash !== news.specHash) replaces.push("specHash");
     if (olds.baseId !== news.baseId) replaces.push("baseId");
     if (olds.name !== news.name) replaces.push("name");
-    const changes =
-      replaces.length > 0 || olds.keepImages !== news.keepImages || olds.gitCommit !== news.gitCommit;
-    // A new spec hash or base is a new image; keepImages and the commit only change bookkeeping.
+    // A new spec hash or base is a new image; keepImages only changes bookkeeping. The commit is
+    // not compared: a reused image keeps the revision label of the build that made it.
+    const changes = replaces.length > 0 || olds.keepImages !== news.keepImages;
     return { changes, replaces, deleteBeforeReplace: false };
   },
 
@@ -129,7 +129,10 @@ export const localImageProvider: pulumi.dynamic.ResourceProvider<LocalImageInput
           [LABELS.name]: inputs.name,
         },
         buildArgs: { GIT_COMMIT: inputs.gitCommit },
-        onProgress: (line) => say(`${ref}: ${line}`),
+        // Steps and what they print; the builder's bookkeeping lines only add noise.
+        onProgress: (line) => {
+          if (!/^ ---> |^Removing intermediate container /.test(line)) say(`${ref}: ${line}`);
+        },
       });
       imageId = built.imageId;
       reused = false;
@@ -153,7 +156,7 @@ export const localImageProvider: pulumi.dynamic.ResourceProvider<LocalImageInput
   },
 
   async update(_id, olds, news) {
-    return { outs: { ...olds, keepImages: news.keepImages, gitCommit: news.gitCommit } };
+    return { outs: { ...olds, keepImages: news.keepImages } };
   },
 
   async delete(id, props) {
