@@ -96,6 +96,11 @@ function computedOutputs(
         registryId: MOCK_ACCOUNT,
         repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${inputs.name ?? name}`,
       };
+    case "pulumi-nodejs:dynamic/phoenix:RegistryImage": {
+      // What the registry would answer: a digest derived from the content-addressed tag.
+      const digest = `sha256:${sha256(`${inputs.repository}:${inputs.tag}`)}`;
+      return { digest, imageRef: `${inputs.repository}@${digest}`, built: inputs.source === "build" };
+    }
     case "docker:index/image:Image": {
       const repo = String(inputs.imageName).replace(/:[^:/]+$/, "");
       return { repoDigest: `${repo}@sha256:${sha256(JSON.stringify(inputs))}` };

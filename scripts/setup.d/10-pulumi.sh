@@ -20,6 +20,10 @@ WANT="$PHOENIX_PULUMI_VERSION"
 MOD_DIR="$PHOENIX_ROOT/tools/pulumi"
 LAUNCHER="pulumi-resource-pulumi-nodejs"
 mkdir -p "$BIN"
+# Go's official tarball location, for shells whose PATH does not list it.
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+  export PATH="$PATH:/usr/local/go/bin"
+fi
 
 version_of() { "$1" version 2>/dev/null | head -n1 || true; }
 

@@ -37,6 +37,7 @@ fi
 # Starts dockerd in its own session and waits for `docker info`; returns 1 when it exits or times out.
 start_dockerd() {
   echo "20-docker: starting dockerd (log: $LOG)"
+  echo "=== 20-docker: dockerd started $(date -u +%FT%TZ)" >>"$LOG"
   setsid dockerd >>"$LOG" 2>&1 </dev/null &
   local pid=$!
   local deadline=$((SECONDS + WAIT))
@@ -61,7 +62,9 @@ start_dockerd() {
 if start_dockerd; then
   exit 0
 fi
-if grep -qi "iptables" "$LOG" && [ -x /usr/sbin/iptables-legacy ]; then
+# Only this attempt's lines (the log keeps earlier runs).
+if awk '/^=== 20-docker: dockerd started/ { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' "$LOG" |
+  grep -qi "iptables" && [ -x /usr/sbin/iptables-legacy ]; then
   echo "20-docker: retrying with iptables-legacy"
   update-alternatives --set iptables /usr/sbin/iptables-legacy
   update-alternatives --set ip6tables /usr/sbin/ip6tables-legacy || true
