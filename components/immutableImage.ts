@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { materializeContext } from "../lib/contextDir";
+import { contextFiles } from "../lib/context";
 import { imageTag } from "../lib/hash";
 import { LoadedSpec } from "../lib/spec";
+import { IMAGE_SOURCES, type ImageSource, RegistryImage } from "../providers/registryImage";
 
 /** Arguments of {@link ImmutableImage}. */
 export interface ImmutableImageArgs {
@@ -18,10 +18,18 @@ export interface ImmutableImageArgs {
   /** Git commit of the checkout: the GIT_COMMIT build arg (image revision label) and a tag. */
   readonly gitCommit: string;
   /**
-   * Directory holding the build context (Dockerfile, app/, config/).
-   * @default - materialized from the spec under os.tmpdir()/phoenix-context-<hash12>
+   * Stack config `phoenix:imageSource`: `build` looks the spec's tag up in the registry and builds
+   * and pushes only when it is missing; `promote` deploys the image another stack built and never
+   * builds (it fails naming the tag when it is absent).
+   * @default "build"
    */
-  readonly contextDir?: string;
+  readonly source?: ImageSource;
+  /**
+   * Stack config `phoenix:imageRepository`: the ECR repository URL of the stack that builds (its
+   * `repositoryUrl` output). Required with source `promote`, which creates no repository.
+   * @default - a repository of this stack's own (source build)
+   */
+  readonly repositoryUrl?: string;
   /** @default - "linux/amd64", what the fleet's instance types run */
   readonly platform?: string;
 }
@@ -43,11 +51,17 @@ export function lifecyclePolicyDocument(keep: number): string {
   });
 }
 
+/** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<name>`: an ECR repository URL. */
+export const ECR_REPOSITORY_URL = /^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/[a-z0-9][a-z0-9._/-]*$/;
+
 /**
- * The image of a spec, built from the rendered Dockerfile and pushed to its own ECR repository:
- * IMMUTABLE tags (a tag names one image forever), scan on push, a lifecycle policy keeping the last
- * `keepImages` images for rollback, and retained when the stack is destroyed. Consumers get the
- * image BY DIGEST (`imageRef`), never by tag.
+ * The image of a spec in ECR, content-addressed: its tag `<version>-<hash12>` is looked up first and
+ * reused by digest when present (a revert brings back the very image that ran before; an IMMUTABLE
+ * repository never sees a second push of a tag); only a missing tag is built and pushed. With
+ * `source: "promote"` it deploys what another stack built and never builds. The stack that builds
+ * owns the repository: IMMUTABLE tags, scan on push, a lifecycle policy keeping the last
+ * `keepImages` images for rollback, retained when the stack is destroyed. Consumers get the image
+ * BY DIGEST (`imageRef`), never by tag.
  */
 export class ImmutableImage extends pulumi.ComponentResource {
   /** `<repositoryUrl>@sha256:<digest>` of the pushed image. */
@@ -60,6 +74,8 @@ export class ImmutableImage extends pulumi.ComponentResource {
   readonly specHash: string;
   /** The ECR repository URL. */
   readonly repositoryUrl: pulumi.Output<string>;
+  /** True when this deployment built and pushed the image, false when the registry had it. */
+  readonly built: pulumi.Output<boolean>;
 
   constructor(name: string, args: ImmutableImageArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("phoenix:index:ImmutableImage", name, {}, opts);
@@ -67,60 +83,68 @@ export class ImmutableImage extends pulumi.ComponentResource {
     if (problems.length > 0) {
       throw new pulumi.ResourceError(`ImmutableImage ${name}:\n${problems.join("\n")}`, this);
     }
+    const source = args.source ?? "build";
     const tags = {
       Name: `${name}`,
       "phoenix:spec-hash": args.specHash,
       "phoenix:git-sha": args.gitCommit,
     };
 
-    // Retained on delete: a destroyed stack must not take the images a rollback needs with it.
-    const repo = new aws.ecr.Repository(
-      name,
-      {
-        imageTagMutability: "IMMUTABLE",
-        imageScanningConfiguration: { scanOnPush: true },
-        forceDelete: false,
-        tags,
-      },
-      { parent: this, retainOnDelete: true },
-    );
-    new aws.ecr.LifecyclePolicy(
-      `${name}-lifecycle`,
-      { repository: repo.name, policy: lifecyclePolicyDocument(args.keepImages) },
-      { parent: this },
-    );
+    let repositoryUrl: pulumi.Output<string>;
+    let registryId: pulumi.Input<string>;
+    if (source === "build") {
+      // Retained on delete: a destroyed stack must not take the images a rollback needs with it.
+      const repo = new aws.ecr.Repository(
+        name,
+        {
+          imageTagMutability: "IMMUTABLE",
+          imageScanningConfiguration: { scanOnPush: true },
+          forceDelete: false,
+          tags,
+        },
+        { parent: this, retainOnDelete: true },
+      );
+      new aws.ecr.LifecyclePolicy(
+        `${name}-lifecycle`,
+        { repository: repo.name, policy: lifecyclePolicyDocument(args.keepImages) },
+        { parent: this },
+      );
+      repositoryUrl = repo.repositoryUrl;
+      registryId = repo.registryId;
+    } else {
+      const url = args.repositoryUrl as string; // validated above
+      repositoryUrl = pulumi.output(url);
+      registryId = (ECR_REPOSITORY_URL.exec(url) as RegExpExecArray)[1];
+    }
 
-    const token = aws.ecr.getAuthorizationTokenOutput(
-      { registryId: repo.registryId },
-      { parent: this },
-    );
-    const contextDir =
-      args.contextDir ?? materializeContext(args.loaded, args.dockerfile, args.specHash);
+    const token = aws.ecr.getAuthorizationTokenOutput({ registryId }, { parent: this });
     this.imageTag = imageTag(args.loaded.spec, args.specHash);
     this.specHash = args.specHash;
-    const image = new docker.Image(
+    const image = new RegistryImage(
       name,
       {
-        imageName: pulumi.interpolate`${repo.repositoryUrl}:${this.imageTag}`,
+        repository: repositoryUrl,
+        tag: this.imageTag,
+        specHash: args.specHash,
+        source,
+        credentials: pulumi
+          .all([token.userName, token.password])
+          .apply(([username, password]) => ({ username, password })),
+        // Used only when the tag is missing; the commit label never makes a new image.
         build: {
-          context: contextDir,
-          dockerfile: `${contextDir}/Dockerfile`,
+          dockerfile: args.dockerfile,
+          files: contextFiles(args.loaded),
+          buildArgs: { GIT_COMMIT: args.gitCommit },
           platform: args.platform ?? "linux/amd64",
-          args: { GIT_COMMIT: args.gitCommit },
-        },
-        registry: {
-          server: repo.repositoryUrl,
-          username: token.userName,
-          password: pulumi.secret(token.password),
         },
       },
-      // A new commit with the same spec is the same image: the commit label must not rebuild it.
-      { parent: this, ignoreChanges: ["build.args.GIT_COMMIT"] },
+      { parent: this },
     );
 
-    this.repositoryUrl = repo.repositoryUrl;
-    this.imageName = image.imageName;
-    this.imageRef = image.repoDigest.apply((ref) => {
+    this.repositoryUrl = repositoryUrl;
+    this.imageName = pulumi.interpolate`${repositoryUrl}:${this.imageTag}`;
+    this.built = image.built;
+    this.imageRef = image.imageRef.apply((ref) => {
       if (!DIGEST_REFERENCE.test(ref)) {
         throw new pulumi.ResourceError(
           `ImmutableImage ${name}: the registry returned ${JSON.stringify(ref)}, not a digest reference; the push did not complete`,
@@ -135,6 +159,7 @@ export class ImmutableImage extends pulumi.ComponentResource {
       imageTag: this.imageTag,
       specHash: this.specHash,
       repositoryUrl: this.repositoryUrl,
+      built: this.built,
     });
   }
 }

@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-
 /**
  * A client for the parts of the Docker Registry HTTP API v2 that Phoenix needs: does a tag exist,
  * and which manifest digest does it point at. ECR, the CNCF distribution registry and Docker Hub
@@ -320,6 +318,9 @@ export async function resolveTag(
     );
   }
   const body = Buffer.from(await get.arrayBuffer());
+  // Required here, not imported: dynamic providers serialize this module, and a captured
+  // built-in (node:crypto's Hash) cannot be serialized.
+  const { createHash } = require("node:crypto") as typeof import("node:crypto");
   return "sha256:" + createHash("sha256").update(body).digest("hex");
 }
 

@@ -4,7 +4,6 @@
  * line. Used by the LocalImage provider and by registry publishing. Dynamic providers serialize
  * this file by value, so it keeps no module-level state and requires dockerode inside the call.
  */
-import { readFileSync } from "node:fs";
 import { tarArchive } from "../lib/tar";
 
 /** One file of the build context (the shape of lib/context.ts's ContextFile). */
@@ -48,6 +47,9 @@ interface BuildMessage {
 
 /** The build context archive for `opts`: "Dockerfile" first, then the files in their given order. */
 export function buildContextTar(opts: Pick<DockerBuildOptions, "dockerfile" | "files">): Buffer {
+  // Required here, not imported: a captured node:fs binding cannot be serialized into the state
+  // when the program runs under a bundler-style loader (vitest's mock runs).
+  const { readFileSync } = require("node:fs") as typeof import("node:fs");
   const entries = [{ path: "Dockerfile", content: Buffer.from(opts.dockerfile), mode: 0o644 }];
   for (const f of opts.files) {
     if (f.path === "Dockerfile") {

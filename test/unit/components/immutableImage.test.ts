@@ -1,5 +1,4 @@
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { specHash } from "../../../lib/hash";
 import { renderDockerfile } from "../../../lib/render";
@@ -8,7 +7,7 @@ import { MockRecorder, isSecret, outputOf, setupMocks, unsecret } from "../../mo
 import { writeSpecRepo } from "./fixtures";
 
 const REPO = "aws:ecr/repository:Repository";
-const IMAGE = "docker:index/image:Image";
+const IMAGE = "pulumi-nodejs:dynamic/phoenix:RegistryImage";
 
 let mocks: MockRecorder;
 let imageModule: typeof import("../../../components/immutableImage");
@@ -72,29 +71,32 @@ describe("ImmutableImage", () => {
     );
   });
 
-  it("builds the rendered Dockerfile for linux/amd64 with the commit as a build arg it ignores on change", () => {
+  it("builds the rendered Dockerfile for linux/amd64 with the commit as a build arg", () => {
     const image = mocks.get(IMAGE, "web");
+    expect(image.inputs).toMatchObject({
+      repository: out.repositoryUrl,
+      tag: out.imageTag,
+      specHash: hash,
+      source: "build",
+    });
     expect(image.inputs.build.platform).toBe("linux/amd64");
-    expect(image.inputs.build.args).toEqual({ GIT_COMMIT: "0123abc" });
-    expect(image.options.ignoreChanges).toEqual(["build.args.GIT_COMMIT"]);
-    expect(isSecret(image.inputs.registry)).toBe(true);
-    expect(unsecret(image.inputs.registry)).toEqual({
-      server: out.repositoryUrl,
+    expect(image.inputs.build.buildArgs).toEqual({ GIT_COMMIT: "0123abc" });
+    expect(isSecret(image.inputs.credentials)).toBe(true);
+    expect(unsecret(image.inputs.credentials)).toEqual({
       username: "AWS",
       password: "mock-ecr-password",
     });
+    expect(image.options.additionalSecretOutputs).toContain("credentials");
   });
 
-  it("materializes the build context: Dockerfile, app/ and config/<i>", () => {
-    const { context, dockerfile } = mocks.get(IMAGE, "web").inputs.build;
-    expect(path.basename(context)).toBe(`phoenix-context-${hash.slice(0, 12)}`);
-    expect(dockerfile).toBe(`${context}/Dockerfile`);
-    expect(fs.readFileSync(dockerfile, "utf8")).toContain(hash);
-    expect(fs.readdirSync(context).sort()).toEqual(["Dockerfile", "app", "config"]);
-    expect(fs.readFileSync(path.join(context, "config", "0"), "utf8")).toBe(
-      '{"greeting":"hello"}\n',
-    );
-    expect(fs.existsSync(path.join(context, "app", "server.js"))).toBe(true);
+  it("passes the build context as files: Dockerfile text, app/ and config/<i>", () => {
+    const { dockerfile, files } = mocks.get(IMAGE, "web").inputs.build;
+    expect(dockerfile).toContain(hash);
+    const paths = (files as { path: string; source: string }[]).map((f) => f.path);
+    expect(paths).toContain("app/server.js");
+    expect(paths).toContain("config/0");
+    const config = (files as { path: string; source: string }[]).find((f) => f.path === "config/0");
+    expect(fs.readFileSync(config!.source, "utf8")).toBe('{"greeting":"hello"}\n');
   });
 
   it("asks ECR for registry credentials of its own repository", () => {
