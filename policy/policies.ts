@@ -116,19 +116,23 @@ function stringLeaves(value: unknown): string[] {
  * secrets) and every property a resource marks as a secret output (additionalSecretOutputs).
  */
 export function knownSecrets(resources: readonly PolicyResource[]): KnownSecret[] {
-  const out: KnownSecret[] = [];
+  // One entry per value (the most specific source wins), so a leak is reported once.
+  const byValue = new Map<string, KnownSecret>();
+  const add = (source: string, value: string) => {
+    if (!byValue.has(value)) byValue.set(value, { source, value });
+  };
   for (const r of resources) {
     if (r.type === TYPES.ssmParameter && r.props.type === "SecureString") {
-      for (const value of stringLeaves(r.props.value)) {
-        out.push({ source: `SSM parameter ${String(r.props.name ?? r.name)}`, value });
-      }
-    }
-    for (const key of r.opts?.additionalSecretOutputs ?? []) {
-      for (const value of stringLeaves(r.props[key]))
-        out.push({ source: `${r.name}.${key}`, value });
+      const source = `SSM parameter ${String(r.props.name ?? r.name)}`;
+      for (const value of stringLeaves(r.props.value)) add(source, value);
     }
   }
-  return out;
+  for (const r of resources) {
+    for (const key of r.opts?.additionalSecretOutputs ?? []) {
+      for (const value of stringLeaves(r.props[key])) add(`${r.name}.${key}`, value);
+    }
+  }
+  return [...byValue.values()];
 }
 
 /** Where a secret value must never appear in plain text, per resource type. */

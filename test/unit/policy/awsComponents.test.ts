@@ -1,0 +1,119 @@
+/**
+ * The aws target cannot be deployed here, so the guardrails are checked on what its fleet component
+ * registers: every resource AwsFleet creates (recorded by the shared mocks, with secrets unwrapped as
+ * the policy analyzer sees them) goes through every policy of the pack.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { PolicyResource, ResourceValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { beforeAll, describe, expect, it } from "vitest";
+import { specHash } from "../../../lib/hash";
+import { loadSpec, parseSpec } from "../../../lib/spec";
+import { AwsStackConfig, parseStackConfig } from "../../../lib/stackConfig";
+import { policies } from "../../../policy/policies";
+import { MockRecorder, RecordedResource, outputOf, setupMocks } from "../../mocks";
+import { specText, writeSpecRepo } from "../components/fixtures";
+
+const SECRET = "prod-db-password-0f9e8d7c";
+
+/** Deeply replaces recorded secrets by their values, as the analyzer does before policies run. */
+function unwrap(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrap);
+  if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return unwrap(o.value);
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrap(v)]));
+  }
+  return value;
+}
+
+function asPolicyResource(r: RecordedResource): PolicyResource {
+  return {
+    type: r.type,
+    name: r.name,
+    urn: `urn:pulumi:prod::phoenix::${r.type}::${r.name}`,
+    props: unwrap(r.inputs) as Record<string, unknown>,
+    opts: { additionalSecretOutputs: r.options.additionalSecretOutputs },
+    dependencies: [],
+    propertyDependencies: {},
+  } as unknown as PolicyResource;
+}
+
+async function violationsOf(resources: PolicyResource[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of policies) {
+    const report = (m: string, urn?: string) => out.push(`${p.name} ${urn ?? ""}: ${m}`);
+    if ("validateStack" in p) {
+      await (p as StackValidationPolicy).validateStack(
+        { resources, stackTags: new Map(), getConfig: () => ({}) } as never,
+        report,
+      );
+      continue;
+    }
+    if (!p.validateResource) continue;
+    const fns = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
+    for (const r of resources) {
+      const args = {
+        ...r,
+        stackTags: new Map(),
+        getConfig: () => ({}),
+      } as unknown as ResourceValidationArgs;
+      for (const fn of fns) await fn(args, (m) => report(m, r.urn));
+    }
+  }
+  return out;
+}
+
+let mocks: MockRecorder;
+
+beforeAll(async () => {
+  mocks = await setupMocks({ project: "phoenix", stack: "prod" });
+  const { AwsFleet } = await import("../../../components/awsFleet");
+  const hash = specHash(loadSpec(writeSpecRepo().specPath));
+  const config = parseStackConfig({
+    target: "aws",
+    region: "eu-west-1",
+    vpcId: "vpc-0123456789abcdef0",
+    subnetIds: '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]',
+    amiId: "ami-0123456789abcdef0",
+  }) as AwsStackConfig;
+  const fleet = new AwsFleet("web", {
+    spec: parseSpec(specText()),
+    specHash: hash,
+    imageRef: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:${"4".repeat(64)}`,
+    config,
+    gitSha: "0123abc",
+    secretValues: { DB_PASSWORD: pulumi.secret(SECRET) },
+  });
+  await outputOf(fleet.asgName);
+});
+
+describe("AwsFleet under the guardrails", () => {
+  it("registers the resources the policies are about", () => {
+    const types = new Set(mocks.resources.map((r) => r.type));
+    for (const t of [
+      "aws:ec2/securityGroup:SecurityGroup",
+      "aws:ec2/launchTemplate:LaunchTemplate",
+      "aws:autoscaling/group:Group",
+      "aws:ssm/parameter:Parameter",
+    ]) {
+      expect(types.has(t), t).toBe(true);
+    }
+  });
+
+  it("violates no policy", async () => {
+    expect(await violationsOf(mocks.resources.map(asPolicyResource))).toEqual([]);
+  });
+
+  it("sees the SSM secret, so a leak into the launch template would be caught", async () => {
+    const resources = mocks.resources.map(asPolicyResource);
+    const lt = resources.find((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate");
+    if (!lt) throw new Error("no launch template recorded");
+    const script = Buffer.from(lt.props.userData as string, "base64").toString("utf8");
+    lt.props.userData = Buffer.from(`${script}\necho ${SECRET}\n`).toString("base64");
+    expect(await violationsOf(resources)).toEqual([
+      expect.stringMatching(
+        /^phoenix-no-secret-values-in-plaintext .*: userData: contains the value of SSM parameter \/phoenix\/prod\/DB_PASSWORD/,
+      ),
+    ]);
+  });
+});
