@@ -188,7 +188,10 @@ if (require.main === module) {
       process.stdout.write(`pulumi-run: ${result.operation} ${result.stack}: ${JSON.stringify(result.changes)}\n`);
     },
     (err: unknown) => {
-      process.stderr.write(`pulumi-run: ${args.operation} ${args.stack} failed: ${String(err)}\n`);
+      // The engine's own output was already streamed; repeat only its stderr (or the error itself).
+      const cmd = (err as { commandResult?: { code: number; stderr: string } }).commandResult;
+      const detail = cmd ? `engine exited ${cmd.code}\n${cmd.stderr.trim()}` : String(err);
+      process.stderr.write(`pulumi-run: ${args.operation} ${args.stack} failed: ${detail}\n`);
       process.exit(1);
     },
   );
