@@ -48,6 +48,14 @@ export function releaseId(r: ReleaseInputs): string {
   return createHash("sha256").update(doc).digest("hex").slice(0, 12);
 }
 
+/** Why the aws provider's region cannot serve this stack, or undefined when it matches. */
+export function regionProblem(providerRegion: string, configRegion: string): string | undefined {
+  return providerRegion === configRegion
+    ? undefined
+    : `the aws provider targets ${providerRegion} but phoenix:region is ${configRegion}; ` +
+        `create the provider with region ${configRegion} (or set aws:region to it)`;
+}
+
 /**
  * A fleet of identical EC2 instances running one image by digest behind a stable ALB. Every release
  * (new spec, image, AMI or instance type) makes a NEW autonamed ASG from a new launch template
@@ -157,7 +165,16 @@ export class AwsFleet extends pulumi.ComponentResource {
       parent,
     );
 
-    const userData = pulumi.output(args.imageRef).apply((ref) => renderUserData(boot(ref)));
+    // ARNs, the boot script and the SSM parameters all assume config.region: refuse a provider
+    // pointed elsewhere rather than launch instances that cannot read their secrets.
+    const providerRegion = aws.getRegionOutput({}, parent).region.apply((r) => {
+      const problem = regionProblem(r, config.region);
+      if (problem) throw new pulumi.ResourceError(`AwsFleet ${name}: ${problem}`, this);
+      return r;
+    });
+    const userData = pulumi
+      .all([args.imageRef, providerRegion])
+      .apply(([ref]) => renderUserData(boot(ref)));
     // Only spec-derived tags go into the instances' tag specifications: those are part of the
     // launch template version, and a new version replaces the ASG. The git sha reaches the
     // instances through the ASG's propagated tags instead.

@@ -65,6 +65,13 @@ export const DEFAULT_CALLS: Readonly<Record<string, CallHandler>> = {
     id: MOCK_ACCOUNT,
     userId: "AIDAPHOENIXTEST",
   }),
+  "aws:index/getRegion:getRegion": () => ({
+    description: "Europe (Ireland)",
+    endpoint: `ec2.${MOCK_REGION}.amazonaws.com`,
+    id: MOCK_REGION,
+    name: MOCK_REGION,
+    region: MOCK_REGION,
+  }),
   "aws:ecr/getAuthorizationToken:getAuthorizationToken": (inputs) => ({
     authorizationToken: Buffer.from("AWS:mock-ecr-password").toString("base64"),
     expiresAt: "2099-01-01T00:00:00Z",
@@ -99,7 +106,11 @@ function computedOutputs(
     case "pulumi-nodejs:dynamic/phoenix:RegistryImage": {
       // What the registry would answer: a digest derived from the content-addressed tag.
       const digest = `sha256:${sha256(`${inputs.repository}:${inputs.tag}`)}`;
-      return { digest, imageRef: `${inputs.repository}@${digest}`, built: inputs.source === "build" };
+      return {
+        digest,
+        imageRef: `${inputs.repository}@${digest}`,
+        built: inputs.source === "build",
+      };
     }
     case "docker:index/image:Image": {
       const repo = String(inputs.imageName).replace(/:[^:/]+$/, "");

@@ -265,10 +265,30 @@ describe("AwsFleet", () => {
     );
   });
 
+  it("asks the provider for its region and the account id, and nothing else", () => {
+    expect([...new Set(mocks.calls.map((c) => c.token))].sort()).toEqual([
+      "aws:index/getCallerIdentity:getCallerIdentity",
+      "aws:index/getRegion:getRegion",
+    ]);
+  });
+
   it("fails loudly on a provider function the mocks do not know", async () => {
     const aws = await import("@pulumi/aws");
     await expect(aws.getAvailabilityZones({})).rejects.toThrow(
       /unmocked provider function aws:index\/getAvailabilityZones/,
+    );
+  });
+});
+
+describe("regionProblem", () => {
+  // A mismatch fails the deployment from inside an Output (the provider's region is only known
+  // there), which the mock runtime surfaces as an unhandled rejection; so the rule is tested here.
+  it("accepts the configured region and names both regions otherwise", async () => {
+    const { regionProblem } = await import("../../../components/awsFleet");
+    expect(regionProblem("eu-west-1", "eu-west-1")).toBeUndefined();
+    expect(regionProblem("us-east-1", "eu-west-1")).toBe(
+      "the aws provider targets us-east-1 but phoenix:region is eu-west-1; " +
+        "create the provider with region eu-west-1 (or set aws:region to it)",
     );
   });
 });
