@@ -102,7 +102,12 @@ export function packagesOf(inputs: Inputs | undefined): Record<string, string> {
   const build = inputs.build && typeof inputs.build === "object" ? (inputs.build as Inputs) : {};
   const dockerfile = str(inputs.dockerfile) ?? str(build.dockerfile) ?? "";
   const out: Record<string, string> = {};
-  const install = /apt-get install[^\n]*(?:\\\n[^\n]*)*/.exec(dockerfile)?.[0] ?? "";
+  // The install command and its backslash-continued lines.
+  const lines = dockerfile.split("\n");
+  const start = lines.findIndex((l) => l.includes("apt-get install"));
+  let end = start;
+  while (start >= 0 && end < lines.length - 1 && lines[end].trimEnd().endsWith("\\")) end++;
+  const install = start >= 0 ? lines.slice(start, end + 1).join("\n") : "";
   for (const m of install.matchAll(/'([a-z0-9][a-z0-9+.-]*)=([^'\s]+)'/g)) out[m[1]] = m[2];
   return out;
 }
