@@ -52,7 +52,8 @@ export function lifecyclePolicyDocument(keep: number): string {
 }
 
 /** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<name>`: an ECR repository URL. */
-export const ECR_REPOSITORY_URL = /^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/[a-z0-9][a-z0-9._/-]*$/;
+export const ECR_REPOSITORY_URL =
+  /^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/[a-z0-9][a-z0-9._/-]*$/;
 
 /**
  * The image of a spec in ECR, content-addressed: its tag `<version>-<hash12>` is looked up first and
@@ -179,5 +180,22 @@ function validate(args: ImmutableImageArgs): string[] {
   }
   if (args.dockerfile.trim() === "")
     problems.push("dockerfile: is empty; pass renderDockerfile(loaded, specHash)");
+  const source = args.source ?? "build";
+  if (!(IMAGE_SOURCES as readonly string[]).includes(source)) {
+    problems.push(
+      `source: must be build or promote (phoenix:imageSource), got ${JSON.stringify(source)}`,
+    );
+  } else if (source === "promote" && !ECR_REPOSITORY_URL.test(args.repositoryUrl ?? "")) {
+    problems.push(
+      "repositoryUrl: promote needs the ECR repository URL of the stack that builds (its " +
+        "repositoryUrl output, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-1a2b3c4; " +
+        `set phoenix:imageRepository), got ${JSON.stringify(args.repositoryUrl ?? "")}`,
+    );
+  } else if (source === "build" && args.repositoryUrl !== undefined) {
+    problems.push(
+      "repositoryUrl: only applies to source promote (a building stack creates its own " +
+        "repository); remove phoenix:imageRepository or set phoenix:imageSource promote",
+    );
+  }
   return problems;
 }

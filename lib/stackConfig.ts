@@ -23,6 +23,8 @@ export const AWS_KEYS = [
   "minSize",
   "maxSize",
   "healthCheckGracePeriodSeconds",
+  "imageSource",
+  "imageRepository",
 ] as const;
 /** Every non-secret key, for callers that read them one by one with `pulumi.Config.get`. */
 export const STACK_CONFIG_KEYS = [...COMMON_KEYS, ...LOCAL_KEYS, ...AWS_KEYS] as const;
@@ -174,6 +176,16 @@ const AwsSchema = z
     healthCheckGracePeriodSeconds: int("healthCheckGracePeriodSeconds", 0, 7200, "120").default(
       120,
     ),
+    // build: look the spec's tag up in ECR, build and push only when missing; promote: deploy the
+    // image the stack owning imageRepository built, never build.
+    imageSource: z.enum(["build", "promote"], { error: "must be build or promote" }).default("build"),
+    imageRepository: text(
+      "imageRepository",
+      /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/[a-z0-9][a-z0-9._/-]*$/,
+      "an ECR repository URL like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-1a2b3c4 " +
+        "(the building stack's repositoryUrl output)",
+      "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-1a2b3c4",
+    ).optional(),
   })
   .transform((c) => ({
     ...c,
@@ -226,6 +238,27 @@ function sizeIssues(values: Record<string, unknown>): Issue[] {
     });
   }
   return issues;
+}
+
+/** imageRepository goes with imageSource promote, and only with it. */
+function promoteIssues(values: Record<string, unknown>): Issue[] {
+  const path = `${CONFIG_NAMESPACE}:imageRepository`;
+  const promote = values.imageSource === "promote";
+  if (promote && values.imageRepository === undefined) {
+    const example = "\"$(pulumi stack output repositoryUrl -s <building stack>)\"";
+    return [{ path, message: `required with imageSource promote; ${setHint("imageRepository", example)}` }];
+  }
+  if (!promote && values.imageRepository !== undefined) {
+    return [
+      {
+        path,
+        message:
+          "only applies with imageSource promote (a building stack creates its own repository); " +
+          `remove it with \`pulumi config rm ${path}\` or set ${CONFIG_NAMESPACE}:imageSource promote`,
+      },
+    ];
+  }
+  return [];
 }
 
 /**
@@ -291,7 +324,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
       issues.push({ path: keyPath(iss.path), message: `${iss.message}${shown}` });
     }
   }
-  if (target === "aws") issues.push(...sizeIssues(values));
+  if (target === "aws") issues.push(...sizeIssues(values), ...promoteIssues(values));
   if (issues.length > 0 || parsed === undefined) throw new ValidationError(issues);
   return parsed;
 }

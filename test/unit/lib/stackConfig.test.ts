@@ -57,6 +57,7 @@ describe("parseStackConfig", () => {
       minSize: 4,
       maxSize: 8,
       healthCheckGracePeriodSeconds: 120,
+      imageSource: "build",
     });
   });
 
@@ -104,7 +105,7 @@ describe("parseStackConfig", () => {
   it("rejects keys of the other target and unknown keys, suggesting the right spelling", () => {
     expect(problems({ ...AWS, frontDoorPort: "8080", desiredcount: "3" })).toEqual([
       "phoenix:frontDoorPort: only applies to target local, this stack's target is aws; remove it with `pulumi config rm phoenix:frontDoorPort`",
-      `phoenix:desiredcount: unknown key; did you mean phoenix:desiredCount? (known: target, spec, desiredCount, keepImages, region, vpcId, subnetIds, instanceType, amiId, minSize, maxSize, healthCheckGracePeriodSeconds)`,
+      `phoenix:desiredcount: unknown key; did you mean phoenix:desiredCount? (known: target, spec, desiredCount, keepImages, region, vpcId, subnetIds, instanceType, amiId, minSize, maxSize, healthCheckGracePeriodSeconds, imageSource, imageRepository)`,
     ]);
   });
 
