@@ -9,9 +9,7 @@
 #   Go's own caches (GOCACHE, GOMODCACHE) keep the second build fast.
 # - pulumi-resource-pulumi-nodejs (the launcher the engine runs for dynamic providers) ships in the
 #   sdk/v3 module (nodejs/dist/); it is installed executable next to pulumi.
-# - pulumi-language-nodejs (the Node.js language host) is not served by the Go module proxy here, so
-#   programs run through the Automation API with an inline program (scripts/pulumi-run.ts), where the
-#   CLI talks to the program's own process and needs no language host.
+# - pulumi-language-nodejs (the Node.js language host) is step 15.
 set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/env.sh"
 
@@ -97,8 +95,3 @@ if [ -z "$got" ]; then
   exit 1
 fi
 echo "10-pulumi: pulumi $got ready ($PULUMI)"
-if command -v pulumi-language-nodejs >/dev/null 2>&1; then
-  echo "10-pulumi: language host $(command -v pulumi-language-nodejs) found: 'pulumi up' runs programs directly too"
-else
-  echo "10-pulumi: no pulumi-language-nodejs: run programs with 'npx tsx scripts/pulumi-run.ts <up|preview|refresh|destroy>' (Automation API, inline program)"
-fi
