@@ -77,14 +77,21 @@ export interface Probed {
   readonly ip: string;
 }
 
-/** Why a health gate failed: the instance that failed first and what happened. */
-export class HealthGateError extends Error {
-  constructor(
-    message: string,
-    readonly failed: Probed,
-  ) {
-    super(message);
-  }
+/** A health gate failure: the message and the instance that failed first. */
+export type HealthGateError = Error & { readonly failed: Probed };
+
+/**
+ * Creates a HealthGateError. A plain Error with a property, not a subclass: Pulumi's closure
+ * serializer rewrites classes into functions, and an Error subclass then loses its message.
+ */
+export function healthGateError(message: string, failed: Probed): HealthGateError {
+  return Object.assign(new Error(message), { failed });
+}
+
+/** The instance a HealthGateError names, if `err` is one. */
+export function failedInstance(err: unknown): Probed | undefined {
+  const failed = (err as { failed?: Probed } | undefined)?.failed;
+  return failed && typeof failed.id === "string" ? failed : undefined;
 }
 
 /**
@@ -115,7 +122,7 @@ export async function waitHealthy(
         if (!ok) {
           const state = (await docker.getContainer(inst.id).inspect()).State;
           if (!state.Running) {
-            throw new HealthGateError(`${inst.name} exited (code ${state.ExitCode}) before passing its health check`, inst);
+            throw healthGateError(`${inst.name} exited (code ${state.ExitCode}) before passing its health check`, inst);
           }
         }
       }),
@@ -128,7 +135,7 @@ export async function waitHealthy(
     if (healthy === instances.length) return;
     if (Date.now() > deadline) {
       const failed = instances.find((i) => (streak.get(i.id) ?? 0) < check.healthyThreshold)!;
-      throw new HealthGateError(
+      throw healthGateError(
         `${failed.name} did not pass GET ${check.path} on port ${check.port} ` +
           `${check.healthyThreshold} times in a row before the deadline`,
         failed,
@@ -178,7 +185,7 @@ export async function waitInPool(
     if (up === instances.length) return;
     if (Date.now() > deadline) {
       const missing = instances.find((i) => !poolState(rows, i.ip).fullyUp)!;
-      throw new HealthGateError(`${missing.name} (${missing.ip}) never came UP in the front door's pool`, missing);
+      throw healthGateError(`${missing.name} (${missing.ip}) never came UP in the front door's pool`, missing);
     }
     await pause(200);
   }
@@ -204,6 +211,7 @@ export interface DrainOptions {
  */
 export async function drainAndRemove(ids: readonly string[], opts: DrainOptions): Promise<void> {
   if (ids.length === 0) return;
+  const started = Date.now();
   const docker = dockerClient();
   const live: Probed[] = [];
   for (const id of ids) {
@@ -250,5 +258,5 @@ export async function drainAndRemove(ids: readonly string[], opts: DrainOptions)
       }
     }),
   );
-  say(`${opts.label}: removed ${live.length} instance(s)`);
+  say(`${opts.label}: removed ${live.length} instance(s) after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -113,7 +113,8 @@ async function launchOne(fleetId: string, p: LocalFleetInputs, slot: number): Pr
       RestartPolicy: { Name: "no" },
       LogConfig: { Type: "json-file", Config: { "max-size": "1m", "max-file": "2" } },
     },
-    NetworkingConfig: { EndpointsConfig: { [p.network]: { Aliases: [p.alias] } } },
+    // No service alias yet: the front door must not see the instance before it is healthy.
+    NetworkingConfig: { EndpointsConfig: { [p.network]: {} } },
   });
   try {
     await container.start();
@@ -127,7 +128,21 @@ async function launchOne(fleetId: string, p: LocalFleetInputs, slot: number): Pr
 }
 
 /**
- * Launches instances into `slots`, waits until they are healthy and in the front door's pool.
+ * Gives a healthy instance the service alias, which is what puts it behind the front door (Docker
+ * cannot add an alias to a live endpoint, so the endpoint is re-attached). Resolves with its IP.
+ */
+async function joinService(p: LocalFleetInputs, inst: rt.Probed): Promise<rt.Probed> {
+  const net = rt.dockerClient().getNetwork(p.network);
+  await net.disconnect({ Container: inst.id, Force: false });
+  await net.connect({ Container: inst.id, EndpointConfig: { Aliases: [p.alias] } });
+  const ip = rt.ipOn(await rt.dockerClient().getContainer(inst.id).inspect(), p.network);
+  if (ip === undefined) throw new Error(`${inst.name}: lost its address on ${p.network} while joining ${p.alias}`);
+  return { ...inst, ip };
+}
+
+/**
+ * Launches instances into `slots`, waits until they are healthy, gives them the service alias and
+ * waits until they are in the front door's pool.
  * On any failure removes every container it started and throws with the failing one's log tail.
  */
 async function launchGated(fleetId: string, p: LocalFleetInputs, slots: readonly number[]): Promise<FleetInstance[]> {
@@ -151,17 +166,18 @@ async function launchGated(fleetId: string, p: LocalFleetInputs, slots: readonly
       healthyThreshold: p.health.healthyThreshold,
     };
     await rt.waitHealthy(started, check, deadline, label);
+    const joined = await Promise.all(started.map((inst) => joinService(p, inst)));
     const fd = p.frontDoor === undefined ? undefined : { container: p.frontDoor, network: p.network };
-    await rt.waitInPool(started, fd, deadline + p.leavePoolMs, label);
+    await rt.waitInPool(joined, fd, deadline + p.leavePoolMs, label);
   } catch (err) {
-    const failed = err instanceof rt.HealthGateError ? err.failed : undefined;
+    const failed = rt.failedInstance(err);
     const tail = failed ? `\n--- last log lines of ${failed.name} ---\n${await rt.logsTail(failed.id)}` : "";
     await rt.drainAndRemove(
       started.map((s) => s.id),
       { network: p.network, frontDoor: p.frontDoor, leavePoolMs: p.leavePoolMs, stopGraceSeconds: 0, label: `${label} (failed launch)` },
     );
     throw new Error(
-      `fleet ${p.fleet} (image ${p.imageId.slice(7, 19)}): ${(err as Error).message}; ` +
+      `fleet ${p.fleet} (image ${p.imageId.slice(7, 19)}): ${String((err as Error)?.message ?? err)}; ` +
         `removed the ${started.length} instance(s) this deployment started, the running fleet is untouched${tail}`,
     );
   }
@@ -197,10 +213,12 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<LocalFleetInput
   },
 
   async create(inputs) {
+    const started = Date.now();
     const fleetId = `${inputs.stack}-${inputs.fleet}-${inputs.specHash.slice(0, 8)}-${randomSuffix()}`;
     const slots = Array.from({ length: inputs.desiredCount }, (_, i) => i);
     const instances = await launchGated(fleetId, inputs, slots);
-    rt.say(`${inputs.fleet}: fleet ${fleetId} is live with ${instances.length} instance(s)`);
+    const took = ((Date.now() - started) / 1000).toFixed(1);
+    rt.say(`${inputs.fleet}: fleet ${fleetId} is live with ${instances.length} instance(s) after ${took} s`);
     return { id: fleetId, outs: outputs(inputs, instances) };
   },
 

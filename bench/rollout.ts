@@ -1,0 +1,242 @@
+/**
+ * Rollout benchmark of the local target (a script, not a test): `npm run bench`.
+ *
+ *   1. Build time of the web image: cold (no layer cache), after an app-only change (cached
+ *      package layer), and for an unchanged spec (the LocalImage provider reuses the image).
+ *   2. For fleets of 3, 10 and 30 instances, on a fresh stack each: deploy spec A, roll out spec B
+ *      (an app-only change, so B is built once), then roll back to A, whose image exists: that last
+ *      `pulumi up` is the pure fleet rollout (launch, health gate, front door cutover, drain).
+ *      Load runs through the front door during both rollouts (100 req/s, keep-alive).
+ *
+ * Prints a Markdown report and writes it with the raw figures to bench/results/<stamp>.{md,json}.
+ * Options: --sizes 3,10,30 (fleet sizes), --rate 100 (req/s during rollouts).
+ */
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { execFileSync } from "node:child_process";
+import { contextFiles } from "../lib/context";
+import { imageTag, specHash } from "../lib/hash";
+import { renderDockerfile } from "../lib/render";
+import { loadSpec } from "../lib/spec";
+import { buildImage } from "../providers/dockerBuild";
+import { localImageProvider } from "../providers/localImage";
+import {
+  REPO_ROOT,
+  exportStack,
+  initStack,
+  removeStack,
+  runProgram,
+  runProgramOk,
+  setConfig,
+  uniqueStackName,
+} from "../test/e2e/harness";
+import { startLoad, type LoadReport } from "../test/e2e/load";
+
+interface Rollout {
+  size: number;
+  kind: "app change (build + rollout)" | "rollback (image reused)";
+  wallSeconds: number;
+  /** From the provider's own timing lines: new fleet live / old fleet drained. */
+  liveSeconds?: number;
+  drainSeconds?: number;
+  load: LoadReport;
+}
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+/** A private copy of the web spec, app and config under .pulumi-state/bench/<name>. */
+function specCopy(name: string): {
+  dir: string;
+  spec: string;
+  touchApp: (marker: string) => void;
+  restoreApp: () => void;
+} {
+  const dir = path.join(REPO_ROOT, ".pulumi-state", "bench", name);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dir, "images"), { recursive: true });
+  fs.cpSync(path.join(REPO_ROOT, "images", "web.yaml"), path.join(dir, "images", "web.yaml"));
+  fs.cpSync(path.join(REPO_ROOT, "app"), path.join(dir, "app"), { recursive: true });
+  fs.cpSync(path.join(REPO_ROOT, "config"), path.join(dir, "config"), { recursive: true });
+  const server = path.join(dir, "app", "server.js");
+  const original = fs.readFileSync(server, "utf8");
+  return {
+    dir,
+    spec: path.join(dir, "images", "web.yaml"),
+    // An app-only change: one comment line in the app source changes the spec hash.
+    touchApp: (marker) => fs.writeFileSync(server, `${original}// bench ${marker}\n`),
+    restoreApp: () => fs.writeFileSync(server, original),
+  };
+}
+
+function seconds(ms: number): number {
+  return Math.round(ms / 100) / 10;
+}
+
+async function buildTimes(): Promise<Record<string, number>> {
+  const copy = specCopy(`build-${Date.now()}`);
+  const build = async (noCache: boolean) => {
+    const loaded = loadSpec(copy.spec);
+    const hash = specHash(loaded);
+    const started = Date.now();
+    await buildImage({
+      dockerfile: renderDockerfile(loaded, hash),
+      files: contextFiles(loaded),
+      tag: `web-bench:${imageTag(loaded.spec, hash)}`,
+      labels: { "io.phoenix.bench": "1" },
+      noCache,
+    });
+    return seconds(Date.now() - started);
+  };
+  copy.touchApp(`cold-${Date.now()}`);
+  const cold = await build(true);
+  copy.touchApp(`app-${Date.now()}`);
+  const appOnly = await build(false);
+  // Unchanged spec: the provider looks the image up by spec hash and base id and builds nothing.
+  const loaded = loadSpec(copy.spec);
+  const hash = specHash(loaded);
+  const inputs = {
+    name: "web-bench",
+    tag: imageTag(loaded.spec, hash),
+    specHash: hash,
+    base: loaded.spec.base,
+    dockerfile: renderDockerfile(loaded, hash),
+    files: contextFiles(loaded),
+    keepImages: 100,
+    gitCommit: "bench",
+  };
+  const first = await localImageProvider.check!({} as never, inputs);
+  await localImageProvider.create!(first.inputs!); // builds (or reuses) once
+  const started = Date.now();
+  const checked = await localImageProvider.check!({} as never, inputs);
+  const again = await localImageProvider.create!(checked.inputs!);
+  const unchanged = seconds(Date.now() - started);
+  if (!again.outs?.reused) throw new Error("unchanged spec was rebuilt: the reuse lookup is broken");
+  fs.rmSync(copy.dir, { recursive: true, force: true });
+  const Docker = require("dockerode");
+  const docker = new Docker();
+  for (const img of await docker.listImages({ filters: { reference: ["web-bench"] } })) {
+    await docker.getImage(img.Id).remove({ force: true });
+  }
+  return { cold, appOnly, unchanged };
+}
+
+function timing(log: string, re: RegExp): number | undefined {
+  const m = re.exec(log);
+  return m ? Number(m[1]) : undefined;
+}
+
+async function rollouts(size: number, rate: number): Promise<Rollout[]> {
+  const stack = uniqueStackName(`bench-${size}`);
+  const copy = specCopy(stack);
+  const out: Rollout[] = [];
+  try {
+    await initStack(stack, REPO_ROOT);
+    await setConfig(stack, REPO_ROOT, "phoenix:target", "local");
+    await setConfig(stack, REPO_ROOT, "phoenix:spec", path.relative(REPO_ROOT, copy.spec));
+    await setConfig(stack, REPO_ROOT, "phoenix:desiredCount", String(size));
+    await setConfig(stack, REPO_ROOT, "phoenix:frontDoorPort", String(await freePort()));
+    await setConfig(stack, REPO_ROOT, "phoenix:DB_PASSWORD", "bench-only", { secret: true });
+    const first = await runProgramOk("up", { cwd: REPO_ROOT, stack });
+    const url = String(first.outputs.url);
+    for (const kind of ["app change (build + rollout)", "rollback (image reused)"] as const) {
+      if (kind === "app change (build + rollout)") copy.touchApp(stack);
+      else copy.restoreApp();
+      const load = startLoad(`${url}/`, { ratePerSecond: rate });
+      const started = Date.now();
+      const r = await runProgram("up", { cwd: REPO_ROOT, stack });
+      const wall = seconds(Date.now() - started);
+      const report = await load.stop();
+      if (r.code !== 0) throw new Error(`up (${kind}, ${size} instances) failed:\n${r.stdout}\n${r.stderr}`);
+      out.push({
+        size,
+        kind,
+        wallSeconds: wall,
+        liveSeconds: timing(r.stdout, /is live with \d+ instance\(s\) after ([\d.]+) s/),
+        drainSeconds: timing(r.stdout, /removed \d+ instance\(s\) after ([\d.]+) s/),
+        load: report,
+      });
+      console.log(`bench: ${size} instances, ${kind}: ${wall} s, ${report.ok} served, ${report.failed} failed`);
+    }
+  } finally {
+    const left = await exportStack(stack, REPO_ROOT).catch(() => undefined);
+    if ((left?.deployment.resources ?? []).length > 0) await runProgram("destroy", { cwd: REPO_ROOT, stack });
+    await removeStack(stack, REPO_ROOT);
+    fs.rmSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), { force: true });
+    fs.rmSync(copy.dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+function machine(): string {
+  const cpu = os.cpus();
+  let dockerVersion = "unknown";
+  try {
+    dockerVersion = execFileSync("docker", ["version", "--format", "{{.Server.Version}}"], { encoding: "utf8" }).trim();
+  } catch {
+    // reported as unknown
+  }
+  return (
+    `${cpu.length} x ${cpu[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ` +
+    `${os.type()} ${os.release()}, Docker ${dockerVersion}, Node ${process.version}`
+  );
+}
+
+async function main(): Promise<void> {
+  const sizes = arg("sizes", "3,10,30").split(",").map(Number);
+  const rate = Number(arg("rate", "100"));
+  const builds = await buildTimes();
+  console.log(`bench: build cold ${builds.cold} s, app-only ${builds.appOnly} s, unchanged ${builds.unchanged} s`);
+  const all: Rollout[] = [];
+  for (const size of sizes) all.push(...(await rollouts(size, rate)));
+
+  const pure = (n: number) => all.find((r) => r.size === n && r.kind === "rollback (image reused)");
+  const lines = [
+    `Machine: ${machine()}.`,
+    "",
+    "| fleet | rollout | \`pulumi up\` wall time | new fleet live | old fleet drained | requests served | failed |",
+    "|---:|---|---:|---:|---:|---:|---:|",
+    ...all.map(
+      (r) =>
+        `| ${r.size} | ${r.kind} | ${r.wallSeconds} s | ${r.liveSeconds ?? "?"} s | ${r.drainSeconds ?? "?"} s | ` +
+        `${r.load.ok} | ${r.load.failed} |`,
+    ),
+    "",
+  ];
+  const t3 = pure(3);
+  const t30 = pure(30);
+  if (t3 && t30) lines.push(`T(30)/T(3) (rollback rollouts, wall time): ${(t30.wallSeconds / t3.wallSeconds).toFixed(2)}`, "");
+  lines.push(
+    "| build of the web image | time |",
+    "|---|---:|",
+    `| cold (no layer cache, packages downloaded) | ${builds.cold} s |`,
+    `| app-only change (package layer cached) | ${builds.appOnly} s |`,
+    `| unchanged spec (image reused, nothing built) | ${builds.unchanged} s |`,
+  );
+  const md = lines.join("\n");
+  console.log(`\n${md}`);
+  const dir = path.join(REPO_ROOT, "bench", "results");
+  fs.mkdirSync(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  fs.writeFileSync(path.join(dir, `${stamp}.md`), `${md}\n`);
+  fs.writeFileSync(path.join(dir, `${stamp}.json`), JSON.stringify({ machine: machine(), builds, rollouts: all }, null, 2));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
