@@ -10,7 +10,14 @@ import { specHash } from "../../../lib/hash";
 import { loadSpec, parseSpec } from "../../../lib/spec";
 import { AwsStackConfig, parseStackConfig } from "../../../lib/stackConfig";
 import { policies } from "../../../policy/policies";
-import { MockRecorder, RecordedResource, outputOf, setupMocks } from "../../mocks";
+import {
+  MockRecorder,
+  RecordedResource,
+  isSecret,
+  outputOf,
+  setupMocks,
+  unsecret,
+} from "../../mocks";
 import { specText, writeSpecRepo } from "../components/fixtures";
 
 const SECRET = "prod-db-password-0f9e8d7c";
@@ -115,5 +122,35 @@ describe("AwsFleet under the guardrails", () => {
         /^phoenix-no-secret-values-in-plaintext .*: userData: contains the value of SSM parameter \/phoenix\/prod\/DB_PASSWORD/,
       ),
     ]);
+  });
+
+  it("keeps the stack secret in its SSM SecureString only, read at boot by the instance role", () => {
+    const params = mocks.ofType("aws:ssm/parameter:Parameter");
+    expect(params.map((p) => [p.inputs.name, p.inputs.type])).toEqual([
+      ["/phoenix/prod/DB_PASSWORD", "SecureString"],
+    ]);
+    expect(isSecret(params[0].inputs.value)).toBe(true);
+    expect(unsecret(params[0].inputs.value)).toBe(SECRET);
+    // With every recorded secret masked, the value appears in no input of any resource.
+    const masked = (v: unknown): unknown =>
+      isSecret(v)
+        ? "[secret]"
+        : Array.isArray(v)
+          ? v.map(masked)
+          : v && typeof v === "object"
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, masked(x)]))
+            : v;
+    for (const r of mocks.resources) {
+      expect(JSON.stringify(masked(r.inputs)), `${r.type} ${r.name}`).not.toContain(SECRET);
+    }
+    const lt = mocks.ofType("aws:ec2/launchTemplate:LaunchTemplate")[0];
+    const script = Buffer.from(lt.inputs.userData, "base64").toString("utf8");
+    expect(script).not.toContain(SECRET);
+    expect(script).toContain("--with-decryption --name '/phoenix/prod/DB_PASSWORD'");
+    const policy = mocks
+      .ofType("aws:iam/rolePolicy:RolePolicy")
+      .map((p) => String(p.inputs.policy))
+      .find((doc) => doc.includes("ssm:GetParameters"));
+    expect(policy).toContain("parameter/phoenix/prod/*");
   });
 });
