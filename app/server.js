@@ -22,7 +22,8 @@ function readConfig() {
   try {
     return JSON.parse(fs.readFileSync(configFile, "utf8"));
   } catch (e) {
-    if (e.code !== "ENOENT") log({ level: "warn", msg: "config unreadable", file: configFile, error: e.message });
+    if (e.code !== "ENOENT")
+      log({ level: "warn", msg: "config unreadable", file: configFile, error: e.message });
     return {};
   }
 }
@@ -46,7 +47,8 @@ function send(res, status, type, body) {
 
 const server = http.createServer((req, res) => {
   const path = (req.url || "/").split("?")[0];
-  if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain", "method not allowed\n");
+  if (req.method !== "GET" && req.method !== "HEAD")
+    return send(res, 405, "text/plain", "method not allowed\n");
   if (path === "/healthz") {
     if (failHealth) return send(res, 500, "text/plain", "failing (FAIL_HEALTH=1)\n");
     if (draining) return send(res, 503, "text/plain", "draining\n");
@@ -60,16 +62,19 @@ function drain(signal) {
   if (draining) return;
   draining = true;
   log({ level: "info", msg: "draining", signal, drainSeconds });
-  setTimeout(() => {
-    log({ level: "info", msg: "closing" });
-    // close() stops accepting and waits for in-flight requests; idle keep-alive sockets would hold
-    // it open, so they are closed now (busy ones close after their response: Connection: close).
-    server.close(() => {
-      log({ level: "info", msg: "stopped" });
-      process.exit(0);
-    });
-    server.closeIdleConnections();
-  }, Math.max(0, drainSeconds * 1000)).unref();
+  setTimeout(
+    () => {
+      log({ level: "info", msg: "closing" });
+      // close() stops accepting and waits for in-flight requests; idle keep-alive sockets would hold
+      // it open, so they are closed now (busy ones close after their response: Connection: close).
+      server.close(() => {
+        log({ level: "info", msg: "stopped" });
+        process.exit(0);
+      });
+      server.closeIdleConnections();
+    },
+    Math.max(0, drainSeconds * 1000),
+  ).unref();
   // Keep the process alive through the drain window even with no open sockets.
   const hold = setInterval(() => {}, 1000);
   server.on("close", () => clearInterval(hold));
@@ -80,5 +85,11 @@ process.on("SIGINT", () => drain("SIGINT"));
 
 const port = Number(env.PORT ?? env.PHOENIX_PORT ?? "8080");
 server.listen(port, env.HOST || "0.0.0.0", () => {
-  log({ level: "info", msg: "listening", port: server.address().port, version: info.version, specHash: info.specHash });
+  log({
+    level: "info",
+    msg: "listening",
+    port: server.address().port,
+    version: info.version,
+    specHash: info.specHash,
+  });
 });

@@ -14,6 +14,9 @@ export class UsageError extends Error {}
 export function positional(args: readonly string[], n: number, form: string): string[] {
   const unknown = args.find((a) => a.startsWith("-") && a !== "-");
   if (unknown) throw new UsageError(`unknown option ${unknown}; usage: ${form}`);
-  if (args.length !== n) throw new UsageError(`expected ${n} argument${n === 1 ? "" : "s"}, got ${args.length}; usage: ${form}`);
+  if (args.length !== n)
+    throw new UsageError(
+      `expected ${n} argument${n === 1 ? "" : "s"}, got ${args.length}; usage: ${form}`,
+    );
   return [...args];
 }

@@ -18,7 +18,13 @@ Usage:
 Exit codes: 0 ok, 1 invalid spec (every problem is printed), 2 usage error.
 `;
 
-const COMMANDS: Record<string, (args: readonly string[], io: Io) => number> = { validate, hash, render, diff, summary };
+const COMMANDS: Record<string, (args: readonly string[], io: Io) => number> = {
+  validate,
+  hash,
+  render,
+  diff,
+  summary,
+};
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. Never throws. */
 export function main(argv: readonly string[], io: Io): number {
@@ -45,7 +51,9 @@ export function main(argv: readonly string[], io: Io): number {
     }
     if (e instanceof ValidationError) {
       const n = e.issues.length;
-      io.err(`phoenix ${name}: invalid spec, ${n} problem${n === 1 ? "" : "s"}:\n${e.issues.map((i) => `  ${i.path}: ${i.message}\n`).join("")}`);
+      io.err(
+        `phoenix ${name}: invalid spec, ${n} problem${n === 1 ? "" : "s"}:\n${e.issues.map((i) => `  ${i.path}: ${i.message}\n`).join("")}`,
+      );
       return EXIT.invalid;
     }
     io.err(`phoenix ${name}: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -69,7 +69,10 @@ export function compileIgnore(textIn: string): (relPath: string) => boolean {
     if (p === "" || p.startsWith("#")) continue;
     const negate = p.startsWith("!");
     if (negate) p = p.slice(1).trim();
-    p = path.posix.normalize(p).replace(/^(\.\/|\/)+/, "").replace(/\/+$/, "");
+    p = path.posix
+      .normalize(p)
+      .replace(/^(\.\/|\/)+/, "")
+      .replace(/\/+$/, "");
     if (p === "" || p === ".") continue;
     rules.push({ re: globToRegExp(p), negate });
   }
@@ -103,7 +106,10 @@ function walk(dir: string, rel: string, st: WalkState): void {
     if (BUILTIN_EXCLUDES.includes(entry.name)) continue;
     const bad = noControlChars(entry.name);
     if (bad) {
-      st.issues.push({ path: "app.source", message: `file name ${show(relPath)} ${bad}; rename it` });
+      st.issues.push({
+        path: "app.source",
+        message: `file name ${show(relPath)} ${bad}; rename it`,
+      });
       continue;
     }
     const full = path.join(dir, entry.name);
@@ -111,26 +117,39 @@ function walk(dir: string, rel: string, st: WalkState): void {
     try {
       real = fs.realpathSync(full);
     } catch {
-      st.issues.push({ path: "app.source", message: `${show(relPath)} is a broken symlink; remove it or add it to .dockerignore` });
+      st.issues.push({
+        path: "app.source",
+        message: `${show(relPath)} is a broken symlink; remove it or add it to .dockerignore`,
+      });
       continue;
     }
     if (!isInside(st.repoRoot, real)) {
-      st.issues.push({ path: "app.source", message: `${show(relPath)} is a symlink to ${real}, outside the repository; copy the file into the repository instead` });
+      st.issues.push({
+        path: "app.source",
+        message: `${show(relPath)} is a symlink to ${real}, outside the repository; copy the file into the repository instead`,
+      });
       continue;
     }
     const stat = fs.statSync(real);
     if (stat.isDirectory()) {
       if (st.stack.has(real)) {
-        st.issues.push({ path: "app.source", message: `${show(relPath)} is a symlink loop; remove it` });
+        st.issues.push({
+          path: "app.source",
+          message: `${show(relPath)} is a symlink loop; remove it`,
+        });
         continue;
       }
       st.stack.add(real);
       walk(real, relPath, st);
       st.stack.delete(real);
     } else if (stat.isFile()) {
-      if (!st.ignored(relPath)) st.out.push({ path: `app/${relPath}`, source: real, mode: normalMode(stat.mode) });
+      if (!st.ignored(relPath))
+        st.out.push({ path: `app/${relPath}`, source: real, mode: normalMode(stat.mode) });
     } else if (!st.ignored(relPath)) {
-      st.issues.push({ path: "app.source", message: `${show(relPath)} is neither a file nor a directory; remove it or add it to .dockerignore` });
+      st.issues.push({
+        path: "app.source",
+        message: `${show(relPath)} is neither a file nor a directory; remove it or add it to .dockerignore`,
+      });
     }
   }
 }
@@ -152,7 +171,10 @@ export function contextFiles(loaded: LoadedSpec): ContextFile[] {
   };
   walk(loaded.appDir, "", st);
   if (st.issues.length === 0 && st.out.length === 0) {
-    st.issues.push({ path: "app.source", message: `${loaded.appDir} holds no files to copy (empty, or all excluded by .dockerignore)` });
+    st.issues.push({
+      path: "app.source",
+      message: `${loaded.appDir} holds no files to copy (empty, or all excluded by .dockerignore)`,
+    });
   }
   if (st.issues.length > 0) throw new ValidationError(st.issues);
   for (const c of loaded.configFiles) {

@@ -47,7 +47,11 @@ export function hashedSpec(loaded: LoadedSpec): unknown {
 
 /** The exact document that is hashed (exported so tests and `phoenix diff` can look inside). */
 export function hashDocument(loaded: LoadedSpec): string {
-  const doc = { renderer: RENDERER_VERSION, spec: hashedSpec(loaded), context: fileDigests(loaded) };
+  const doc = {
+    renderer: RENDERER_VERSION,
+    spec: hashedSpec(loaded),
+    context: fileDigests(loaded),
+  };
   const canonical = canonicalize(doc);
   if (canonical === undefined) throw new Error("hash document could not be canonicalized");
   return canonical;
@@ -60,6 +64,7 @@ export function specHash(loaded: LoadedSpec): string {
 
 /** The image tag: `<app.version>-<first 12 hex of the hash>`, e.g. `v3.4.1-0123456789ab`. */
 export function imageTag(spec: Spec, hash: string): string {
-  if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error(`imageTag: hash must be 64 lowercase hex, got ${JSON.stringify(hash)}`);
+  if (!/^[0-9a-f]{64}$/.test(hash))
+    throw new Error(`imageTag: hash must be 64 lowercase hex, got ${JSON.stringify(hash)}`);
   return `${spec.app.version}-${hash.slice(0, 12)}`;
 }

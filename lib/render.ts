@@ -33,7 +33,9 @@ function safe(field: string, value: string, check: rules.Check = rules.anyText):
 
 function safeInt(field: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`renderDockerfile: ${field}: must be a whole number from ${min} to ${max}, got ${value}`);
+    throw new Error(
+      `renderDockerfile: ${field}: must be a whole number from ${min} to ${max}, got ${value}`,
+    );
   }
   return value;
 }
@@ -55,7 +57,8 @@ export function shellQuote(value: string): string {
  */
 export function renderDockerfile(loaded: LoadedSpec, hash: string): string {
   const { spec } = loaded;
-  if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error(`renderDockerfile: hash must be 64 lowercase hex, got ${JSON.stringify(hash)}`);
+  if (!/^[0-9a-f]{64}$/.test(hash))
+    throw new Error(`renderDockerfile: hash must be 64 lowercase hex, got ${JSON.stringify(hash)}`);
   const out: string[] = [
     "# Rendered by phoenix from an image spec. Do not edit: change the spec and render again.",
     `FROM ${safe("base", spec.base, rules.checkBase)}`,
@@ -82,12 +85,15 @@ export function renderDockerfile(loaded: LoadedSpec, hash: string): string {
   );
   for (const c of loaded.configFiles) {
     const target = safe(`config.files.${c.target}`, c.target, rules.checkImagePath);
-    const from = safe("contextPath", c.contextPath, (v) => (/^config\/\d+$/.test(v) ? undefined : "must be config/<i>"));
+    const from = safe("contextPath", c.contextPath, (v) =>
+      /^config\/\d+$/.test(v) ? undefined : "must be config/<i>",
+    );
     out.push(`COPY ${JSON.stringify([from, target])}`);
   }
 
   const sysctls = Object.entries(spec.config.sysctls).map(
-    ([k, v]) => `${safe(`config.sysctls.${k}`, k, rules.checkSysctlKey)} = ${safe(`config.sysctls.${k}`, v)}`,
+    ([k, v]) =>
+      `${safe(`config.sysctls.${k}`, k, rules.checkSysctlKey)} = ${safe(`config.sysctls.${k}`, v)}`,
   );
   if (sysctls.length > 0) {
     out.push(
@@ -97,7 +103,10 @@ export function renderDockerfile(loaded: LoadedSpec, hash: string): string {
   }
 
   const env: Array<[string, string]> = [
-    ...Object.entries(spec.config.env).map(([k, v]): [string, string] => [safe(`config.env.${k}`, k, rules.checkEnvKey), safe(`config.env.${k}`, v)]),
+    ...Object.entries(spec.config.env).map(([k, v]): [string, string] => [
+      safe(`config.env.${k}`, k, rules.checkEnvKey),
+      safe(`config.env.${k}`, v),
+    ]),
     ["PHOENIX_APP_NAME", safe("name", spec.name, rules.checkName)],
     ["PHOENIX_APP_VERSION", safe("app.version", spec.app.version, rules.checkAppVersion)],
     ["PHOENIX_PORT", String(safeInt("app.port", spec.app.port, 1, 65535))],
@@ -106,7 +115,14 @@ export function renderDockerfile(loaded: LoadedSpec, hash: string): string {
   out.push(...env.map(([k, v]) => `ENV ${k}=${dockerQuote(v)}`));
 
   const h = spec.app.health;
-  const probe = ["bash", "-c", PROBE_SCRIPT, "healthcheck", String(spec.app.port), safe("app.health.path", h.path, rules.checkHealthPath)];
+  const probe = [
+    "bash",
+    "-c",
+    PROBE_SCRIPT,
+    "healthcheck",
+    String(spec.app.port),
+    safe("app.health.path", h.path, rules.checkHealthPath),
+  ];
   out.push(
     `USER ${APP_UID}:${APP_UID}`,
     `WORKDIR ${APP_DIR}`,

@@ -80,21 +80,36 @@ export function diffSpecs(a: SpecSide, b: SpecSide): Change[] {
   // File digests mean nothing to a reader: say that a file changed, not which hash it has now.
   const contentOnly =
     (note: string) =>
-    (c: Change): Change => ({ ...c, from: undefined, to: undefined, note: c.kind === "~" ? note : undefined });
+    (c: Change): Change => ({
+      ...c,
+      from: undefined,
+      to: undefined,
+      note: c.kind === "~" ? note : undefined,
+    });
   return [
     ...diffMaps("image", "", { name: sa.name, base: sa.base }, { name: sb.name, base: sb.base }),
     ...diffMaps("packages", "", sa.packages, sb.packages),
     ...diffMaps("app", "", appSettings(a), appSettings(b)),
-    ...diffMaps("app", "file ", appFiles(a), appFiles(b)).map(contentOnly("content or mode changed")),
-    ...diffMaps("config", "file ", configContents(a), configContents(b)).map(contentOnly("content changed")),
+    ...diffMaps("app", "file ", appFiles(a), appFiles(b)).map(
+      contentOnly("content or mode changed"),
+    ),
+    ...diffMaps("config", "file ", configContents(a), configContents(b)).map(
+      contentOnly("content changed"),
+    ),
     ...diffMaps("config", "env ", sa.config.env, sb.config.env),
     ...diffMaps("config", "sysctl ", sa.config.sysctls, sb.config.sysctls),
     ...diffMaps("secrets", "", set(sa.secrets), set(sb.secrets)),
     ...diffMaps(
       "runtime",
       "",
-      { readOnlyRootFilesystem: String(sa.runtime.readOnlyRootFilesystem), scratch: sa.runtime.scratch.join(", ") },
-      { readOnlyRootFilesystem: String(sb.runtime.readOnlyRootFilesystem), scratch: sb.runtime.scratch.join(", ") },
+      {
+        readOnlyRootFilesystem: String(sa.runtime.readOnlyRootFilesystem),
+        scratch: sa.runtime.scratch.join(", "),
+      },
+      {
+        readOnlyRootFilesystem: String(sb.runtime.readOnlyRootFilesystem),
+        scratch: sb.runtime.scratch.join(", "),
+      },
     ),
   ];
 }
@@ -126,7 +141,11 @@ export function formatSpecDiff(a: SpecSide, b: SpecSide): string {
     lines.push(describe(c));
   }
   if (changes.length === 0) {
-    lines.push(a.hash === b.hash ? "no changes" : "no spec changes; the renderer changed, so the image is rebuilt");
+    lines.push(
+      a.hash === b.hash
+        ? "no changes"
+        : "no spec changes; the renderer changed, so the image is rebuilt",
+    );
   }
   lines.push(verdict(a, b));
   return `${lines.join("\n")}\n`;

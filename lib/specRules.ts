@@ -82,8 +82,7 @@ export const checkPackageVersion: Check = (v) => {
   return `${EXACT_HINT}: [epoch:]upstream[-revision] with digits first and only A-Z a-z 0-9 . + ~ -; got ${show(v)}`;
 };
 
-const SEMVER_RE =
-  /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
+const SEMVER_RE = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
 /** `app.version`: v-prefixed semver, usable inside a Docker tag (so no `+build` metadata). */
 export const checkAppVersion: Check = (v) => {
   if (SEMVER_RE.test(v) && v.length <= 100) return undefined;
@@ -107,7 +106,8 @@ export const checkRelativeSource: Check = (v) => {
 const ABS_PATH_RE = /^(\/[A-Za-z0-9._-]+)+$/;
 /** Absolute paths inside the image (`config.files` keys, `runtime.scratch`). */
 export const checkImagePath: Check = (v) => {
-  if (!v.startsWith("/")) return `must be an absolute path like /etc/web/config.json, got ${show(v)}`;
+  if (!v.startsWith("/"))
+    return `must be an absolute path like /etc/web/config.json, got ${show(v)}`;
   if (v.includes("..")) return `must not contain "..", got ${show(v)}`;
   if (!ABS_PATH_RE.test(v) || v.split("/").includes(".")) {
     return `must be an absolute file path of A-Z a-z 0-9 . _ - segments (no trailing /, no "." segment), got ${show(v)}`;

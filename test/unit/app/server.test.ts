@@ -18,13 +18,20 @@ interface Running {
 const started: ChildProcess[] = [];
 
 afterEach(() => {
-  for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  for (const c of started.splice(0))
+    if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
 });
 
 /** Starts the app on a random loopback port and waits for its "listening" log line. */
 async function start(env: Record<string, string> = {}): Promise<Running> {
   const child = spawn(process.execPath, [SERVER], {
-    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", CONFIG_FILE: "/nonexistent.json", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      CONFIG_FILE: "/nonexistent.json",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   started.push(child);
@@ -56,11 +63,14 @@ interface Reply {
 
 function get(port: number, urlPath: string, agent?: http.Agent): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port, path: urlPath, agent, timeout: 5000 }, (res) => {
-      let body = "";
-      res.on("data", (d: Buffer) => (body += d.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
+    const req = http.get(
+      { host: "127.0.0.1", port, path: urlPath, agent, timeout: 5000 },
+      (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      },
+    );
     req.on("timeout", () => req.destroy(new Error("timeout")));
     req.on("error", reject);
   });
@@ -78,7 +88,11 @@ async function until(fn: () => boolean | Promise<boolean>, ms = 5000): Promise<v
 describe("app/server.js", () => {
   it("reports its name, version, spec hash, instance and pid on GET /", async () => {
     const hash = "ab".repeat(32);
-    const app = await start({ PHOENIX_APP_NAME: "web", PHOENIX_APP_VERSION: "v3.4.1", PHOENIX_SPEC_HASH: hash });
+    const app = await start({
+      PHOENIX_APP_NAME: "web",
+      PHOENIX_APP_VERSION: "v3.4.1",
+      PHOENIX_SPEC_HASH: hash,
+    });
     const r = await get(app.port, "/");
     expect(r.status).toBe(200);
     expect(r.headers["content-type"]).toBe("application/json");
@@ -130,7 +144,12 @@ describe("app/server.js", () => {
     expect(root.headers.connection).toBe("close");
     expect(await app.exited).toBe(0);
     expect(Date.now() - sent).toBeGreaterThanOrEqual(1400);
-    expect(app.logs.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(["listening", "draining", "closing", "stopped"]);
+    expect(app.logs.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual([
+      "listening",
+      "draining",
+      "closing",
+      "stopped",
+    ]);
     agent.destroy();
   });
 

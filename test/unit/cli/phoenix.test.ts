@@ -10,13 +10,24 @@ import { EXAMPLE_FILES, cleanupRepos, makeRepo } from "../lib/tmpRepo";
 afterAll(cleanupRepos);
 
 const REPO = path.join(__dirname, "../../..");
-const BIN = path.join(REPO, (JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as { bin: Record<string, string> }).bin.phoenix);
+const BIN = path.join(
+  REPO,
+  (
+    JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as {
+      bin: Record<string, string>;
+    }
+  ).bin.phoenix,
+);
 const EXAMPLE = path.join(REPO, "images/web.yaml");
 const BROKEN = path.join(REPO, "test/fixtures/specs/broken.yaml");
 
 /** Runs the CLI through its package.json bin entry, as `npx phoenix` does. */
 function phoenix(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: REPO, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: REPO,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -29,7 +40,9 @@ describe("phoenix (bin)", () => {
   it("prints help with exit 0, and usage with exit 2 when called without a command", () => {
     const help = phoenix("--help");
     expect(help.code).toBe(0);
-    expect(help.out).toMatch(/phoenix validate <spec.yaml>[\s\S]*phoenix diff <old.yaml> <new.yaml>/);
+    expect(help.out).toMatch(
+      /phoenix validate <spec.yaml>[\s\S]*phoenix diff <old.yaml> <new.yaml>/,
+    );
     const none = phoenix();
     expect(none.code).toBe(2);
     expect(none.err).toContain("Usage:");
@@ -39,7 +52,9 @@ describe("phoenix (bin)", () => {
     expect(phoenix("deploy").code).toBe(2);
     const r = phoenix("diff", EXAMPLE);
     expect(r.code).toBe(2);
-    expect(r.err).toBe("phoenix diff: expected 2 arguments, got 1; usage: phoenix diff <old.yaml> <new.yaml>\n");
+    expect(r.err).toBe(
+      "phoenix diff: expected 2 arguments, got 1; usage: phoenix diff <old.yaml> <new.yaml>\n",
+    );
     expect(phoenix("hash", "--repo", EXAMPLE).code).toBe(2);
   });
 });
@@ -51,7 +66,9 @@ describe("phoenix validate", () => {
     expect(r.err).toBe("");
     const hash = specHash(loadSpec(EXAMPLE));
     expect(r.out).toMatch(
-      new RegExp(`^ok: web v3\\.4\\.1-${hash.slice(0, 12)} on debian:bookworm-slim: 3 packages, \\d+ app files, 1 config file, 1 env var, 1 sysctl, 1 secret\\n$`),
+      new RegExp(
+        `^ok: web v3\\.4\\.1-${hash.slice(0, 12)} on debian:bookworm-slim: 3 packages, \\d+ app files, 1 config file, 1 env var, 1 sysctl, 1 secret\\n$`,
+      ),
     );
   });
 
@@ -62,10 +79,16 @@ describe("phoenix validate", () => {
     const lines = r.err.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^phoenix validate: invalid spec, \d+ problems:$/);
     expect(Number(/(\d+) problems/.exec(lines[0])![1])).toBe(lines.length - 1);
-    expect(r.err).toContain('  packages.openssl: version must be exact (e.g. 3.0.15-1~deb12u1), got "latest"\n');
+    expect(r.err).toContain(
+      '  packages.openssl: version must be exact (e.g. 3.0.15-1~deb12u1), got "latest"\n',
+    );
     expect(r.err).toContain("  config.env.DB_PASSWORD: key looks like a secret");
-    expect(r.err).toMatch(/  app\.source: "\.\.\/\.\.\/\.\.\/\.\." resolves to .*, outside the repository/);
-    expect(r.err).toContain('  config.files./etc/x.json: file "../../../config/missing.json" does not exist');
+    expect(r.err).toMatch(
+      /  app\.source: "\.\.\/\.\.\/\.\.\/\.\." resolves to .*, outside the repository/,
+    );
+    expect(r.err).toContain(
+      '  config.files./etc/x.json: file "../../../config/missing.json" does not exist',
+    );
     expect(r.err).not.toMatch(/^\s+at /m);
   });
 
@@ -104,12 +127,23 @@ describe("phoenix render", () => {
 describe("phoenix diff", () => {
   it("shows the package change and that the fleet is replaced", () => {
     const old = makeRepo();
-    const next = makeRepo({ "images/web.yaml": EXAMPLE_FILES["images/web.yaml"].replace("openssl: 3.0.20-1~deb12u2", "openssl: 3.0.22-1~deb12u2") });
-    const r = phoenix("diff", path.join(old, "images/web.yaml"), path.join(next, "images/web.yaml"));
+    const next = makeRepo({
+      "images/web.yaml": EXAMPLE_FILES["images/web.yaml"].replace(
+        "openssl: 3.0.20-1~deb12u2",
+        "openssl: 3.0.22-1~deb12u2",
+      ),
+    });
+    const r = phoenix(
+      "diff",
+      path.join(old, "images/web.yaml"),
+      path.join(next, "images/web.yaml"),
+    );
     expect(r.code).toBe(0);
     const a = specHash(loadSpec(path.join(old, "images/web.yaml"))).slice(0, 12);
     const b = specHash(loadSpec(path.join(next, "images/web.yaml"))).slice(0, 12);
-    expect(r.out).toBe(`packages:\n  ~ openssl: 3.0.20-1~deb12u2 -> 3.0.22-1~deb12u2\nfleet: REPLACE (spec ${a} -> ${b})\n`);
+    expect(r.out).toBe(
+      `packages:\n  ~ openssl: 3.0.20-1~deb12u2 -> 3.0.22-1~deb12u2\nfleet: REPLACE (spec ${a} -> ${b})\n`,
+    );
   });
 
   it("says unchanged when only formatting differs", () => {

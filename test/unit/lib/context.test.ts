@@ -13,7 +13,17 @@ function paths(root: string): string[] {
 
 describe("compileIgnore", () => {
   const ignored = compileIgnore(
-    ["# comment", "*.log", "/build", "docs/**/*.md", "!docs/keep.md", "tmp?", "**/cache", "[ab].txt", ""].join("\n"),
+    [
+      "# comment",
+      "*.log",
+      "/build",
+      "docs/**/*.md",
+      "!docs/keep.md",
+      "tmp?",
+      "**/cache",
+      "[ab].txt",
+      "",
+    ].join("\n"),
   );
   it.each([
     ["a.log", true],
@@ -53,7 +63,13 @@ describe("contextFiles", () => {
       "app/debug.log": "noise",
       "app/.dockerignore": "*.log\n",
     });
-    expect(paths(root)).toEqual(["app/.dockerignore", "app/lib/util.js", "app/package.json", "app/server.js", "config/0"]);
+    expect(paths(root)).toEqual([
+      "app/.dockerignore",
+      "app/lib/util.js",
+      "app/package.json",
+      "app/server.js",
+      "config/0",
+    ]);
   });
 
   it("normalizes modes to 0644/0755 so the umask does not matter", () => {
@@ -70,10 +86,9 @@ describe("contextFiles", () => {
     fs.symlinkSync(path.join(root, "shared/banner.txt"), path.join(root, "app/banner.txt"));
     fs.symlinkSync(path.join(root, "shared"), path.join(root, "app/shared"));
     const files = contextFiles(loadSpec(path.join(root, "images/web.yaml")));
-    expect(files.filter((f) => f.source === path.join(root, "shared/banner.txt")).map((f) => f.path)).toEqual([
-      "app/banner.txt",
-      "app/shared/banner.txt",
-    ]);
+    expect(
+      files.filter((f) => f.source === path.join(root, "shared/banner.txt")).map((f) => f.path),
+    ).toEqual(["app/banner.txt", "app/shared/banner.txt"]);
   });
 
   it("rejects symlinks out of the repository, broken symlinks and loops, all at once", () => {

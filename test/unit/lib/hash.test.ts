@@ -40,7 +40,11 @@ describe("specHash", () => {
       fc.property(specData, fc.nat(), (data, seed) => {
         const styles = [
           stringify(data),
-          stringify(shuffleKeys(data, seed), { defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN", indent: 4 }),
+          stringify(shuffleKeys(data, seed), {
+            defaultStringType: "QUOTE_DOUBLE",
+            defaultKeyType: "PLAIN",
+            indent: 4,
+          }),
           stringify(shuffleKeys(data, seed + 1), { collectionStyle: "flow" }),
           `# a comment\n${JSON.stringify(shuffleKeys(data, seed + 2), null, 1)}\n`,
         ];
@@ -57,12 +61,17 @@ describe("specHash", () => {
   it("does not depend on where the repository is checked out or on file mtimes", () => {
     const original = makeRepo();
     fc.assert(
-      fc.property(fc.stringMatching(/^[a-z]{1,8}(\/[a-z]{1,8}){0,3}$/), fc.integer({ min: 1, max: 2_000_000_000 }), (sub, mtime) => {
-        const copy = path.join(tmpDir(), sub);
-        copyTree(original, copy);
-        for (const rel of Object.keys(EXAMPLE_FILES)) fs.utimesSync(path.join(copy, rel), mtime, mtime);
-        expect(hashOf(copy)).toBe(hashOf(original));
-      }),
+      fc.property(
+        fc.stringMatching(/^[a-z]{1,8}(\/[a-z]{1,8}){0,3}$/),
+        fc.integer({ min: 1, max: 2_000_000_000 }),
+        (sub, mtime) => {
+          const copy = path.join(tmpDir(), sub);
+          copyTree(original, copy);
+          for (const rel of Object.keys(EXAMPLE_FILES))
+            fs.utimesSync(path.join(copy, rel), mtime, mtime);
+          expect(hashOf(copy)).toBe(hashOf(original));
+        },
+      ),
       { numRuns: 15 },
     );
   });
@@ -72,19 +81,24 @@ describe("specHash", () => {
     const base = hashOf(root);
     const files = ["app/server.js", "app/package.json", "app/lib/util.js", "config/web.json"];
     fc.assert(
-      fc.property(fc.constantFrom(...files), fc.nat(), fc.integer({ min: 1, max: 255 }), (rel, at, xor) => {
-        const full = path.join(root, rel);
-        const before = fs.readFileSync(full);
-        const after = Buffer.from(before);
-        after[at % after.length] ^= xor;
-        try {
-          fs.writeFileSync(full, after);
-          expect(hashOf(root)).not.toBe(base);
-        } finally {
-          fs.writeFileSync(full, before);
-        }
-        expect(hashOf(root)).toBe(base);
-      }),
+      fc.property(
+        fc.constantFrom(...files),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (rel, at, xor) => {
+          const full = path.join(root, rel);
+          const before = fs.readFileSync(full);
+          const after = Buffer.from(before);
+          after[at % after.length] ^= xor;
+          try {
+            fs.writeFileSync(full, after);
+            expect(hashOf(root)).not.toBe(base);
+          } finally {
+            fs.writeFileSync(full, before);
+          }
+          expect(hashOf(root)).toBe(base);
+        },
+      ),
       { numRuns: 80 },
     );
   });
@@ -115,12 +129,16 @@ describe("specHash", () => {
     const spec = parseSpec(EXAMPLE_FILES["images/web.yaml"]);
     const base = hashOf(root);
     fc.assert(
-      fc.property(fc.constantFrom(...Object.keys(spec.packages)), packageVersion, (pkg, version) => {
-        fc.pre(version !== spec.packages[pkg]);
-        const changed = { ...spec, packages: { ...spec.packages, [pkg]: version } };
-        fs.writeFileSync(path.join(root, "images/changed.yaml"), stringify(changed));
-        expect(hashOf(root, "images/changed.yaml")).not.toBe(base);
-      }),
+      fc.property(
+        fc.constantFrom(...Object.keys(spec.packages)),
+        packageVersion,
+        (pkg, version) => {
+          fc.pre(version !== spec.packages[pkg]);
+          const changed = { ...spec, packages: { ...spec.packages, [pkg]: version } };
+          fs.writeFileSync(path.join(root, "images/changed.yaml"), stringify(changed));
+          expect(hashOf(root, "images/changed.yaml")).not.toBe(base);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -148,7 +166,10 @@ describe("specHash", () => {
     const root = makeRepo();
     const base = hashOf(root);
     fs.renameSync(path.join(root, "app"), path.join(root, "service"));
-    fs.writeFileSync(path.join(root, "images/web.yaml"), EXAMPLE_FILES["images/web.yaml"].replace("../app", "../service"));
+    fs.writeFileSync(
+      path.join(root, "images/web.yaml"),
+      EXAMPLE_FILES["images/web.yaml"].replace("../app", "../service"),
+    );
     expect(hashOf(root)).toBe(base);
   });
 });

@@ -57,7 +57,12 @@ function expectedInstructions(spec: Spec, configFiles: number): string[] {
     ...Array<string>(configFiles).fill("COPY"),
     ...(Object.keys(spec.config.sysctls).length > 0 ? ["RUN"] : []),
     ...Array<string>(Object.keys(spec.config.env).length + 4).fill("ENV"),
-    "USER", "WORKDIR", "EXPOSE", "HEALTHCHECK", "STOPSIGNAL", "ARG",
+    "USER",
+    "WORKDIR",
+    "EXPOSE",
+    "HEALTHCHECK",
+    "STOPSIGNAL",
+    "ARG",
     ...Array<string>(6).fill("LABEL"),
     "CMD",
   ];
@@ -71,14 +76,18 @@ const COMMENTS = new Set(
 
 describe("renderDockerfile", () => {
   it("renders the example spec", async () => {
-    await expect(renderDockerfile(loadSpec(EXAMPLE), HASH)).toMatchFileSnapshot("__snapshots__/web.Dockerfile");
+    await expect(renderDockerfile(loadSpec(EXAMPLE), HASH)).toMatchFileSnapshot(
+      "__snapshots__/web.Dockerfile",
+    );
   });
 
   it("layers for cache: base, packages, user, app, config, sysctls, env, user switch, metadata, command", () => {
     const loaded = loadSpec(EXAMPLE);
     const lines = logicalLines(renderDockerfile(loaded, HASH)).filter((l) => !l.startsWith("#"));
     expect(lines.map((l) => l.split(" ")[0])).toEqual(expectedInstructions(loaded.spec, 1));
-    expect(lines[1]).toMatch(/^RUN apt-get update +&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends +'libssl3=3\.0\.20-1~deb12u2' +'nodejs=18\.20\.4\+dfsg-1~deb12u3' +'openssl=3\.0\.20-1~deb12u2' +&& rm -rf \/var\/lib\/apt\/lists\/\*$/);
+    expect(lines[1]).toMatch(
+      /^RUN apt-get update +&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends +'libssl3=3\.0\.20-1~deb12u2' +'nodejs=18\.20\.4\+dfsg-1~deb12u3' +'openssl=3\.0\.20-1~deb12u2' +&& rm -rf \/var\/lib\/apt\/lists\/\*$/,
+    );
     expect(lines).toContain("USER 10001:10001");
     expect(lines).toContain(`ENV PHOENIX_SPEC_HASH="${HASH}"`);
     expect(lines).toContain('ENV PHOENIX_APP_VERSION="v3.4.1"');
@@ -90,7 +99,9 @@ describe("renderDockerfile", () => {
   });
 
   it("probes health with bash's /dev/tcp, taking the port and path as arguments", () => {
-    const line = logicalLines(renderDockerfile(loadSpec(EXAMPLE), HASH)).find((l) => l.startsWith("HEALTHCHECK"))!;
+    const line = logicalLines(renderDockerfile(loadSpec(EXAMPLE), HASH)).find((l) =>
+      l.startsWith("HEALTHCHECK"),
+    )!;
     const m = /^HEALTHCHECK --interval=2s --timeout=2s --retries=2 CMD (\[.*\])$/.exec(line);
     expect(m).not.toBeNull();
     const argv = JSON.parse(m![1]) as string[];
@@ -101,15 +112,21 @@ describe("renderDockerfile", () => {
 
   it("keeps shell and variable syntax in values literal", () => {
     const root = makeRepo();
-    const spec = fs.readFileSync(EXAMPLE, "utf8").replace(
-      "env: { LOG_LEVEL: info }",
-      `env: { LOG_LEVEL: ${JSON.stringify('x" && RUN id && echo "${HOME} $(reboot) \\')} }`,
-    );
+    const spec = fs
+      .readFileSync(EXAMPLE, "utf8")
+      .replace(
+        "env: { LOG_LEVEL: info }",
+        `env: { LOG_LEVEL: ${JSON.stringify('x" && RUN id && echo "${HOME} $(reboot) \\')} }`,
+      );
     fs.writeFileSync(path.join(root, "images/web.yaml"), spec);
-    const lines = logicalLines(renderDockerfile(loadSpec(path.join(root, "images/web.yaml")), HASH));
+    const lines = logicalLines(
+      renderDockerfile(loadSpec(path.join(root, "images/web.yaml")), HASH),
+    );
     const env = lines.find((l) => l.startsWith("ENV LOG_LEVEL="))!;
     expect(env).toBe('ENV LOG_LEVEL="x\\" && RUN id && echo \\"\\${HOME} \\$(reboot) \\\\"');
-    expect(dockerUnquote(env.slice("ENV LOG_LEVEL=".length))).toBe('x" && RUN id && echo "${HOME} $(reboot) \\');
+    expect(dockerUnquote(env.slice("ENV LOG_LEVEL=".length))).toBe(
+      'x" && RUN id && echo "${HOME} $(reboot) \\',
+    );
   });
 
   it.each([
@@ -148,10 +165,12 @@ describe("renderDockerfile", () => {
         const code = lines.filter((l) => !l.startsWith("#"));
         expect(code.map((l) => l.split(" ")[0])).toEqual(expectedInstructions(loaded.spec, 1));
         const env = Object.fromEntries(
-          code.filter((l) => l.startsWith("ENV ")).map((l) => {
-            const eq = l.indexOf("=");
-            return [l.slice(4, eq), dockerUnquote(l.slice(eq + 1))];
-          }),
+          code
+            .filter((l) => l.startsWith("ENV "))
+            .map((l) => {
+              const eq = l.indexOf("=");
+              return [l.slice(4, eq), dockerUnquote(l.slice(eq + 1))];
+            }),
         );
         expect(env).toMatchObject(data.config.env);
         expect(JSON.parse(code.at(-1)!.slice(4))).toEqual(data.app.command);
@@ -163,21 +182,26 @@ describe("renderDockerfile", () => {
   it("writes sysctl values that the shell reproduces byte for byte", () => {
     const root = makeRepo();
     fc.assert(
-      fc.property(specData.filter((d) => Object.keys(d.config.sysctls).length > 0), (data) => {
-        fs.writeFileSync(path.join(root, "images/p.yaml"), stringify(data));
-        const run = renderDockerfile(loadSpec(path.join(root, "images/p.yaml")), HASH)
-          .split("\n")
-          .find((l) => l.startsWith("RUN mkdir -p /etc/sysctl.d && printf "))!;
-        const printf = run.slice("RUN mkdir -p /etc/sysctl.d && ".length).replace(/ > \/etc\/sysctl\.d\/99-phoenix\.conf$/, "");
-        const written = execFileSync("sh", ["-c", printf], {
-          encoding: "utf8",
-        });
-        const expected = Object.keys(data.config.sysctls)
-          .sort()
-          .map((k) => `${k} = ${data.config.sysctls[k]}\n`)
-          .join("");
-        expect(written).toBe(expected);
-      }),
+      fc.property(
+        specData.filter((d) => Object.keys(d.config.sysctls).length > 0),
+        (data) => {
+          fs.writeFileSync(path.join(root, "images/p.yaml"), stringify(data));
+          const run = renderDockerfile(loadSpec(path.join(root, "images/p.yaml")), HASH)
+            .split("\n")
+            .find((l) => l.startsWith("RUN mkdir -p /etc/sysctl.d && printf "))!;
+          const printf = run
+            .slice("RUN mkdir -p /etc/sysctl.d && ".length)
+            .replace(/ > \/etc\/sysctl\.d\/99-phoenix\.conf$/, "");
+          const written = execFileSync("sh", ["-c", printf], {
+            encoding: "utf8",
+          });
+          const expected = Object.keys(data.config.sysctls)
+            .sort()
+            .map((k) => `${k} = ${data.config.sysctls[k]}\n`)
+            .join("");
+          expect(written).toBe(expected);
+        },
+      ),
       { numRuns: 30 },
     );
   });

@@ -37,8 +37,18 @@ describe("parseSpec", () => {
       nodejs: "18.20.4+dfsg-1~deb12u3",
       openssl: "3.0.20-1~deb12u2",
     });
-    expect(spec.app).toMatchObject({ version: "v3.4.1", source: "../app", command: ["node", "server.js"], port: 8080 });
-    expect(spec.app.health).toEqual({ path: "/healthz", intervalSeconds: 2, timeoutSeconds: 2, healthyThreshold: 2 });
+    expect(spec.app).toMatchObject({
+      version: "v3.4.1",
+      source: "../app",
+      command: ["node", "server.js"],
+      port: 8080,
+    });
+    expect(spec.app.health).toEqual({
+      path: "/healthz",
+      intervalSeconds: 2,
+      timeoutSeconds: 2,
+      healthyThreshold: 2,
+    });
     expect(spec.config.files).toEqual({ "/etc/web/config.json": "../config/web.json" });
     expect(spec.config.sysctls).toEqual({ "net.core.somaxconn": "1024" });
     expect(spec.secrets).toEqual(["DB_PASSWORD"]);
@@ -51,18 +61,29 @@ describe("parseSpec", () => {
     expect(spec.secrets).toEqual([]);
     expect(spec.runtime).toEqual({ readOnlyRootFilesystem: false, scratch: ["/tmp"] });
     expect(spec.app.stopGraceSeconds).toBe(10);
-    expect(spec.app.health).toEqual({ path: "/healthz", intervalSeconds: 5, timeoutSeconds: 2, healthyThreshold: 2 });
+    expect(spec.app.health).toEqual({
+      path: "/healthz",
+      intervalSeconds: 5,
+      timeoutSeconds: 2,
+      healthyThreshold: 2,
+    });
   });
 
   it("sorts maps by key and secrets by name", () => {
-    const spec = parseSpec(`${MINIMAL}packages: { zlib1g: "1:1.2.13", curl: 7.88.1-10 }\nsecrets: [Z_KEY, A_KEY]\n`);
+    const spec = parseSpec(
+      `${MINIMAL}packages: { zlib1g: "1:1.2.13", curl: 7.88.1-10 }\nsecrets: [Z_KEY, A_KEY]\n`,
+    );
     expect(Object.keys(spec.packages)).toEqual(["curl", "zlib1g"]);
     expect(spec.secrets).toEqual(["A_KEY", "Z_KEY"]);
   });
 
   it("accepts a base pinned by digest and a registry with a port", () => {
     const digest = `sha256:${"ab".repeat(32)}`;
-    for (const base of [`debian:bookworm-slim@${digest}`, `debian@${digest}`, "registry.local:5000/team/base:1.2"]) {
+    for (const base of [
+      `debian:bookworm-slim@${digest}`,
+      `debian@${digest}`,
+      "registry.local:5000/team/base:1.2",
+    ]) {
       expect(parseSpec(MINIMAL.replace("debian:bookworm-slim", base)).base).toBe(base);
     }
   });
@@ -94,7 +115,9 @@ describe("parseSpec", () => {
   });
 
   it("accepts Debian version grammar with epoch, tilde and plus", () => {
-    expect(parseSpec(withPackage("libc6", "2:2.36-9+deb12u7~bpo1")).packages.libc6).toBe("2:2.36-9+deb12u7~bpo1");
+    expect(parseSpec(withPackage("libc6", "2:2.36-9+deb12u7~bpo1")).packages.libc6).toBe(
+      "2:2.36-9+deb12u7~bpo1",
+    );
   });
 
   it("tells to quote a version YAML reads as a number", () => {
@@ -104,7 +127,14 @@ describe("parseSpec", () => {
   });
 
   it("rejects secret-looking env keys with the hint to use secrets", () => {
-    for (const key of ["DB_PASSWORD", "API_TOKEN", "AWS_SECRET_ACCESS_KEY", "GH_CREDENTIALS", "TLS_PRIVATE", "PASSWD"]) {
+    for (const key of [
+      "DB_PASSWORD",
+      "API_TOKEN",
+      "AWS_SECRET_ACCESS_KEY",
+      "GH_CREDENTIALS",
+      "TLS_PRIVATE",
+      "PASSWD",
+    ]) {
       const [line] = problems(`${MINIMAL}config: { env: { ${key}: x } }\n`);
       expect(line).toContain(`config.env.${key}: `);
       expect(line).toContain(`pulumi config set --secret ${key}`);
@@ -125,25 +155,40 @@ describe("parseSpec", () => {
     ["/etc/we b.json", "segments"],
     ["/etc/$HOME", "segments"],
   ])("rejects config target %j", (target, words) => {
-    const [line] = problems(`${MINIMAL}config: { files: { ${JSON.stringify(target)}: ../config/web.json } }\n`);
+    const [line] = problems(
+      `${MINIMAL}config: { files: { ${JSON.stringify(target)}: ../config/web.json } }\n`,
+    );
     expect(line.startsWith(`config.files.${target}: `)).toBe(true);
     expect(line).toContain(words);
   });
 
   it("rejects absolute sources", () => {
-    expect(problems(MINIMAL.replace("../app", "/work/app"))[0]).toMatch(/^app\.source: must be relative/);
+    expect(problems(MINIMAL.replace("../app", "/work/app"))[0]).toMatch(
+      /^app\.source: must be relative/,
+    );
   });
 
   it.each([
     ["name", 'name: "web\\nRUN id"'],
-    ["app.command[1]", 'app: { version: v1.0.0, source: ../app, command: [node, "a\\rb"], port: 8080 }'],
+    [
+      "app.command[1]",
+      'app: { version: v1.0.0, source: ../app, command: [node, "a\\rb"], port: 8080 }',
+    ],
     ["config.env.LOG_LEVEL", 'config: { env: { LOG_LEVEL: "info\\u2028x" } }'],
-    ["config.sysctls.net.core.somaxconn", 'config: { sysctls: { net.core.somaxconn: "1\\u0000" } }'],
+    [
+      "config.sysctls.net.core.somaxconn",
+      'config: { sysctls: { net.core.somaxconn: "1\\u0000" } }',
+    ],
   ])("rejects control characters in %s", (field, yaml) => {
     const key = yaml.split(":")[0];
-    const text = MINIMAL.split("\n").filter((l) => !l.startsWith(`${key}:`)).join("\n") + `\n${yaml}\n`;
+    const text =
+      MINIMAL.split("\n")
+        .filter((l) => !l.startsWith(`${key}:`))
+        .join("\n") + `\n${yaml}\n`;
     const lines = problems(text);
-    expect(lines.some((l) => l.startsWith(`${field}: `) && l.includes("control characters"))).toBe(true);
+    expect(lines.some((l) => l.startsWith(`${field}: `) && l.includes("control characters"))).toBe(
+      true,
+    );
   });
 
   it("rejects control characters in keys", () => {
@@ -156,11 +201,15 @@ describe("parseSpec", () => {
     expect(problems(`${MINIMAL}extra: 1\n`)).toEqual([
       'extra: unknown key "extra"; allowed keys here: name, base, packages, app, config, secrets, runtime',
     ]);
-    expect(problems(MINIMAL.replace("port: 8080", "port: 8080, helth: {}"))[0]).toMatch(/^app\.helth: unknown key/);
+    expect(problems(MINIMAL.replace("port: 8080", "port: 8080, helth: {}"))[0]).toMatch(
+      /^app\.helth: unknown key/,
+    );
   });
 
   it("reports YAML syntax errors and duplicate keys with their line", () => {
-    expect(problems("name: web\nname: api\n")[0]).toMatch(/^\(yaml\): line 2, column 1: .*[Mm]ap keys must be unique/);
+    expect(problems("name: web\nname: api\n")[0]).toMatch(
+      /^\(yaml\): line 2, column 1: .*[Mm]ap keys must be unique/,
+    );
     expect(problems("name: [web\n")[0]).toMatch(/^\(yaml\): line \d+/);
   });
 
@@ -174,12 +223,29 @@ describe("parseSpec", () => {
     const lines = problems(text);
     const paths = new Set(lines.map((l) => l.split(": ")[0]));
     for (const p of [
-      "name", "base", "packages.openssl", "packages.nodejs", "packages.curl", "packages.Bad_Name",
-      "packages.zlib1g", "app.version", "app.command", "app.port", "app.health.path",
-      "app.health.intervalSeconds", "app.helth", "config.files.etc/web/config.json",
-      "config.files./etc/../shadow", "config.env.DB_PASSWORD", "config.env.log-level",
-      "config.env.PHOENIX_SPEC_HASH", "config.sysctls.somaxconn", "config.sysctls.net.core.rmem_max",
-      "secrets[1]", "secrets[2]", "extra",
+      "name",
+      "base",
+      "packages.openssl",
+      "packages.nodejs",
+      "packages.curl",
+      "packages.Bad_Name",
+      "packages.zlib1g",
+      "app.version",
+      "app.command",
+      "app.port",
+      "app.health.path",
+      "app.health.intervalSeconds",
+      "app.helth",
+      "config.files.etc/web/config.json",
+      "config.files./etc/../shadow",
+      "config.env.DB_PASSWORD",
+      "config.env.log-level",
+      "config.env.PHOENIX_SPEC_HASH",
+      "config.sysctls.somaxconn",
+      "config.sysctls.net.core.rmem_max",
+      "secrets[1]",
+      "secrets[2]",
+      "extra",
     ]) {
       expect(paths, p).toContain(p);
     }
@@ -194,7 +260,11 @@ describe("loadSpec", () => {
     expect(loaded.specPath).toBe(path.join(root, "images/web.yaml"));
     expect(loaded.appDir).toBe(path.join(root, "app"));
     expect(loaded.configFiles).toEqual([
-      { target: "/etc/web/config.json", source: path.join(root, "config/web.json"), contextPath: "config/0" },
+      {
+        target: "/etc/web/config.json",
+        source: path.join(root, "config/web.json"),
+        contextPath: "config/0",
+      },
     ]);
   });
 
@@ -206,7 +276,12 @@ describe("loadSpec", () => {
       ),
       "config/a.json": "{}",
     });
-    expect(loadSpec(path.join(root, "images/web.yaml")).configFiles.map((c) => [c.target, c.contextPath])).toEqual([
+    expect(
+      loadSpec(path.join(root, "images/web.yaml")).configFiles.map((c) => [
+        c.target,
+        c.contextPath,
+      ]),
+    ).toEqual([
       ["/a.json", "config/0"],
       ["/z.json", "config/1"],
     ]);
@@ -225,7 +300,12 @@ describe("loadSpec", () => {
     fs.writeFileSync(path.join(outside, "x.json"), "{}");
     const root = makeRepo();
     fs.symlinkSync(path.join(outside, "x.json"), path.join(root, "linked.json"));
-    fs.writeFileSync(path.join(root, "images/web.yaml"), EXAMPLE.replace("source: ../app", "source: ../nope").replace("v3.4.1", "3.4.1").replace("../config/web.json", "../linked.json"));
+    fs.writeFileSync(
+      path.join(root, "images/web.yaml"),
+      EXAMPLE.replace("source: ../app", "source: ../nope")
+        .replace("v3.4.1", "3.4.1")
+        .replace("../config/web.json", "../linked.json"),
+    );
     let err: ValidationError | undefined;
     try {
       loadSpec(path.join(root, "images/web.yaml"));
@@ -237,29 +317,43 @@ describe("loadSpec", () => {
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^app\.version: /);
     expect(lines[1]).toMatch(/^app\.source: directory "\.\.\/nope" does not exist/);
-    expect(lines[2]).toMatch(/^config\.files\.\/etc\/web\/config\.json: "\.\.\/linked\.json" resolves to .*outside the repository/);
+    expect(lines[2]).toMatch(
+      /^config\.files\.\/etc\/web\/config\.json: "\.\.\/linked\.json" resolves to .*outside the repository/,
+    );
   });
 
   it("rejects a config source that is a directory and an app source that is a file", () => {
     const root = makeRepo({
-      "images/web.yaml": EXAMPLE.replace("source: ../app", "source: ../config/web.json").replace("../config/web.json }", "../app }"),
+      "images/web.yaml": EXAMPLE.replace("source: ../app", "source: ../config/web.json").replace(
+        "../config/web.json }",
+        "../app }",
+      ),
     });
-    expect(() => loadSpec(path.join(root, "images/web.yaml"))).toThrow(/app\.source: .*must be a directory[\s\S]*config\.files\..*must be a file/);
+    expect(() => loadSpec(path.join(root, "images/web.yaml"))).toThrow(
+      /app\.source: .*must be a directory[\s\S]*config\.files\..*must be a file/,
+    );
   });
 
   it("honours opts.repoRoot, and rejects sources outside it", () => {
     const root = makeRepo();
     fs.copyFileSync(path.join(root, "images/web.yaml"), path.join(root, "app/web.yaml"));
     const spec = path.join(root, "app/web.yaml");
-    fs.writeFileSync(spec, EXAMPLE.replace("../app", ".").replace("../config/web.json", "server.js"));
-    expect(loadSpec(spec, { repoRoot: path.join(root, "app") }).repoRoot).toBe(path.join(root, "app"));
-    expect(() => loadSpec(path.join(root, "images/web.yaml"), { repoRoot: path.join(root, "images") })).toThrow(
-      /app\.source: "\.\.\/app" resolves to .*outside the repository/,
+    fs.writeFileSync(
+      spec,
+      EXAMPLE.replace("../app", ".").replace("../config/web.json", "server.js"),
     );
+    expect(loadSpec(spec, { repoRoot: path.join(root, "app") }).repoRoot).toBe(
+      path.join(root, "app"),
+    );
+    expect(() =>
+      loadSpec(path.join(root, "images/web.yaml"), { repoRoot: path.join(root, "images") }),
+    ).toThrow(/app\.source: "\.\.\/app" resolves to .*outside the repository/);
   });
 
   it("fails with the path when the spec file is missing", () => {
-    expect(() => loadSpec("/nonexistent/web.yaml")).toThrow(/^\/nonexistent\/web\.yaml: cannot read the spec file \(ENOENT\)/);
+    expect(() => loadSpec("/nonexistent/web.yaml")).toThrow(
+      /^\/nonexistent\/web\.yaml: cannot read the spec file \(ENOENT\)/,
+    );
   });
 });
 

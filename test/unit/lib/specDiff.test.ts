@@ -19,12 +19,16 @@ describe("formatSpecDiff", () => {
   it("says the fleet is unchanged for identical checkouts", () => {
     const a = side(makeRepo());
     const b = side(makeRepo());
-    expect(formatSpecDiff(a, b)).toBe(`no changes\nfleet: unchanged (spec ${a.hash.slice(0, 12)})\n`);
+    expect(formatSpecDiff(a, b)).toBe(
+      `no changes\nfleet: unchanged (spec ${a.hash.slice(0, 12)})\n`,
+    );
   });
 
   it("describes the OpenSSL patch and the replacement it causes", () => {
     const a = side(makeRepo());
-    const b = side(makeRepo({ "images/web.yaml": SPEC.replaceAll("3.0.20-1~deb12u2", "3.0.22-1~deb12u2") }));
+    const b = side(
+      makeRepo({ "images/web.yaml": SPEC.replaceAll("3.0.20-1~deb12u2", "3.0.22-1~deb12u2") }),
+    );
     expect(formatSpecDiff(a, b)).toBe(
       [
         "packages:",
@@ -39,14 +43,21 @@ describe("formatSpecDiff", () => {
   it("lists changes in every section", () => {
     const a = side(makeRepo({ "app/old.js": "gone" }));
     const next = SPEC.replace("v3.4.1", "v3.5.0")
-      .replace("  libssl3: 3.0.20-1~deb12u2 # openssl requires libssl3 at the same version\n", "  curl: 7.88.1-10+deb12u8\n")
+      .replace(
+        "  libssl3: 3.0.20-1~deb12u2 # openssl requires libssl3 at the same version\n",
+        "  curl: 7.88.1-10+deb12u8\n",
+      )
       .replace("port: 8080", "port: 9090")
       .replace("intervalSeconds: 2", "intervalSeconds: 5")
       .replace("LOG_LEVEL: info", "LOG_LEVEL: debug, REGION: eu")
       .replace('"1024"', '"4096"')
       .replace("[DB_PASSWORD]", "[API_TOKEN]")
       .replace("debian:bookworm-slim", "debian:bookworm-20240701-slim");
-    const rootB = makeRepo({ "images/web.yaml": next, "app/new.js": "x", "config/web.json": '{ "greeting": "hi" }\n' });
+    const rootB = makeRepo({
+      "images/web.yaml": next,
+      "app/new.js": "x",
+      "config/web.json": '{ "greeting": "hi" }\n',
+    });
     fs.writeFileSync(path.join(rootB, "app/server.js"), "changed");
     const b = side(rootB);
     expect(formatSpecDiff(a, b)).toBe(
