@@ -21,16 +21,17 @@ const common = {
   gitCommit: gitCommit(__dirname),
 };
 
-const local = config.target === "local" ? new LocalTarget(loaded.spec.name, { ...common, config }) : undefined;
-const cloud = config.target === "aws" ? new AwsTarget(loaded.spec.name, { ...common, config }) : undefined;
-const target = local ?? cloud!;
+// Stack outputs: what each target has, nothing undefined.
+export = config.target === "local"
+  ? outputsOfLocal(new LocalTarget(loaded.spec.name, { ...common, config }))
+  : outputsOfAws(new AwsTarget(loaded.spec.name, { ...common, config }));
 
-export const specHash = target.specHash;
-export const imageTag = target.imageTag;
-export const url = target.url;
-export const imageId = local?.imageId;
-export const reused = local?.reused;
-export const instanceIds = local?.instanceIds;
-export const imageRef = cloud?.imageRef;
-export const built = cloud?.built;
-export const fleetName = cloud?.asgName;
+function outputsOfLocal(t: LocalTarget) {
+  const { specHash, imageTag, imageId, reused, instanceIds, url } = t;
+  return { specHash, imageTag, imageId, reused, instanceIds, url };
+}
+
+function outputsOfAws(t: AwsTarget) {
+  const { specHash, imageTag, imageRef, built, asgName: fleetName, url } = t;
+  return { specHash, imageTag, imageRef, built, fleetName, url };
+}
