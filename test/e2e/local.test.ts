@@ -22,6 +22,8 @@ import {
   uniqueStackName,
 } from "./harness";
 import { startLoad, type Load, type LoadReport } from "./load";
+import { specHash } from "../../lib/hash";
+import { loadSpec } from "../../lib/spec";
 
 const STEP_TIMEOUT = 10 * 60_000;
 const stack = uniqueStackName("e2e-local");
@@ -88,6 +90,14 @@ async function underLoad<T>(step: () => Promise<T>): Promise<{ value: T; load: L
   } catch (err) {
     await load.stop();
     throw err;
+  }
+}
+
+/** Removes unused images built from `hash` by earlier runs, so the next up must build it. */
+async function forgetImagesOf(hash: string): Promise<void> {
+  const used = new Set((await docker.listContainers({ all: true })).map((c) => c.ImageID));
+  for (const img of await docker.listImages({ filters: { label: [`io.phoenix.spec-hash=${hash}`] } })) {
+    if (!used.has(img.Id)) await docker.getImage(img.Id).remove({ force: true });
   }
 }
 
@@ -161,6 +171,7 @@ describe("local target with the real engine", { timeout: STEP_TIMEOUT }, () => {
   it("patches OpenSSL by a pinned version: new hash, new image, every instance replaced, old ones gone", async () => {
     editSpec(/openssl: 3\.0\.20-1~deb12u2/, "openssl: 3.0.22-1~deb12u2");
     editSpec(/libssl3: 3\.0\.20-1~deb12u2/, "libssl3: 3.0.22-1~deb12u2");
+    await forgetImagesOf(specHash(loadSpec(specFile)));
     const before = history[history.length - 1];
     const { value, load } = await underLoad(up);
     const after = value.outputs;
