@@ -1,17 +1,6 @@
-import {
-  AutoScalingClient,
-  paginateDescribeAutoScalingGroups,
-  type AutoScalingGroup,
-} from "@aws-sdk/client-auto-scaling";
-import {
-  DescribeLaunchTemplatesCommand,
-  EC2Client,
-  paginateDescribeInstances,
-  paginateDescribeLaunchTemplates,
-  type LaunchTemplate,
-} from "@aws-sdk/client-ec2";
+import type * as AutoScaling from "@aws-sdk/client-auto-scaling";
+import type * as EC2 from "@aws-sdk/client-ec2";
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
 import {
   auditFleet,
   formatAuditReport,
@@ -40,16 +29,23 @@ export interface FleetAuditOutputs extends FleetAuditProps {
   clean: boolean;
 }
 
-const PropsSchema = z.object({
-  region: z.string().min(1, "region: must name an AWS region, e.g. us-east-1"),
-  endpoint: z.string().refine((e) => e === "" || /^https?:\/\/\S+$/.test(e), {
-    message: "endpoint: must be empty or an http(s) URL, e.g. http://127.0.0.1:5000",
-  }),
-  stackTagKey: z.string().min(1, "stackTagKey: must not be empty"),
-  stackTagValue: z.string().min(1, "stackTagValue: must not be empty, e.g. phoenix/dev"),
-  asgNames: z.array(z.string().min(1)),
-  launchTemplateIds: z.array(z.string().regex(/^lt-[0-9a-f]+$/, "must look like lt-0123abcd")),
-});
+/**
+ * The input schema, built when needed: the provider is serialized into the state, and a module-level
+ * zod schema would be serialized by value (and fail); zod itself is required by name in the provider.
+ */
+function propsSchema() {
+  const { z } = require("zod") as typeof import("zod");
+  return z.object({
+    region: z.string().min(1, "region: must name an AWS region, e.g. us-east-1"),
+    endpoint: z.string().refine((e) => e === "" || /^https?:\/\/\S+$/.test(e), {
+      message: "endpoint: must be empty or an http(s) URL, e.g. http://127.0.0.1:5000",
+    }),
+    stackTagKey: z.string().min(1, "stackTagKey: must not be empty"),
+    stackTagValue: z.string().min(1, "stackTagValue: must not be empty, e.g. phoenix/dev"),
+    asgNames: z.array(z.string().min(1)),
+    launchTemplateIds: z.array(z.string().regex(/^lt-[0-9a-f]+$/, "must look like lt-0123abcd")),
+  });
+}
 
 function tagsOf(tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -57,13 +53,15 @@ function tagsOf(tags: { Key?: string; Value?: string }[] | undefined): Record<st
   return out;
 }
 
-function asgTemplate(g: AutoScalingGroup): { id: string; version?: string } | undefined {
+function asgTemplate(
+  g: AutoScaling.AutoScalingGroup,
+): { id: string; version?: string } | undefined {
   const spec =
     g.LaunchTemplate ?? g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
   return spec?.LaunchTemplateId ? { id: spec.LaunchTemplateId, version: spec.Version } : undefined;
 }
 
-function ltSnapshot(t: LaunchTemplate): LaunchTemplateSnapshot {
+function ltSnapshot(t: EC2.LaunchTemplate): LaunchTemplateSnapshot {
   return {
     id: t.LaunchTemplateId ?? "",
     name: t.LaunchTemplateName ?? "",
@@ -79,16 +77,23 @@ function ltSnapshot(t: LaunchTemplate): LaunchTemplateSnapshot {
  */
 export async function collectSnapshot(props: FleetAuditProps): Promise<AuditInput> {
   const config = { region: props.region, ...(props.endpoint ? { endpoint: props.endpoint } : {}) };
-  const autoscaling = new AutoScalingClient(config);
-  const ec2 = new EC2Client(config);
+  // Required here, not imported at the top: the provider's code is serialized into the state and
+  // node_modules packages must be loaded by name when it runs.
+  const as = require("@aws-sdk/client-auto-scaling") as typeof AutoScaling;
+  const ec2sdk = require("@aws-sdk/client-ec2") as typeof EC2;
+  const autoscaling = new as.AutoScalingClient(config);
+  const ec2 = new ec2sdk.EC2Client(config);
   try {
-    const groups = new Map<string, AutoScalingGroup>();
+    const groups = new Map<string, AutoScaling.AutoScalingGroup>();
     const queries = [
       ...(props.asgNames.length > 0 ? [{ AutoScalingGroupNames: props.asgNames }] : []),
       { Filters: [{ Name: `tag:${props.stackTagKey}`, Values: [props.stackTagValue] }] },
     ];
     for (const query of queries) {
-      for await (const page of paginateDescribeAutoScalingGroups({ client: autoscaling }, query)) {
+      for await (const page of as.paginateDescribeAutoScalingGroups(
+        { client: autoscaling },
+        query,
+      )) {
         for (const g of page.AutoScalingGroups ?? []) groups.set(g.AutoScalingGroupName ?? "", g);
       }
     }
@@ -102,7 +107,7 @@ export async function collectSnapshot(props: FleetAuditProps): Promise<AuditInpu
     const launchedFrom = new Map<string, { id: string; version?: string }>();
     for (let i = 0; i < instanceIds.length; i += 200) {
       const Filters = [{ Name: "instance-id", Values: instanceIds.slice(i, i + 200) }];
-      for await (const page of paginateDescribeInstances({ client: ec2 }, { Filters })) {
+      for await (const page of ec2sdk.paginateDescribeInstances({ client: ec2 }, { Filters })) {
         for (const inst of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
           const tags = tagsOf(inst.Tags);
           const id = tags["aws:ec2launchtemplate:id"];
@@ -118,7 +123,7 @@ export async function collectSnapshot(props: FleetAuditProps): Promise<AuditInpu
 
     const templates = new Map<string, LaunchTemplateSnapshot>();
     const tagFilter = [{ Name: `tag:${props.stackTagKey}`, Values: [props.stackTagValue] }];
-    for await (const page of paginateDescribeLaunchTemplates(
+    for await (const page of ec2sdk.paginateDescribeLaunchTemplates(
       { client: ec2 },
       { Filters: tagFilter },
     )) {
@@ -133,7 +138,9 @@ export async function collectSnapshot(props: FleetAuditProps): Promise<AuditInpu
     for (const id of referenced) {
       if (templates.has(id)) continue;
       try {
-        const res = await ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }));
+        const res = await ec2.send(
+          new ec2sdk.DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }),
+        );
         for (const t of res.LaunchTemplates ?? []) templates.set(id, ltSnapshot(t));
       } catch (err) {
         // A template deleted behind the stack's back is a finding (its instances show as
@@ -169,7 +176,12 @@ export async function collectSnapshot(props: FleetAuditProps): Promise<AuditInpu
 
 async function audit(props: FleetAuditProps): Promise<FleetAuditOutputs> {
   const report = auditFleet(await collectSnapshot(props));
-  return { ...props, report, findings: formatAuditReport(report), clean: report.clean };
+  const findings = formatAuditReport(report);
+  // Warnings show in the engine's output of `pulumi refresh`/`up`. Required here: capturing the
+  // `pulumi` module would serialize the stack's config into the provider's state.
+  const log = require("@pulumi/pulumi/log") as typeof import("@pulumi/pulumi/log");
+  for (const line of findings) await log.warn(`fleet audit: ${line}`);
+  return { ...props, report, findings, clean: report.clean };
 }
 
 function inputsOf(p: FleetAuditProps): FleetAuditProps {
@@ -186,7 +198,7 @@ export const fleetAuditProvider: pulumi.dynamic.ResourceProvider<
   FleetAuditOutputs
 > = {
   async check(_olds, news) {
-    const parsed = PropsSchema.safeParse(news);
+    const parsed = propsSchema().safeParse(news);
     if (parsed.success) return { inputs: parsed.data };
     return {
       failures: parsed.error.issues.map((i) => ({

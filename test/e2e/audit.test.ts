@@ -23,6 +23,15 @@ import {
   fleetAuditProvider,
   type FleetAuditProps,
 } from "../../providers/awsAudit";
+import {
+  exportStack,
+  initStack,
+  removeStack,
+  runProgram,
+  runProgramOk,
+  setConfig,
+  uniqueStackName,
+} from "./harness";
 
 const REGION = "us-east-1";
 const STACK = "phoenix/audit-e2e";
@@ -310,5 +319,78 @@ describe("fleetAuditProvider against moto", () => {
     });
     expect(res.failures?.map((f) => f.property)).toEqual(["endpoint", "launchTemplateIds"]);
     expect(res.failures?.[0]?.reason).toContain('got "127.0.0.1:5000"');
+  });
+});
+
+describe("FleetAudit with the real engine: pulumi up, then pulumi refresh after drift", () => {
+  const dir = join(__dirname, "fixtures", "audit");
+  const stack = uniqueStackName("e2e-audit");
+  const env = {
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+
+  afterAll(async () => {
+    await runProgram("destroy", { cwd: dir, stack, env });
+    await removeStack(stack, dir);
+  });
+
+  it("warns about drift on refresh and records it in the audit\'s state", async () => {
+    const { ec2, asg } = clients();
+    const sub = await subnet(ec2);
+    const lt = await launchTemplate(ec2, "web-lt", STACK);
+    await group(asg, {
+      name: "web-asg",
+      ltId: lt,
+      version: "1",
+      count: 2,
+      subnet: sub,
+      stack: STACK,
+    });
+    await initStack(stack, dir);
+    await setConfig(stack, dir, "audit:region", REGION);
+    await setConfig(stack, dir, "audit:endpoint", endpoint);
+    await setConfig(stack, dir, "audit:stackTagValue", STACK);
+    await setConfig(stack, dir, "audit:asgNames", JSON.stringify(["web-asg"]));
+    await setConfig(stack, dir, "audit:launchTemplateIds", JSON.stringify([lt]));
+
+    const up = await runProgramOk("up", { cwd: dir, stack, env });
+    expect(up.changes).toEqual({ create: 2 });
+    expect(up.outputs.clean).toBe(true);
+    expect(up.outputs.findings).toEqual([]);
+
+    await ec2.send(
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateId: lt,
+        SourceVersion: "1",
+        LaunchTemplateData: { InstanceType: "t3.small" },
+      }),
+    );
+    await asg.send(
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: "web-asg",
+        LaunchTemplate: { LaunchTemplateId: lt, Version: "2" },
+      }),
+    );
+    const orphanLt = await launchTemplate(ec2, "web-lt-old", STACK);
+
+    // refresh re-reads every resource (the program does not run, so stack outputs stay as they
+    // were): the audit's new findings land in its recorded state.
+    const refresh = await runProgram("refresh", { cwd: dir, stack, env });
+    expect(refresh.code, refresh.stdout + refresh.stderr).toBe(0);
+    expect(refresh.stdout).toContain(`warning: [runtime] fleet audit: instance `);
+    expect(refresh.stdout).toContain(`fleet audit: launch template ${orphanLt} (web-lt-old)`);
+    const state = await exportStack(stack, dir);
+    const audit = state.deployment.resources?.find((r) => r.type.endsWith(":FleetAudit"));
+    expect(audit?.outputs?.clean).toBe(false);
+    const findings = audit?.outputs?.findings as string[];
+    expect(
+      findings.filter((f) => f.includes(`runs ${lt} v1, the group uses ${lt} v2`)),
+    ).toHaveLength(2);
+    expect(findings).toContain(
+      `launch template ${orphanLt} (web-lt-old) is tagged with this stack but not tracked by it: delete it`,
+    );
+    expect(findings).toHaveLength(3);
   });
 });
