@@ -95,7 +95,12 @@ export class AwsFleet extends pulumi.ComponentResource {
     if (problems.length > 0) {
       throw new pulumi.ResourceError(`AwsFleet ${name}:\n${problems.join("\n")}`, this);
     }
-    const baseTags = { "phoenix:spec-hash": args.specHash, "phoenix:git-sha": args.gitSha };
+    // phoenix:stack lets the fleet audit (providers/awsAudit.ts) find groups a failed rollout left.
+    const baseTags = {
+      "phoenix:spec-hash": args.specHash,
+      "phoenix:git-sha": args.gitSha,
+      "phoenix:stack": `${pulumi.getProject()}/${pulumi.getStack()}`,
+    };
     const tags = (suffix: string) => ({ ...baseTags, Name: `${name}${suffix}` });
     const parent = { parent: this };
 

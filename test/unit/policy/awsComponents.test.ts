@@ -153,4 +153,15 @@ describe("AwsFleet under the guardrails", () => {
       .find((doc) => doc.includes("ssm:GetParameters"));
     expect(policy).toContain("parameter/phoenix/prod/*");
   });
+
+  it("tags the launch template and the group with the stack, so the fleet audit finds leftovers", () => {
+    const lt = mocks.ofType("aws:ec2/launchTemplate:LaunchTemplate")[0];
+    expect(lt.inputs.tags["phoenix:stack"]).toBe("phoenix/prod");
+    const asg = mocks.ofType("aws:autoscaling/group:Group")[0];
+    expect(asg.inputs.tags).toContainEqual({
+      key: "phoenix:stack",
+      value: "phoenix/prod",
+      propagateAtLaunch: true,
+    });
+  });
 });
