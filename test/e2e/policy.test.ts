@@ -1,7 +1,8 @@
 /**
  * The guardrails policy pack run for real by the engine (`preview`/`up --policy-pack policy/analyzer`)
  * on resources shaped like the local target's: a compliant stack passes and deploys, a violating one
- * fails the preview with every mandatory violation and never prints the secret.
+ * fails the preview with every mandatory violation and never prints the secret. The real local stack
+ * (index.ts) is deployed through the same pack in test/e2e/secrets.test.ts.
  */
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
