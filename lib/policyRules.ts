@@ -17,6 +17,7 @@ export const TYPES = {
   dockerContainer: "docker:index/container:Container",
   localFleet: "pulumi-nodejs:dynamic/phoenix:LocalFleet",
   localImage: "pulumi-nodejs:dynamic/phoenix:LocalImage",
+  localFrontDoor: "pulumi-nodejs:dynamic/phoenix:LocalFrontDoor",
 } as const;
 
 /** Tag every fleet resource carries: the spec hash its image was built from. */

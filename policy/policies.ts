@@ -84,7 +84,7 @@ const imagesPinned: ResourceValidationPolicy = {
   description: "Fleets run images by digest or spec-hash tag, never latest.",
   enforcementLevel: "mandatory",
   validateResource: forTypes(
-    [TYPES.launchTemplate, TYPES.dockerContainer, TYPES.localFleet],
+    [TYPES.launchTemplate, TYPES.dockerContainer, TYPES.localFleet, TYPES.localFrontDoor],
     (type, props) =>
       type === TYPES.launchTemplate
         ? userDataImageViolations(decodeUserData(props.userData))

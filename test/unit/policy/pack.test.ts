@@ -1,8 +1,4 @@
-import type {
-  PolicyResource,
-  ResourceValidationArgs,
-  StackValidationPolicy,
-} from "@pulumi/policy";
+import type { PolicyResource, ResourceValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 import { TYPES } from "../../../lib/policyRules";
 import { policies } from "../../../policy/policies";
@@ -103,6 +99,17 @@ describe("phoenix-guardrails policy pack", () => {
     ]);
     expect(await violations(TYPES.localFleet, { specHash: HASH, imageId: "web" })).toEqual([
       expect.stringMatching(/^phoenix-images-by-digest: imageId: image "web" has no tag/),
+    ]);
+  });
+
+  it("checks the front door's image too", async () => {
+    expect(await violations(TYPES.localFrontDoor, { imageId: `sha256:${"f".repeat(64)}` })).toEqual(
+      [],
+    );
+    expect(await violations(TYPES.localFrontDoor, { imageId: "haproxy:2.6" })).toEqual([
+      expect.stringMatching(
+        /^phoenix-images-by-digest: imageId: image "haproxy:2.6" has tag "2.6"/,
+      ),
     ]);
   });
 
