@@ -10,6 +10,7 @@ import {
   REPO_ROOT,
   exportStack,
   initStack,
+  pulumi,
   removeStack,
   runProgram,
   runProgramOk,
@@ -61,5 +62,15 @@ describe("policy pack phoenix-guardrails with the real engine", () => {
     expect(out).toContain('imageId: image "web:latest" has tag "latest"');
     expect(out).toContain("dockerfile: contains the value of web.secretEnv in plain text");
     expect(out + r.stderr).not.toContain(SECRET);
+  });
+
+  it("fails the same way through the plain CLI, as the PR workflow runs it", async () => {
+    await setConfig(stack, FIXTURE, "guardrails:mode", "violating");
+    const r = await pulumi(["preview", "--diff", ...PACK], { cwd: FIXTURE, stack });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(
+      /\[mandatory\]\s+phoenix-spec-hash-tag\s+\(pulumi-nodejs:dynamic\/phoenix:LocalFleet: web\)/,
+    );
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
   });
 });
