@@ -32,6 +32,6 @@ function outputsOfLocal(t: LocalTarget) {
 }
 
 function outputsOfAws(t: AwsTarget) {
-  const { specHash, imageTag, imageRef, built, asgName: fleetName, url } = t;
-  return { specHash, imageTag, imageRef, built, fleetName, url };
+  const { specHash, imageTag, imageRef, built, asgName: fleetName, url, auditFindings } = t;
+  return { specHash, imageTag, imageRef, built, fleetName, url, auditFindings };
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LoadedSpec } from "../lib/spec";
 import { AwsStackConfig } from "../lib/stackConfig";
+import { FleetAudit } from "../providers/awsAudit";
 import { AwsFleet } from "./awsFleet";
 import { ImmutableImage } from "./immutableImage";
 
@@ -37,6 +38,8 @@ export class AwsTarget extends pulumi.ComponentResource {
   readonly asgName: pulumi.Output<string>;
   /** The ALB's URL, stable across releases. */
   readonly url: pulumi.Output<string>;
+  /** What the last refresh found wrong with the fleet (empty when clean). */
+  readonly auditFindings: pulumi.Output<string[]>;
 
   constructor(name: string, args: AwsTargetArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("phoenix:index:AwsTarget", name, {}, opts);
@@ -66,12 +69,25 @@ export class AwsTarget extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // On `pulumi refresh`: instances off the current launch template version, and groups or templates
+    // tagged with this stack that it no longer tracks (left behind by a failed rollout).
+    const audit = new FleetAudit(
+      `${name}-audit`,
+      {
+        region: config.region,
+        stackTagValue: `${pulumi.getProject()}/${pulumi.getStack()}`,
+        asgNames: [fleet.asgName],
+        launchTemplateIds: [fleet.launchTemplateId],
+      },
+      { parent: this },
+    );
     this.specHash = args.specHash;
     this.imageTag = image.imageTag;
     this.imageRef = image.imageRef;
     this.built = image.built;
     this.asgName = fleet.asgName;
     this.url = fleet.url;
+    this.auditFindings = audit.findings;
     this.registerOutputs({
       specHash: this.specHash,
       imageTag: this.imageTag,
@@ -79,6 +95,7 @@ export class AwsTarget extends pulumi.ComponentResource {
       built: this.built,
       asgName: this.asgName,
       url: this.url,
+      auditFindings: this.auditFindings,
     });
   }
 }

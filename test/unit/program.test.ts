@@ -26,7 +26,7 @@ describe("index.ts (target aws)", () => {
     );
     const mod: any = await import("../../index");
     program = mod.default ?? mod;
-    await Promise.all([outputOf(program.url), outputOf(program.fleetName)]);
+    await Promise.all([program.url, program.fleetName, program.auditFindings].map(outputOf));
   });
 
   it("wires the aws target: ECR image, ASG fleet, ALB front door", () => {
@@ -35,6 +35,7 @@ describe("index.ts (target aws)", () => {
     expect(types).toContain("aws:ecr/repository:Repository");
     expect(types).toContain("aws:autoscaling/group:Group");
     expect(types).toContain("aws:lb/loadBalancer:LoadBalancer");
+    expect(mocks.resources.some((r) => r.name === "web-audit")).toBe(true);
     expect([...types].filter((t) => t.startsWith("phoenix:index:Local"))).toEqual([]);
   });
 
@@ -42,7 +43,7 @@ describe("index.ts (target aws)", () => {
     expect(await outputOf(pulumi.output(program.specHash))).toMatch(/^[0-9a-f]{64}$/);
     expect(await outputOf(program.imageRef)).toMatch(/@sha256:[0-9a-f]{64}$/);
     expect(Object.keys(program).sort()).toEqual(
-      ["built", "fleetName", "imageRef", "imageTag", "specHash", "url"],
+      ["auditFindings", "built", "fleetName", "imageRef", "imageTag", "specHash", "url"],
     );
   });
 
