@@ -125,7 +125,8 @@ async function buildTimes(): Promise<Record<string, number>> {
   const checked = await localImageProvider.check!({} as never, inputs);
   const again = await localImageProvider.create!(checked.inputs!);
   const unchanged = seconds(Date.now() - started);
-  if (!again.outs?.reused) throw new Error("unchanged spec was rebuilt: the reuse lookup is broken");
+  if (!again.outs?.reused)
+    throw new Error("unchanged spec was rebuilt: the reuse lookup is broken");
   fs.rmSync(copy.dir, { recursive: true, force: true });
   const Docker = require("dockerode");
   const docker = new Docker();
@@ -161,7 +162,8 @@ async function rollouts(size: number, rate: number): Promise<Rollout[]> {
       const r = await runProgram("up", { cwd: REPO_ROOT, stack });
       const wall = seconds(Date.now() - started);
       const report = await load.stop();
-      if (r.code !== 0) throw new Error(`up (${kind}, ${size} instances) failed:\n${r.stdout}\n${r.stderr}`);
+      if (r.code !== 0)
+        throw new Error(`up (${kind}, ${size} instances) failed:\n${r.stdout}\n${r.stderr}`);
       out.push({
         size,
         kind,
@@ -170,11 +172,14 @@ async function rollouts(size: number, rate: number): Promise<Rollout[]> {
         drainSeconds: timing(r.stdout, /removed \d+ instance\(s\) after ([\d.]+) s/),
         load: report,
       });
-      console.log(`bench: ${size} instances, ${kind}: ${wall} s, ${report.ok} served, ${report.failed} failed`);
+      console.log(
+        `bench: ${size} instances, ${kind}: ${wall} s, ${report.ok} served, ${report.failed} failed`,
+      );
     }
   } finally {
     const left = await exportStack(stack, REPO_ROOT).catch(() => undefined);
-    if ((left?.deployment.resources ?? []).length > 0) await runProgram("destroy", { cwd: REPO_ROOT, stack });
+    if ((left?.deployment.resources ?? []).length > 0)
+      await runProgram("destroy", { cwd: REPO_ROOT, stack });
     await removeStack(stack, REPO_ROOT);
     fs.rmSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), { force: true });
     fs.rmSync(copy.dir, { recursive: true, force: true });
@@ -186,7 +191,9 @@ function machine(): string {
   const cpu = os.cpus();
   let dockerVersion = "unknown";
   try {
-    dockerVersion = execFileSync("docker", ["version", "--format", "{{.Server.Version}}"], { encoding: "utf8" }).trim();
+    dockerVersion = execFileSync("docker", ["version", "--format", "{{.Server.Version}}"], {
+      encoding: "utf8",
+    }).trim();
   } catch {
     // reported as unknown
   }
@@ -200,7 +207,9 @@ async function main(): Promise<void> {
   const sizes = arg("sizes", "3,10,30").split(",").map(Number);
   const rate = Number(arg("rate", "100"));
   const builds = await buildTimes();
-  console.log(`bench: build cold ${builds.cold} s, app-only ${builds.appOnly} s, unchanged ${builds.unchanged} s`);
+  console.log(
+    `bench: build cold ${builds.cold} s, app-only ${builds.appOnly} s, unchanged ${builds.unchanged} s`,
+  );
   const all: Rollout[] = [];
   for (const size of sizes) all.push(...(await rollouts(size, rate)));
 
@@ -219,7 +228,11 @@ async function main(): Promise<void> {
   ];
   const t3 = pure(3);
   const t30 = pure(30);
-  if (t3 && t30) lines.push(`T(30)/T(3) (rollback rollouts, wall time): ${(t30.wallSeconds / t3.wallSeconds).toFixed(2)}`, "");
+  if (t3 && t30)
+    lines.push(
+      `T(30)/T(3) (rollback rollouts, wall time): ${(t30.wallSeconds / t3.wallSeconds).toFixed(2)}`,
+      "",
+    );
   lines.push(
     "| build of the web image | time |",
     "|---|---:|",
@@ -233,7 +246,10 @@ async function main(): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   fs.writeFileSync(path.join(dir, `${stamp}.md`), `${md}\n`);
-  fs.writeFileSync(path.join(dir, `${stamp}.json`), JSON.stringify({ machine: machine(), builds, rollouts: all }, null, 2));
+  fs.writeFileSync(
+    path.join(dir, `${stamp}.json`),
+    JSON.stringify({ machine: machine(), builds, rollouts: all }, null, 2),
+  );
 }
 
 main().catch((err) => {

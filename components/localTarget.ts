@@ -57,17 +57,28 @@ export class LocalTarget extends pulumi.ComponentResource {
     const missing = spec.secrets.filter((s) => args.secretValues[s] === undefined);
     if (missing.length > 0) {
       throw new pulumi.ResourceError(
-        missing.map((s) => `secrets.${s}: no value; set it with \`pulumi config set --secret ${s} <value>\``).join("\n"),
+        missing
+          .map(
+            (s) =>
+              `secrets.${s}: no value; set it with \`pulumi config set --secret ${s} <value>\``,
+          )
+          .join("\n"),
         this,
       );
     }
     const stack = pulumi.getStack();
     const gitCommit = args.gitCommit ?? "unknown";
 
-    const network = new LocalNetwork(`${name}-net`, { name: `${stack}-phoenix`, stack }, { parent: this });
+    const network = new LocalNetwork(
+      `${name}-net`,
+      { name: `${stack}-phoenix`, stack },
+      { parent: this },
+    );
 
     // The front door's own image, from its own spec; the fleet only reaches it through env values.
-    const fdLoaded = loadSpec(args.frontDoorSpec ?? path.join(loaded.repoRoot, "images", "frontdoor.yaml"));
+    const fdLoaded = loadSpec(
+      args.frontDoorSpec ?? path.join(loaded.repoRoot, "images", "frontdoor.yaml"),
+    );
     const fdHash = specHash(fdLoaded);
     const fdImage = new LocalImage(
       `${name}-frontdoor-image`,

@@ -8,7 +8,13 @@
  */
 
 /** Why an instance counts as drifted. */
-export const DRIFT_REASONS = ["missing", "exited", "wrong-image", "unhealthy", "snowflake"] as const;
+export const DRIFT_REASONS = [
+  "missing",
+  "exited",
+  "wrong-image",
+  "unhealthy",
+  "snowflake",
+] as const;
 /** One reason an instance counts as drifted. */
 export type DriftReason = (typeof DRIFT_REASONS)[number];
 
@@ -92,7 +98,8 @@ export function classifyDrift(
 /** One line for the refresh log, e.g. `web-2 (3f2a...): snowflake [C /etc/ssl/openssl.cnf]`. */
 export function describeDrift(instance: string, drift: InstanceDrift, maxPaths = 10): string {
   const shown = drift.changes.slice(0, maxPaths);
-  const more = drift.changes.length > shown.length ? `, +${drift.changes.length - shown.length} more` : "";
+  const more =
+    drift.changes.length > shown.length ? `, +${drift.changes.length - shown.length} more` : "";
   const paths = shown.length > 0 ? ` [${shown.join(", ")}${more}]` : "";
   return `${instance}: ${drift.reasons.join(", ")}${paths}; the next \`pulumi up\` replaces it from the same image`;
 }

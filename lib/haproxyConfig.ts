@@ -64,7 +64,13 @@ export function frontDoorEnv(p: FrontDoorParams): Record<string, string> {
         JSON.stringify(p.healthPath),
     );
   }
-  for (const key of ["checkIntervalMs", "checkTimeoutMs", "rise", "fall", "maxFleetSize"] as const) {
+  for (const key of [
+    "checkIntervalMs",
+    "checkTimeoutMs",
+    "rise",
+    "fall",
+    "maxFleetSize",
+  ] as const) {
     if (!Number.isInteger(p[key]) || p[key] < 1) {
       problems.push(`${key}: must be a positive integer, got ${p[key]}`);
     }
@@ -94,7 +100,9 @@ export function fastInterMs(checkIntervalMs: number): number {
  * `fall - 1` more failures at the fast interval, each taking at most the check timeout, plus one
  * second for scheduling.
  */
-export function leavePoolMs(p: Pick<FrontDoorParams, "checkIntervalMs" | "checkTimeoutMs" | "fall">): number {
+export function leavePoolMs(
+  p: Pick<FrontDoorParams, "checkIntervalMs" | "checkTimeoutMs" | "fall">,
+): number {
   const fast = fastInterMs(p.checkIntervalMs);
   return p.checkIntervalMs + (p.fall - 1) * fast + p.fall * p.checkTimeoutMs + 1000;
 }
@@ -119,12 +127,15 @@ export function parseHaproxyStats(csv: string): ServerState[] {
   const lines = csv.split("\n").filter((l) => l.trim() !== "");
   const head = lines[0];
   if (head === undefined || !head.startsWith("# ")) {
-    throw new Error(`haproxy stats: expected a "# pxname,svname,..." header, got ${JSON.stringify(head)}`);
+    throw new Error(
+      `haproxy stats: expected a "# pxname,svname,..." header, got ${JSON.stringify(head)}`,
+    );
   }
   const cols = head.slice(2).split(",");
   const at = (name: string): number => {
     const i = cols.indexOf(name);
-    if (i < 0) throw new Error(`haproxy stats: column ${name} missing from header ${JSON.stringify(head)}`);
+    if (i < 0)
+      throw new Error(`haproxy stats: column ${name} missing from header ${JSON.stringify(head)}`);
     return i;
   };
   const [px, sv, addr, status, scur] = ["pxname", "svname", "addr", "status", "scur"].map(at);

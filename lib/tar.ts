@@ -80,7 +80,9 @@ export function tarArchive(entries: readonly TarEntry[]): Buffer {
   const parts: Buffer[] = [];
   for (const entry of entries) {
     if (seen.has(entry.path)) {
-      throw new Error(`tar entry path: ${JSON.stringify(entry.path)} appears twice; paths must be unique`);
+      throw new Error(
+        `tar entry path: ${JSON.stringify(entry.path)} appears twice; paths must be unique`,
+      );
     }
     seen.add(entry.path);
     parts.push(header(entry), entry.content);

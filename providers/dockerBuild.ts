@@ -45,7 +45,7 @@ interface BuildMessage {
   aux?: { ID?: string };
 }
 
-/** The build context archive for `opts`: "Dockerfile" first, then the files in their given order. */
+/** The build context archive: "Dockerfile" first, then the files in their given order. */
 export function buildContextTar(opts: Pick<DockerBuildOptions, "dockerfile" | "files">): Buffer {
   // Required here, not imported: a captured node:fs binding cannot be serialized into the state
   // when the program runs under a bundler-style loader (vitest's mock runs).
@@ -106,7 +106,9 @@ export async function buildImage(opts: DockerBuildOptions): Promise<{ imageId: s
   });
   emit("\n");
   if (failure !== undefined) {
-    throw new Error(`docker build of ${opts.tag} failed: ${failure}\n--- last build output ---\n${tail.join("\n")}`);
+    throw new Error(
+      `docker build of ${opts.tag} failed: ${failure}\n--- last build output ---\n${tail.join("\n")}`,
+    );
   }
   if (imageId === undefined) {
     // The classic builder reports the id only as "Successfully built <short id>": ask for the tag.

@@ -5,7 +5,12 @@
  * dockerode inside each call.
  */
 import * as http from "node:http";
-import { FRONT_DOOR_STATS_PORT, parseHaproxyStats, poolState, type ServerState } from "../lib/haproxyConfig";
+import {
+  FRONT_DOOR_STATS_PORT,
+  parseHaproxyStats,
+  poolState,
+  type ServerState,
+} from "../lib/haproxyConfig";
 
 /** Writes one line to the engine's output (a dynamic provider's stdout is shown as info). */
 export function say(line: string): void {
@@ -24,7 +29,10 @@ export function dockerClient(): any {
 }
 
 /** HTTP GET; resolves with the status and body, or undefined on a connection error or timeout. */
-export function httpGet(url: string, timeoutMs: number): Promise<{ status: number; body: string } | undefined> {
+export function httpGet(
+  url: string,
+  timeoutMs: number,
+): Promise<{ status: number; body: string } | undefined> {
   return new Promise((resolve) => {
     const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
       let body = "";
@@ -47,7 +55,9 @@ export function ipOn(info: any, network: string): string | undefined {
 /** The last `lines` lines of a container's stdout and stderr, as text. */
 export async function logsTail(id: string, lines = 30): Promise<string> {
   try {
-    const raw: Buffer = await dockerClient().getContainer(id).logs({ stdout: true, stderr: true, tail: lines });
+    const raw: Buffer = await dockerClient()
+      .getContainer(id)
+      .logs({ stdout: true, stderr: true, tail: lines });
     // Multiplexed stream: 8-byte frame headers (stream, 0, 0, 0, size32be) before each chunk.
     const parts: string[] = [];
     for (let i = 0; i + 8 <= raw.length; ) {
@@ -94,17 +104,24 @@ export function failedInstance(err: unknown): Probed | undefined {
   return failed && typeof failed.id === "string" ? failed : undefined;
 }
 
+/** How to run a health gate. */
+export interface HealthGate {
+  readonly check: HealthCheck;
+  /** Epoch ms after which the gate fails. */
+  readonly deadline: number;
+  /** Prefix of the progress lines. */
+  readonly label: string;
+  /** Called once per instance as soon as it is healthy (the others may still be starting). */
+  readonly onHealthy?: (inst: Probed) => void;
+}
+
 /**
  * Waits until every instance passed `healthyThreshold` consecutive checks spaced by the interval.
  * Before an instance's first success it is probed every 250 ms (it is still starting). Rejects with
  * a HealthGateError when an instance's container stops, or when the deadline passes.
  */
-export async function waitHealthy(
-  instances: readonly Probed[],
-  check: HealthCheck,
-  deadline: number,
-  label: string,
-): Promise<void> {
+export async function waitHealthy(instances: readonly Probed[], gate: HealthGate): Promise<void> {
+  const { check, deadline, label } = gate;
   const docker = dockerClient();
   const streak = new Map(instances.map((i) => [i.id, 0]));
   const nextAt = new Map(instances.map((i) => [i.id, 0]));
@@ -113,16 +130,24 @@ export async function waitHealthy(
     const now = Date.now();
     await Promise.all(
       instances.map(async (inst) => {
-        if ((streak.get(inst.id) ?? 0) >= check.healthyThreshold || now < (nextAt.get(inst.id) ?? 0)) return;
+        if (
+          (streak.get(inst.id) ?? 0) >= check.healthyThreshold ||
+          now < (nextAt.get(inst.id) ?? 0)
+        )
+          return;
         const res = await httpGet(`http://${inst.ip}:${check.port}${check.path}`, check.timeoutMs);
         const ok = res !== undefined && res.status >= 200 && res.status < 300;
         const n = ok ? (streak.get(inst.id) ?? 0) + 1 : 0;
         streak.set(inst.id, n);
+        if (n === check.healthyThreshold) gate.onHealthy?.(inst);
         nextAt.set(inst.id, Date.now() + (n > 0 ? check.intervalMs : 250));
         if (!ok) {
           const state = (await docker.getContainer(inst.id).inspect()).State;
           if (!state.Running) {
-            throw healthGateError(`${inst.name} exited (code ${state.ExitCode}) before passing its health check`, inst);
+            throw healthGateError(
+              `${inst.name} exited (code ${state.ExitCode}) before passing its health check`,
+              inst,
+            );
           }
         }
       }),
@@ -146,7 +171,10 @@ export async function waitHealthy(
 }
 
 /** The front door's server rows, or undefined when the front door is not running/reachable. */
-export async function frontDoorServers(frontDoor: string, network: string): Promise<ServerState[] | undefined> {
+export async function frontDoorServers(
+  frontDoor: string,
+  network: string,
+): Promise<ServerState[] | undefined> {
   let info: any;
   try {
     info = await dockerClient().getContainer(frontDoor).inspect();
@@ -165,10 +193,13 @@ export async function frontDoorServers(frontDoor: string, network: string): Prom
  */
 export async function waitInPool(
   instances: readonly Probed[],
-  frontDoor: { readonly container: string; readonly network: string } | undefined,
-  deadline: number,
-  label: string,
+  gate: {
+    readonly frontDoor?: { readonly container: string; readonly network: string };
+    readonly deadline: number;
+    readonly label: string;
+  },
 ): Promise<void> {
+  const { frontDoor, deadline, label } = gate;
   if (frontDoor === undefined) return;
   let reported = -1;
   for (;;) {
@@ -185,7 +216,10 @@ export async function waitInPool(
     if (up === instances.length) return;
     if (Date.now() > deadline) {
       const missing = instances.find((i) => !poolState(rows, i.ip).fullyUp)!;
-      throw healthGateError(`${missing.name} (${missing.ip}) never came UP in the front door's pool`, missing);
+      throw healthGateError(
+        `${missing.name} (${missing.ip}) never came UP in the front door's pool`,
+        missing,
+      );
     }
     await pause(200);
   }
@@ -236,7 +270,9 @@ export async function drainAndRemove(ids: readonly string[], opts: DrainOptions)
       });
       if (busy.length === 0) break;
       if (Date.now() > deadline) {
-        say(`${opts.label}: ${busy.map((b) => b.name).join(", ")} still in the pool or busy at the drain deadline; stopping anyway`);
+        say(
+          `${opts.label}: ${busy.map((b) => b.name).join(", ")} still in the pool or busy at the drain deadline; stopping anyway`,
+        );
         break;
       }
       await pause(200);
@@ -258,5 +294,7 @@ export async function drainAndRemove(ids: readonly string[], opts: DrainOptions)
       }
     }),
   );
-  say(`${opts.label}: removed ${live.length} instance(s) after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  say(
+    `${opts.label}: removed ${live.length} instance(s) after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }

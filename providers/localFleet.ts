@@ -10,9 +10,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { classifyDrift, describeDrift, type ContainerChange } from "../lib/drift";
-import { instanceName, planFleetUpdate, type FleetInstance } from "../lib/fleetPlan";
+import { planFleetUpdate, type FleetInstance } from "../lib/fleetPlan";
 import { LABELS } from "../lib/labels";
 import * as rt from "./dockerRuntime";
+import { launchGated, randomSuffix } from "./fleetLaunch";
 
 /** Inputs of a LocalFleet, as the provider receives them. */
 export interface LocalFleetInputs {
@@ -62,126 +63,39 @@ export interface LocalFleetOutputs extends LocalFleetInputs {
 
 /** Fields whose change replaces the whole fleet (never modify a running instance). */
 const REPLACE_ON = [
-  "stack", "fleet", "alias", "network", "imageId", "port", "health", "env", "secretEnv",
-  "sysctls", "readOnlyRootFilesystem", "scratch",
+  "stack",
+  "fleet",
+  "alias",
+  "network",
+  "imageId",
+  "port",
+  "health",
+  "env",
+  "secretEnv",
+  "sysctls",
+  "readOnlyRootFilesystem",
+  "scratch",
 ] as const;
 
 /** JSON with object keys sorted, so two equal maps always compare equal. */
 function stable(v: unknown): string {
   return JSON.stringify(v, (_k, x) =>
     x && typeof x === "object" && !Array.isArray(x)
-      ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]]))
+      ? Object.fromEntries(
+          Object.keys(x)
+            .sort()
+            .map((k) => [k, x[k]]),
+        )
       : x,
   );
 }
 
 /** Docker answers `null` for a pristine container, which dockerode hands over as a raw Buffer. */
 function parseChanges(raw: unknown): ContainerChange[] {
-  const value = Buffer.isBuffer(raw) ? (JSON.parse(raw.toString("utf8") || "null") as unknown) : raw;
+  const value = Buffer.isBuffer(raw)
+    ? (JSON.parse(raw.toString("utf8") || "null") as unknown)
+    : raw;
   return Array.isArray(value) ? (value as ContainerChange[]) : [];
-}
-
-function randomSuffix(): string {
-  return Math.random().toString(36).slice(2, 6).padEnd(4, "0");
-}
-
-/** Creates and starts one instance in `slot`; resolves with its id, name and IP on the network. */
-async function launchOne(fleetId: string, p: LocalFleetInputs, slot: number): Promise<rt.Probed> {
-  const docker = rt.dockerClient();
-  const name = instanceName({ stack: p.stack, fleet: p.fleet, specHash: p.specHash, index: slot, suffix: randomSuffix() });
-  const env = { ...p.env, ...p.secretEnv };
-  const tmpfs: Record<string, string> = {};
-  if (p.readOnlyRootFilesystem) for (const s of p.scratch) tmpfs[s] = "rw,nosuid,nodev,size=64m";
-  const container = await docker.createContainer({
-    name,
-    Image: p.imageId,
-    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-    Labels: {
-      [LABELS.stack]: p.stack,
-      [LABELS.role]: "instance",
-      [LABELS.fleet]: p.fleet,
-      [LABELS.fleetId]: fleetId,
-      [LABELS.specHash]: p.specHash,
-      [LABELS.instance]: String(slot),
-    },
-    StopTimeout: p.stopGraceSeconds,
-    HostConfig: {
-      NetworkMode: p.network,
-      Sysctls: p.sysctls,
-      ReadonlyRootfs: p.readOnlyRootFilesystem,
-      Tmpfs: tmpfs,
-      RestartPolicy: { Name: "no" },
-      LogConfig: { Type: "json-file", Config: { "max-size": "1m", "max-file": "2" } },
-    },
-    // No service alias yet: the front door must not see the instance before it is healthy.
-    NetworkingConfig: { EndpointsConfig: { [p.network]: {} } },
-  });
-  try {
-    await container.start();
-    const ip = rt.ipOn(await container.inspect(), p.network);
-    if (ip === undefined) throw new Error(`${name}: started but has no address on network ${p.network}`);
-    return { id: container.id, name, ip };
-  } catch (err) {
-    await container.remove({ force: true, v: true }).catch(() => undefined);
-    throw err;
-  }
-}
-
-/**
- * Gives a healthy instance the service alias, which is what puts it behind the front door (Docker
- * cannot add an alias to a live endpoint, so the endpoint is re-attached). Resolves with its IP.
- */
-async function joinService(p: LocalFleetInputs, inst: rt.Probed): Promise<rt.Probed> {
-  const net = rt.dockerClient().getNetwork(p.network);
-  await net.disconnect({ Container: inst.id, Force: false });
-  await net.connect({ Container: inst.id, EndpointConfig: { Aliases: [p.alias] } });
-  const ip = rt.ipOn(await rt.dockerClient().getContainer(inst.id).inspect(), p.network);
-  if (ip === undefined) throw new Error(`${inst.name}: lost its address on ${p.network} while joining ${p.alias}`);
-  return { ...inst, ip };
-}
-
-/**
- * Launches instances into `slots`, waits until they are healthy, gives them the service alias and
- * waits until they are in the front door's pool.
- * On any failure removes every container it started and throws with the failing one's log tail.
- */
-async function launchGated(fleetId: string, p: LocalFleetInputs, slots: readonly number[]): Promise<FleetInstance[]> {
-  const label = `${p.fleet} ${p.specHash.slice(0, 12)}`;
-  const started: Array<rt.Probed & { index: number }> = [];
-  const results = await Promise.allSettled(
-    slots.map(async (slot) => {
-      started.push({ ...(await launchOne(fleetId, p, slot)), index: slot });
-    }),
-  );
-  try {
-    const failedLaunch = results.find((r) => r.status === "rejected");
-    if (failedLaunch) throw (failedLaunch as PromiseRejectedResult).reason;
-    rt.say(`${label}: launched ${started.length} instance(s) from ${p.imageId.slice(7, 19)}`);
-    const deadline = Date.now() + p.healthDeadlineMs;
-    const check = {
-      path: p.health.path,
-      port: p.port,
-      intervalMs: p.health.intervalSeconds * 1000,
-      timeoutMs: p.health.timeoutSeconds * 1000,
-      healthyThreshold: p.health.healthyThreshold,
-    };
-    await rt.waitHealthy(started, check, deadline, label);
-    const joined = await Promise.all(started.map((inst) => joinService(p, inst)));
-    const fd = p.frontDoor === undefined ? undefined : { container: p.frontDoor, network: p.network };
-    await rt.waitInPool(joined, fd, deadline + p.leavePoolMs, label);
-  } catch (err) {
-    const failed = rt.failedInstance(err);
-    const tail = failed ? `\n--- last log lines of ${failed.name} ---\n${await rt.logsTail(failed.id)}` : "";
-    await rt.drainAndRemove(
-      started.map((s) => s.id),
-      { network: p.network, frontDoor: p.frontDoor, leavePoolMs: p.leavePoolMs, stopGraceSeconds: 0, label: `${label} (failed launch)` },
-    );
-    throw new Error(
-      `fleet ${p.fleet} (image ${p.imageId.slice(7, 19)}): ${String((err as Error)?.message ?? err)}; ` +
-        `removed the ${started.length} instance(s) this deployment started, the running fleet is untouched${tail}`,
-    );
-  }
-  return started.map((s) => ({ index: s.index, id: s.id, name: s.name })).sort((x, y) => x.index - y.index);
 }
 
 function outputs(p: LocalFleetInputs, instances: FleetInstance[]): LocalFleetOutputs {
@@ -195,11 +109,20 @@ function outputs(p: LocalFleetInputs, instances: FleetInstance[]): LocalFleetOut
 }
 
 function drainOptions(p: LocalFleetInputs, label: string): rt.DrainOptions {
-  return { network: p.network, frontDoor: p.frontDoor, leavePoolMs: p.leavePoolMs, stopGraceSeconds: p.stopGraceSeconds, label };
+  return {
+    network: p.network,
+    frontDoor: p.frontDoor,
+    leavePoolMs: p.leavePoolMs,
+    stopGraceSeconds: p.stopGraceSeconds,
+    label,
+  };
 }
 
 /** The LocalFleet provider. */
-export const localFleetProvider: pulumi.dynamic.ResourceProvider<LocalFleetInputs, LocalFleetOutputs> = {
+export const localFleetProvider: pulumi.dynamic.ResourceProvider<
+  LocalFleetInputs,
+  LocalFleetOutputs
+> = {
   async diff(_id, olds, news) {
     const replaces = REPLACE_ON.filter((k) => stable(olds[k]) !== stable(news[k]));
     const drifted = (olds.instances ?? []).some((i) => i.drift !== undefined);
@@ -207,8 +130,20 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<LocalFleetInput
       replaces.length > 0 ||
       drifted ||
       olds.desiredCount !== news.desiredCount ||
-      stable([olds.frontDoor, olds.stopGraceSeconds, olds.leavePoolMs, olds.healthDeadlineMs, olds.specHash]) !==
-        stable([news.frontDoor, news.stopGraceSeconds, news.leavePoolMs, news.healthDeadlineMs, news.specHash]);
+      stable([
+        olds.frontDoor,
+        olds.stopGraceSeconds,
+        olds.leavePoolMs,
+        olds.healthDeadlineMs,
+        olds.specHash,
+      ]) !==
+        stable([
+          news.frontDoor,
+          news.stopGraceSeconds,
+          news.leavePoolMs,
+          news.healthDeadlineMs,
+          news.specHash,
+        ]);
     return { changes, replaces: [...replaces] };
   },
 
@@ -218,16 +153,26 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<LocalFleetInput
     const slots = Array.from({ length: inputs.desiredCount }, (_, i) => i);
     const instances = await launchGated(fleetId, inputs, slots);
     const took = ((Date.now() - started) / 1000).toFixed(1);
-    rt.say(`${inputs.fleet}: fleet ${fleetId} is live with ${instances.length} instance(s) after ${took} s`);
+    rt.say(
+      `${inputs.fleet}: fleet ${fleetId} is live with ${instances.length} instance(s) after ${took} s`,
+    );
     return { id: fleetId, outs: outputs(inputs, instances) };
   },
 
   async update(id, olds, news) {
     const plan = planFleetUpdate(olds.instances ?? [], news.desiredCount);
-    const launched = plan.launch.length > 0 ? await launchGated(id, { ...news, imageId: olds.imageId }, plan.launch) : [];
-    await rt.drainAndRemove(plan.drain.map((i) => i.id), drainOptions(news, `${news.fleet} update`));
+    const launched =
+      plan.launch.length > 0
+        ? await launchGated(id, { ...news, imageId: olds.imageId }, plan.launch)
+        : [];
+    await rt.drainAndRemove(
+      plan.drain.map((i) => i.id),
+      drainOptions(news, `${news.fleet} update`),
+    );
     if (plan.launch.length + plan.drain.length > 0) {
-      rt.say(`${news.fleet}: launched ${plan.launch.length}, drained ${plan.drain.length}, kept ${plan.keep.length}`);
+      rt.say(
+        `${news.fleet}: launched ${plan.launch.length}, drained ${plan.drain.length}, kept ${plan.keep.length}`,
+      );
     }
     return { outs: outputs(news, [...plan.keep, ...launched]) };
   },
@@ -244,7 +189,10 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<LocalFleetInput
           info = await docker.getContainer(inst.id).inspect();
         } catch (err) {
           if ((err as { statusCode?: number }).statusCode !== 404) throw err;
-          return { ...base, drift: classifyDrift({ exists: false, running: false, changes: [] }, p)! };
+          return {
+            ...base,
+            drift: classifyDrift({ exists: false, running: false, changes: [] }, p)!,
+          };
         }
         const running = info.State?.Running === true;
         const ip = rt.ipOn(info, p.network);
@@ -254,11 +202,15 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<LocalFleetInput
           healthy = res !== undefined && res.status >= 200 && res.status < 300;
         }
         const changes = parseChanges(await docker.getContainer(inst.id).changes());
-        const drift = classifyDrift({ exists: true, running, imageId: info.Image, healthy, changes }, p);
+        const drift = classifyDrift(
+          { exists: true, running, imageId: info.Image, healthy, changes },
+          p,
+        );
         return drift === undefined ? base : { ...base, drift };
       }),
     );
-    for (const inst of instances) if (inst.drift) rt.say(`drift: ${describeDrift(inst.name, inst.drift)}`);
+    for (const inst of instances)
+      if (inst.drift) rt.say(`drift: ${describeDrift(inst.name, inst.drift)}`);
     return { id, props: outputs(p, instances) };
   },
 
@@ -269,13 +221,20 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<LocalFleetInput
       all: true,
       filters: { label: [`${LABELS.fleetId}=${id}`] },
     });
-    const ids = [...new Set([...(props.instances ?? []).map((i) => i.id), ...labelled.map((c) => c.Id)])];
-    await rt.drainAndRemove(ids, drainOptions(props, `${props.fleet} ${props.specHash.slice(0, 12)}`));
+    const ids = [
+      ...new Set([...(props.instances ?? []).map((i) => i.id), ...labelled.map((c) => c.Id)]),
+    ];
+    await rt.drainAndRemove(
+      ids,
+      drainOptions(props, `${props.fleet} ${props.specHash.slice(0, 12)}`),
+    );
   },
 };
 
 /** Resource arguments: every LocalFleetInputs field may be an Output. */
-export type LocalFleetArgs = { readonly [K in keyof LocalFleetInputs]: pulumi.Input<LocalFleetInputs[K]> };
+export type LocalFleetArgs = {
+  readonly [K in keyof LocalFleetInputs]: pulumi.Input<LocalFleetInputs[K]>;
+};
 
 /** A health-gated fleet of containers (see the module comment). */
 export class LocalFleet extends pulumi.dynamic.Resource {

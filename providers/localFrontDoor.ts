@@ -39,7 +39,10 @@ async function removeByName(name: string, stack: string): Promise<void> {
   const docker = rt.dockerClient();
   try {
     const info = await docker.getContainer(name).inspect();
-    if (info.Config?.Labels?.[LABELS.stack] !== stack || info.Config?.Labels?.[LABELS.role] !== "frontdoor") {
+    if (
+      info.Config?.Labels?.[LABELS.stack] !== stack ||
+      info.Config?.Labels?.[LABELS.role] !== "frontdoor"
+    ) {
       throw new Error(
         `container ${name} exists and is not this stack's front door; remove it (docker rm -f ${name}) ` +
           `or use another stack name`,
@@ -52,9 +55,14 @@ async function removeByName(name: string, stack: string): Promise<void> {
 }
 
 /** The LocalFrontDoor provider. */
-export const localFrontDoorProvider: pulumi.dynamic.ResourceProvider<LocalFrontDoorInputs, LocalFrontDoorOutputs> = {
+export const localFrontDoorProvider: pulumi.dynamic.ResourceProvider<
+  LocalFrontDoorInputs,
+  LocalFrontDoorOutputs
+> = {
   async diff(_id, olds, news) {
-    const replaces: string[] = REPLACE_ON.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+    const replaces: string[] = REPLACE_ON.filter(
+      (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
+    );
     if (olds.running === false) replaces.push("running");
     // The host port can be bound only once: the old container must go first.
     return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
@@ -87,14 +95,20 @@ export const localFrontDoorProvider: pulumi.dynamic.ResourceProvider<LocalFrontD
         if (stats !== undefined && front !== undefined) break;
         const state = (await container.inspect()).State;
         if (!state.Running || Date.now() > deadline) {
-          throw new Error(`front door ${inputs.name} ${state.Running ? "did not answer on " + url : "exited (code " + state.ExitCode + ")"}`);
+          throw new Error(
+            state.Running
+              ? `front door ${inputs.name} did not answer on ${url}`
+              : `front door ${inputs.name} exited (code ${state.ExitCode})`,
+          );
         }
         await rt.pause(200);
       }
     } catch (err) {
       const tail = await rt.logsTail(container.id);
       await container.remove({ force: true, v: true }).catch(() => undefined);
-      throw new Error(`${(err as Error).message}\n--- last log lines of ${inputs.name} ---\n${tail}`);
+      throw new Error(
+        `${(err as Error).message}\n--- last log lines of ${inputs.name} ---\n${tail}`,
+      );
     }
     rt.say(`front door ${inputs.name} is serving ${url}`);
     return { id: container.id, outs: { ...inputs, containerId: container.id, url, running: true } };
@@ -105,7 +119,8 @@ export const localFrontDoorProvider: pulumi.dynamic.ResourceProvider<LocalFrontD
     try {
       const info = await rt.dockerClient().getContainer(id).inspect();
       const running = info.State?.Running === true;
-      if (!running) rt.say(`drift: front door ${p.name} is not running; the next \`pulumi up\` replaces it`);
+      if (!running)
+        rt.say(`drift: front door ${p.name} is not running; the next \`pulumi up\` replaces it`);
       return { id, props: { ...p, running } };
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return { id: "" };
@@ -124,7 +139,9 @@ export const localFrontDoorProvider: pulumi.dynamic.ResourceProvider<LocalFrontD
 };
 
 /** Resource arguments. */
-export type LocalFrontDoorArgs = { readonly [K in keyof LocalFrontDoorInputs]: pulumi.Input<LocalFrontDoorInputs[K]> };
+export type LocalFrontDoorArgs = {
+  readonly [K in keyof LocalFrontDoorInputs]: pulumi.Input<LocalFrontDoorInputs[K]>;
+};
 
 /** The stack's front door (see the module comment). */
 export class LocalFrontDoor extends pulumi.dynamic.Resource {

@@ -26,7 +26,7 @@ export interface LocalImageInputs {
   readonly keepImages: number;
   /** Value of the GIT_COMMIT build arg (not part of the image's identity). */
   readonly gitCommit: string;
-  /** Resolved id of `base`; filled in by `check`, so a rebuilt base under the same tag is a change. */
+  /** Resolved id of `base`, filled in by `check`: a rebuilt base under the same tag is a change. */
   readonly baseId?: string;
 }
 
@@ -46,7 +46,7 @@ function say(line: string): void {
   console.log(`[phoenix] ${line}`);
 }
 
-/** Keeps the newest `keep` images named `name` (plus `protect`); removes the others no container uses. */
+/** Keeps the newest `keep` images named `name`, and `protect`; removes others no container uses. */
 async function pruneImages(name: string, keep: number, protect: string): Promise<string[]> {
   const Docker = require("dockerode");
   const docker = new Docker();
@@ -66,7 +66,10 @@ async function pruneImages(name: string, keep: number, protect: string): Promise
 }
 
 /** The LocalImage provider. */
-export const localImageProvider: pulumi.dynamic.ResourceProvider<LocalImageInputs, LocalImageOutputs> = {
+export const localImageProvider: pulumi.dynamic.ResourceProvider<
+  LocalImageInputs,
+  LocalImageOutputs
+> = {
   async check(_olds, news) {
     const Docker = require("dockerode");
     try {
@@ -103,7 +106,8 @@ export const localImageProvider: pulumi.dynamic.ResourceProvider<LocalImageInput
     const Docker = require("dockerode");
     const docker = new Docker();
     const ref = `${inputs.name}:${inputs.tag}`;
-    if (inputs.baseId === undefined) throw new Error(`LocalImage ${ref}: baseId missing (check did not run)`);
+    if (inputs.baseId === undefined)
+      throw new Error(`LocalImage ${ref}: baseId missing (check did not run)`);
     const existing: Array<{ Id: string; Created: number }> = await docker.listImages({
       filters: {
         label: [`${LABELS.specHash}=${inputs.specHash}`, `${LABELS.baseId}=${inputs.baseId}`],
@@ -136,10 +140,15 @@ export const localImageProvider: pulumi.dynamic.ResourceProvider<LocalImageInput
       });
       imageId = built.imageId;
       reused = false;
-      say(`${ref}: built ${imageId.slice(7, 19)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      say(
+        `${ref}: built ${imageId.slice(7, 19)} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
     }
     const removed = await pruneImages(inputs.name, inputs.keepImages, imageId);
-    if (removed.length > 0) say(`${inputs.name}: pruned ${removed.length} image(s) beyond keepImages=${inputs.keepImages}`);
+    if (removed.length > 0)
+      say(
+        `${inputs.name}: pruned ${removed.length} image(s) beyond keepImages=${inputs.keepImages}`,
+      );
     return { id: imageId, outs: { ...inputs, baseId: inputs.baseId, imageId, ref, reused } };
   },
 
@@ -162,7 +171,8 @@ export const localImageProvider: pulumi.dynamic.ResourceProvider<LocalImageInput
   async delete(id, props) {
     // The image itself stays for rollback; only images beyond keepImages are pruned.
     const removed = await pruneImages(props.name, props.keepImages, id);
-    if (removed.length > 0) say(`${props.name}: pruned ${removed.length} image(s) beyond keepImages=${props.keepImages}`);
+    if (removed.length > 0)
+      say(`${props.name}: pruned ${removed.length} image(s) beyond keepImages=${props.keepImages}`);
   },
 };
 

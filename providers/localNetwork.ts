@@ -1,7 +1,7 @@
 /**
- * LocalNetwork: a dynamic provider for the stack's user-defined Docker bridge network. The fleet and
- * the front door share it; Docker's embedded DNS on it resolves the fleet's alias, which is how the
- * front door follows fleet swaps.
+ * LocalNetwork: a dynamic provider for the stack's user-defined Docker bridge network. The fleet
+ * and the front door share it; Docker's embedded DNS on it resolves the fleet's alias, which is
+ * how the front door follows fleet swaps.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS } from "../lib/labels";
@@ -20,7 +20,10 @@ export interface LocalNetworkOutputs extends LocalNetworkInputs {
 }
 
 /** The LocalNetwork provider. */
-export const localNetworkProvider: pulumi.dynamic.ResourceProvider<LocalNetworkInputs, LocalNetworkOutputs> = {
+export const localNetworkProvider: pulumi.dynamic.ResourceProvider<
+  LocalNetworkInputs,
+  LocalNetworkOutputs
+> = {
   async diff(_id, olds, news) {
     const replaces = (["name", "stack"] as const).filter((k) => olds[k] !== news[k]);
     return { changes: replaces.length > 0, replaces, deleteBeforeReplace: olds.name === news.name };
@@ -30,13 +33,16 @@ export const localNetworkProvider: pulumi.dynamic.ResourceProvider<LocalNetworkI
     const Docker = require("dockerode");
     const docker = new Docker();
     // The name filter matches substrings: keep exact matches only.
-    const existing = ((await docker.listNetworks({ filters: { name: [inputs.name] } })) as Array<{
-      Id: string;
-      Name: string;
-      Labels?: Record<string, string>;
-    }>).filter((n) => n.Name === inputs.name);
+    const existing = (
+      (await docker.listNetworks({ filters: { name: [inputs.name] } })) as Array<{
+        Id: string;
+        Name: string;
+        Labels?: Record<string, string>;
+      }>
+    ).filter((n) => n.Name === inputs.name);
     const same = existing.find((n) => n.Labels?.[LABELS.stack] === inputs.stack);
-    if (same) return { id: same.Id, outs: { ...inputs, networkId: same.Id } }; // left by an interrupted run
+    // Left behind by an interrupted run of this stack: adopt it.
+    if (same) return { id: same.Id, outs: { ...inputs, networkId: same.Id } };
     if (existing.length > 0) {
       throw new Error(
         `network ${inputs.name} already exists and does not belong to stack ${inputs.stack}; ` +
@@ -85,7 +91,9 @@ export const localNetworkProvider: pulumi.dynamic.ResourceProvider<LocalNetworkI
 };
 
 /** Resource arguments. */
-export type LocalNetworkArgs = { readonly [K in keyof LocalNetworkInputs]: pulumi.Input<LocalNetworkInputs[K]> };
+export type LocalNetworkArgs = {
+  readonly [K in keyof LocalNetworkInputs]: pulumi.Input<LocalNetworkInputs[K]>;
+};
 
 /** The stack's Docker network (see the module comment). */
 export class LocalNetwork extends pulumi.dynamic.Resource {
@@ -93,6 +101,13 @@ export class LocalNetwork extends pulumi.dynamic.Resource {
   declare readonly networkId: pulumi.Output<string>;
 
   constructor(name: string, args: LocalNetworkArgs, opts: pulumi.CustomResourceOptions = {}) {
-    super(localNetworkProvider, name, { ...args, networkId: undefined }, opts, "phoenix", "LocalNetwork");
+    super(
+      localNetworkProvider,
+      name,
+      { ...args, networkId: undefined },
+      opts,
+      "phoenix",
+      "LocalNetwork",
+    );
   }
 }

@@ -90,7 +90,12 @@ export function startLoad(url: string, opts: LoadOptions = {}): Load {
   })();
 
   return {
-    snapshot: () => ({ ...report, errors: { ...report.errors }, specHashes: { ...report.specHashes }, durationMs: Date.now() - started }),
+    snapshot: () => ({
+      ...report,
+      errors: { ...report.errors },
+      specHashes: { ...report.specHashes },
+      durationMs: Date.now() - started,
+    }),
     async stop() {
       stopped = true;
       await loop;

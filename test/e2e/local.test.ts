@@ -49,7 +49,8 @@ const history: Outputs[] = [];
 
 function editSpec(from: RegExp, to: string): void {
   const text = fs.readFileSync(specFile, "utf8");
-  if (!from.test(text)) throw new Error(`spec copy ${specFile}: ${from} not found; update the test`);
+  if (!from.test(text))
+    throw new Error(`spec copy ${specFile}: ${from} not found; update the test`);
   fs.writeFileSync(specFile, text.replace(from, to));
 }
 
@@ -64,8 +65,12 @@ async function freePort(): Promise<number> {
 }
 
 async function stackContainers(all = true): Promise<Docker.ContainerInfo[]> {
-  const list = await docker.listContainers({ all, filters: { label: [`io.phoenix.stack=${stack}`] } });
-  for (const c of list) for (const m of c.Mounts) if (m.Type === "volume" && m.Name) seenVolumes.add(m.Name);
+  const list = await docker.listContainers({
+    all,
+    filters: { label: [`io.phoenix.stack=${stack}`] },
+  });
+  for (const c of list)
+    for (const m of c.Mounts) if (m.Type === "volume" && m.Name) seenVolumes.add(m.Name);
   return list;
 }
 
@@ -96,7 +101,9 @@ async function underLoad<T>(step: () => Promise<T>): Promise<{ value: T; load: L
 /** Removes unused images built from `hash` by earlier runs, so the next up must build it. */
 async function forgetImagesOf(hash: string): Promise<void> {
   const used = new Set((await docker.listContainers({ all: true })).map((c) => c.ImageID));
-  for (const img of await docker.listImages({ filters: { label: [`io.phoenix.spec-hash=${hash}`] } })) {
+  for (const img of await docker.listImages({
+    filters: { label: [`io.phoenix.spec-hash=${hash}`] },
+  })) {
     if (!used.has(img.Id)) await docker.getImage(img.Id).remove({ force: true });
   }
 }
@@ -129,8 +136,10 @@ describe("local target with the real engine", { timeout: STEP_TIMEOUT }, () => {
 
   afterAll(async () => {
     const left = await exportStack(stack, REPO_ROOT).catch(() => undefined);
-    if ((left?.deployment.resources ?? []).length > 0) await runProgram("destroy", { cwd: REPO_ROOT, stack });
-    for (const c of await stackContainers()) await docker.getContainer(c.Id).remove({ force: true });
+    if ((left?.deployment.resources ?? []).length > 0)
+      await runProgram("destroy", { cwd: REPO_ROOT, stack });
+    for (const c of await stackContainers())
+      await docker.getContainer(c.Id).remove({ force: true });
     await removeStack(stack, REPO_ROOT);
     fs.rmSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), { force: true });
     fs.rmSync(work, { recursive: true, force: true });
@@ -180,7 +189,9 @@ describe("local target with the real engine", { timeout: STEP_TIMEOUT }, () => {
     expect(after.imageId).not.toBe(before.imageId);
     expect(after.reused).toBe(false);
     expect(after.instanceIds.filter((id) => before.instanceIds.includes(id))).toEqual([]);
-    expect((await fleetContainers()).map((c) => c.Id).sort()).toEqual([...after.instanceIds].sort());
+    expect((await fleetContainers()).map((c) => c.Id).sort()).toEqual(
+      [...after.instanceIds].sort(),
+    );
     expect(await servedHash()).toBe(after.specHash);
     expectNoFailures(load);
     expect(Object.keys(load.specHashes).sort()).toEqual([before.specHash, after.specHash].sort());
@@ -232,11 +243,16 @@ describe("local target with the real engine", { timeout: STEP_TIMEOUT }, () => {
       User: "0",
     });
     await exec.start({ Detach: true });
-    for (let i = 0; (await exec.inspect()).Running && i < 100; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; (await exec.inspect()).Running && i < 100; i++)
+      await new Promise((r) => setTimeout(r, 50));
 
-    const { value: refresh, load } = await underLoad(() => runProgramOk("refresh", { cwd: REPO_ROOT, stack }));
+    const { value: refresh, load } = await underLoad(() =>
+      runProgramOk("refresh", { cwd: REPO_ROOT, stack }),
+    );
     expect(refresh.changes).toMatchObject({ update: 1 });
-    const { value: preview } = await underLoad(() => runProgramOk("preview", { cwd: REPO_ROOT, stack }));
+    const { value: preview } = await underLoad(() =>
+      runProgramOk("preview", { cwd: REPO_ROOT, stack }),
+    );
     expect(preview.changes).toMatchObject({ update: 1 });
     expect(preview.changes.replace ?? 0).toBe(0);
 

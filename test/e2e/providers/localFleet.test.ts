@@ -12,7 +12,11 @@ import { contextFiles } from "../../../lib/context";
 import { imageTag, specHash } from "../../../lib/hash";
 import { renderDockerfile } from "../../../lib/render";
 import { loadSpec } from "../../../lib/spec";
-import { localFleetProvider, type LocalFleetInputs, type LocalFleetOutputs } from "../../../providers/localFleet";
+import {
+  localFleetProvider,
+  type LocalFleetInputs,
+  type LocalFleetOutputs,
+} from "../../../providers/localFleet";
 import { localImageProvider } from "../../../providers/localImage";
 import { localNetworkProvider } from "../../../providers/localNetwork";
 import { REPO_ROOT } from "../harness";
@@ -24,18 +28,25 @@ const SECRET = `secret-${stack}`;
 let base: LocalFleetInputs;
 
 async function fleetContainers(fleetId: string): Promise<Docker.ContainerInfo[]> {
-  return docker.listContainers({ all: true, filters: { label: [`io.phoenix.fleet-id=${fleetId}`] } });
+  return docker.listContainers({
+    all: true,
+    filters: { label: [`io.phoenix.fleet-id=${fleetId}`] },
+  });
 }
 
 async function exec(id: string, cmd: string): Promise<{ code: number; output: string }> {
-  const e = await docker.getContainer(id).exec({ Cmd: ["sh", "-c", cmd], User: "0", AttachStdout: true, AttachStderr: true });
+  const e = await docker
+    .getContainer(id)
+    .exec({ Cmd: ["sh", "-c", cmd], User: "0", AttachStdout: true, AttachStderr: true });
   const stream = await e.start({});
   const chunks: Buffer[] = [];
   await new Promise<void>((resolve) => {
     stream.on("data", (d: Buffer) => chunks.push(d));
     stream.on("end", resolve);
   });
-  const output = Buffer.concat(chunks).toString("utf8").replace(/[\x00-\x08]/g, "");
+  const output = Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/[\x00-\x08]/g, "");
   return { code: (await e.inspect()).ExitCode ?? -1, output };
 }
 
@@ -53,7 +64,9 @@ describe("localFleetProvider", { timeout: 180_000 }, () => {
       keepImages: 100,
       gitCommit: "test",
     };
-    const image = await localImageProvider.create((await localImageProvider.check!({} as never, imageInputs)).inputs!);
+    const image = await localImageProvider.create(
+      (await localImageProvider.check!({} as never, imageInputs)).inputs!,
+    );
     await localNetworkProvider.create({ name: network, stack });
     base = {
       stack,
@@ -77,7 +90,10 @@ describe("localFleetProvider", { timeout: 180_000 }, () => {
   }, 600_000);
 
   afterAll(async () => {
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`io.phoenix.stack=${stack}`] } })) {
+    for (const c of await docker.listContainers({
+      all: true,
+      filters: { label: [`io.phoenix.stack=${stack}`] },
+    })) {
       await docker.getContainer(c.Id).remove({ force: true });
     }
     const nets = await docker.listNetworks({ filters: { label: [`io.phoenix.stack=${stack}`] } });
@@ -104,11 +120,17 @@ describe("localFleetProvider", { timeout: 180_000 }, () => {
 
   it("fails a launch whose health check never passes, removes what it started, shows the log tail", async () => {
     const failing = { ...base, env: { ...base.env, FAIL_HEALTH: "1" }, healthDeadlineMs: 5_000 };
-    const before = await docker.listContainers({ all: true, filters: { label: [`io.phoenix.stack=${stack}`] } });
+    const before = await docker.listContainers({
+      all: true,
+      filters: { label: [`io.phoenix.stack=${stack}`] },
+    });
     await expect(localFleetProvider.create(failing)).rejects.toThrow(
       /did not pass GET \/healthz on port 8080 2 times in a row before the deadline; removed the 2 instance\(s\) this deployment started[\s\S]*--- last log lines of [\s\S]*"msg":"listening"/,
     );
-    const after = await docker.listContainers({ all: true, filters: { label: [`io.phoenix.stack=${stack}`] } });
+    const after = await docker.listContainers({
+      all: true,
+      filters: { label: [`io.phoenix.stack=${stack}`] },
+    });
     expect(after.map((c) => c.Id)).toEqual(before.map((c) => c.Id));
   });
 
@@ -140,9 +162,13 @@ describe("localFleetProvider", { timeout: 180_000 }, () => {
     expect(drift[stopped]?.reasons).toEqual(["exited"]);
     expect(drift[removed]).toEqual({ reasons: ["missing"], changes: [] });
     expect(seen.drifted).toHaveLength(3);
-    expect(await localFleetProvider.diff!(r.id, seen, { ...base, desiredCount: 4 })).toEqual({ changes: true, replaces: [] });
+    expect(await localFleetProvider.diff!(r.id, seen, { ...base, desiredCount: 4 })).toEqual({
+      changes: true,
+      replaces: [],
+    });
 
-    const fixed = (await localFleetProvider.update!(r.id, seen, { ...base, desiredCount: 4 })).outs as LocalFleetOutputs;
+    const fixed = (await localFleetProvider.update!(r.id, seen, { ...base, desiredCount: 4 }))
+      .outs as LocalFleetOutputs;
     expect(fixed.instanceIds[0]).toBe(clean);
     expect(fixed.instanceIds.slice(1)).not.toContain(edited);
     expect(fixed.drifted).toEqual([]);
@@ -155,7 +181,11 @@ describe("localFleetProvider", { timeout: 180_000 }, () => {
   });
 
   it("runs a read-only root filesystem with the scratch paths as tmpfs, and ignores scratch in drift", async () => {
-    const r = await localFleetProvider.create({ ...base, desiredCount: 1, readOnlyRootFilesystem: true });
+    const r = await localFleetProvider.create({
+      ...base,
+      desiredCount: 1,
+      readOnlyRootFilesystem: true,
+    });
     const [only] = r.outs!.instanceIds;
     expect((await exec(only, "touch /etc/web/new")).code).not.toBe(0);
     expect((await exec(only, "echo x > /tmp/x && cat /tmp/x")).output.trim()).toBe("x");

@@ -65,25 +65,40 @@ async function ourImages(): Promise<Docker.ImageInfo[]> {
 /** Points the test's base tag at a new image (a rebuilt base under the same tag). */
 async function rebuildBase(label: string): Promise<void> {
   const { buildImage } = await import("../../../providers/dockerBuild");
-  await buildImage({ dockerfile: `FROM debian:bookworm-slim\nLABEL rebuilt=${label}\n`, files: [], tag: base });
+  await buildImage({
+    dockerfile: `FROM debian:bookworm-slim\nLABEL rebuilt=${label}\n`,
+    files: [],
+    tag: base,
+  });
 }
 
 describe("localImageProvider", { timeout: 120_000 }, () => {
   beforeAll(async () => {
-    await docker.getImage("debian:bookworm-slim").tag({ repo: base.split(":")[0], tag: "bookworm" });
+    await docker
+      .getImage("debian:bookworm-slim")
+      .tag({ repo: base.split(":")[0], tag: "bookworm" });
   });
 
   afterAll(async () => {
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`phx-test=${id}`] } })) {
+    for (const c of await docker.listContainers({
+      all: true,
+      filters: { label: [`phx-test=${id}`] },
+    })) {
       await docker.getContainer(c.Id).remove({ force: true });
     }
     for (const img of await ourImages()) await docker.getImage(img.Id).remove({ force: true });
-    await docker.getImage(base).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getImage(base)
+      .remove({ force: true })
+      .catch(() => undefined);
     fs.rmSync(work, { recursive: true, force: true });
   });
 
   it("refuses a base image the engine does not have, saying how to get it", async () => {
-    const r = await localImageProvider.check!({} as LocalImageInputs, { ...inputs("v1.0.0"), base: `nope-${id}:x` });
+    const r = await localImageProvider.check!({} as LocalImageInputs, {
+      ...inputs("v1.0.0"),
+      base: `nope-${id}:x`,
+    });
     expect(r.failures?.[0]).toMatchObject({ property: "base" });
     expect(r.failures?.[0].reason).toMatch(/not in the local Docker engine; run `npm run setup`/);
   });
@@ -126,7 +141,11 @@ describe("localImageProvider", { timeout: 120_000 }, () => {
 
   it("keeps the image on delete, prunes beyond keepImages, and never removes an image in use", async () => {
     const v1 = await localImageProvider.create(await checked(inputs("v1.0.0", 2))); // newest v1 build
-    const inUse = await docker.createContainer({ Image: v1.id, Labels: { "phx-test": id }, Cmd: ["true"] });
+    const inUse = await docker.createContainer({
+      Image: v1.id,
+      Labels: { "phx-test": id },
+      Cmd: ["true"],
+    });
     const v2 = await localImageProvider.create(await checked(inputs("v2.0.0", 2)));
     const v3 = await localImageProvider.create(await checked(inputs("v3.0.0", 2)));
     await localImageProvider.delete!(v3.id, v3.outs!);
@@ -140,7 +159,13 @@ describe("localImageProvider", { timeout: 120_000 }, () => {
 
   it("fails a broken build with Docker's message and the last lines of output", async () => {
     const i = await checked(inputs("v9.0.0"));
-    const broken = { ...i, dockerfile: i.dockerfile.replace(/^COPY app\/ /m, "RUN echo about-to-fail && false\nCOPY app/ ") };
+    const broken = {
+      ...i,
+      dockerfile: i.dockerfile.replace(
+        /^COPY app\/ /m,
+        "RUN echo about-to-fail && false\nCOPY app/ ",
+      ),
+    };
     await expect(localImageProvider.create(broken)).rejects.toThrow(
       /docker build of .* failed: The command .* returned a non-zero code: 1\n--- last build output ---\n[\s\S]*about-to-fail/,
     );

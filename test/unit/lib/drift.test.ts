@@ -74,13 +74,18 @@ describe("meaningfulChanges", () => {
   });
 
   it("keeps a deleted file and marks it D", () => {
-    expect(meaningfulChanges([{ Path: "/app/server.js", Kind: 2 }], [])).toEqual(["D /app/server.js"]);
+    expect(meaningfulChanges([{ Path: "/app/server.js", Kind: 2 }], [])).toEqual([
+      "D /app/server.js",
+    ]);
   });
 });
 
 describe("describeDrift", () => {
   it("names the instance, the reasons, the paths and what happens next", () => {
-    const line = describeDrift("dev-web-1", { reasons: ["snowflake"], changes: ["A /usr/bin/strace"] });
+    const line = describeDrift("dev-web-1", {
+      reasons: ["snowflake"],
+      changes: ["A /usr/bin/strace"],
+    });
     expect(line).toBe(
       "dev-web-1: snowflake [A /usr/bin/strace]; the next `pulumi up` replaces it from the same image",
     );
@@ -88,6 +93,8 @@ describe("describeDrift", () => {
 
   it("shortens long path lists", () => {
     const changes = Array.from({ length: 12 }, (_, i) => `A /x/${i}`);
-    expect(describeDrift("i", { reasons: ["snowflake"], changes }, 2)).toContain("A /x/1, +10 more]");
+    expect(describeDrift("i", { reasons: ["snowflake"], changes }, 2)).toContain(
+      "A /x/1, +10 more]",
+    );
   });
 });

@@ -30,7 +30,9 @@ describe("planFleetUpdate", () => {
   });
 
   it("rejects a negative desired count", () => {
-    expect(() => planFleetUpdate([], -1)).toThrow(/desiredCount: must be a whole number >= 0, got -1/);
+    expect(() => planFleetUpdate([], -1)).toThrow(
+      /desiredCount: must be a whole number >= 0, got -1/,
+    );
   });
 
   it("always ends with exactly one kept or launched instance per slot", () => {
@@ -41,7 +43,10 @@ describe("planFleetUpdate", () => {
         }),
         fc.nat(40),
         (rows, desired) => {
-          const plan = planFleetUpdate(rows.map((r) => inst(r.index, r.drifted)), desired);
+          const plan = planFleetUpdate(
+            rows.map((r) => inst(r.index, r.drifted)),
+            desired,
+          );
           const slots = [...plan.keep.map((i) => i.index), ...plan.launch].sort((a, b) => a - b);
           expect(slots).toEqual(Array.from({ length: desired }, (_, i) => i));
           expect(plan.keep.every((i) => i.drift === undefined)).toBe(true);
@@ -55,7 +60,13 @@ describe("planFleetUpdate", () => {
 describe("instanceName", () => {
   it("joins stack, fleet, hash prefix, slot and suffix, replacing characters Docker rejects", () => {
     expect(
-      instanceName({ stack: "org/dev", fleet: "web", specHash: "3f2a9c1e77", index: 4, suffix: "k2x9" }),
+      instanceName({
+        stack: "org/dev",
+        fleet: "web",
+        specHash: "3f2a9c1e77",
+        index: 4,
+        suffix: "k2x9",
+      }),
     ).toBe("org-dev-web-3f2a9c1e-4-k2x9");
   });
 });

@@ -34,7 +34,9 @@ describe("frontDoorEnv", () => {
   });
 
   it("reports every bad field at once, with the value and an example", () => {
-    expect(() => frontDoorEnv({ ...params, service: "Web App", healthPath: "healthz", rise: 0 })).toThrow(
+    expect(() =>
+      frontDoorEnv({ ...params, service: "Web App", healthPath: "healthz", rise: 0 }),
+    ).toThrow(
       /service: must be a DNS label.*"Web App"\n.*healthPath: .*e\.g\. \/healthz.*"healthz"\nrise: must be a positive integer, got 0/s,
     );
   });
@@ -56,7 +58,9 @@ describe("serverSlots", () => {
 
 describe("leavePoolMs", () => {
   it("covers the next check, the remaining failures at the fast interval and their timeouts", () => {
-    expect(leavePoolMs({ checkIntervalMs: 2000, checkTimeoutMs: 2000, fall: 2 })).toBe(2000 + 500 + 4000 + 1000);
+    expect(leavePoolMs({ checkIntervalMs: 2000, checkTimeoutMs: 2000, fall: 2 })).toBe(
+      2000 + 500 + 4000 + 1000,
+    );
   });
 });
 
@@ -80,7 +84,9 @@ describe("parseHaproxyStats", () => {
   });
 
   it("rejects text that is not haproxy's CSV, quoting it", () => {
-    expect(() => parseHaproxyStats("<html>503</html>")).toThrow(/expected a "# pxname,svname,..." header, got "<html>503<\/html>"/);
+    expect(() => parseHaproxyStats("<html>503</html>")).toThrow(
+      /expected a "# pxname,svname,..." header, got "<html>503<\/html>"/,
+    );
   });
 });
 
@@ -88,8 +94,16 @@ describe("poolState", () => {
   const rows = parseHaproxyStats(CSV);
 
   it("sees a serving instance in the pool and a draining one out of it", () => {
-    expect(poolState(rows, "172.20.0.3")).toEqual({ membership: "in-pool", inFlight: 0, fullyUp: true });
-    expect(poolState(rows, "172.20.0.4")).toEqual({ membership: "out-of-pool", inFlight: 0, fullyUp: false });
+    expect(poolState(rows, "172.20.0.3")).toEqual({
+      membership: "in-pool",
+      inFlight: 0,
+      fullyUp: true,
+    });
+    expect(poolState(rows, "172.20.0.4")).toEqual({
+      membership: "out-of-pool",
+      inFlight: 0,
+      fullyUp: false,
+    });
   });
 
   it("treats an instance the front door has not resolved yet as out of the pool", () => {
@@ -97,8 +111,14 @@ describe("poolState", () => {
   });
 
   it("counts a server that is going down (UP 1/2) as still in the pool, not fully up", () => {
-    const going = rows.map((r) => (r.server === "app2" ? { ...r, status: "UP 1/2", current: 3 } : r));
-    expect(poolState(going, "172.20.0.3")).toEqual({ membership: "in-pool", inFlight: 3, fullyUp: false });
+    const going = rows.map((r) =>
+      r.server === "app2" ? { ...r, status: "UP 1/2", current: 3 } : r,
+    );
+    expect(poolState(going, "172.20.0.3")).toEqual({
+      membership: "in-pool",
+      inFlight: 3,
+      fullyUp: false,
+    });
   });
 
   it("does not mistake 172.20.0.3 for 172.20.0.30", () => {

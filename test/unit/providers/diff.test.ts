@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { localFleetProvider, type LocalFleetOutputs } from "../../../providers/localFleet";
-import { localFrontDoorProvider, type LocalFrontDoorOutputs } from "../../../providers/localFrontDoor";
+import {
+  localFrontDoorProvider,
+  type LocalFrontDoorOutputs,
+} from "../../../providers/localFrontDoor";
 import { localImageProvider, type LocalImageOutputs } from "../../../providers/localImage";
 
 const HASH = "a".repeat(64);
@@ -34,7 +37,9 @@ describe("localFleetProvider.diff", () => {
     localFleetProvider.diff!("id", olds, { ...fleet, ...news });
 
   it("reports no change for the same inputs, whatever the key order of maps", async () => {
-    expect(await diff({ sysctls: { "net.core.somaxconn": "1024" }, env: { DRAIN_SECONDS: "9" } })).toEqual({
+    expect(
+      await diff({ sysctls: { "net.core.somaxconn": "1024" }, env: { DRAIN_SECONDS: "9" } }),
+    ).toEqual({
       changes: false,
       replaces: [],
     });
@@ -58,7 +63,13 @@ describe("localFleetProvider.diff", () => {
   it("updates in place, replacing nothing, when refresh found a drifted instance", async () => {
     const drifted = {
       ...fleet,
-      instances: [fleet.instances[0], { ...fleet.instances[1], drift: { reasons: ["snowflake" as const], changes: ["C /etc/x"] } }],
+      instances: [
+        fleet.instances[0],
+        {
+          ...fleet.instances[1],
+          drift: { reasons: ["snowflake" as const], changes: ["C /etc/x"] },
+        },
+      ],
     };
     expect(await diff({}, drifted)).toEqual({ changes: true, replaces: [] });
   });
@@ -80,7 +91,8 @@ const image: LocalImageOutputs = {
 };
 
 describe("localImageProvider.diff", () => {
-  const diff = (news: Partial<LocalImageOutputs>) => localImageProvider.diff!("id", image, { ...image, ...news });
+  const diff = (news: Partial<LocalImageOutputs>) =>
+    localImageProvider.diff!("id", image, { ...image, ...news });
 
   it("replaces the image when the spec hash changes", async () => {
     expect((await diff({ specHash: "d".repeat(64) })).replaces).toEqual(["specHash"]);
@@ -118,7 +130,9 @@ describe("localFrontDoorProvider.diff", () => {
   });
 
   it("replaces a front door refresh found stopped", async () => {
-    expect((await localFrontDoorProvider.diff!("x", { ...door, running: false }, door)).replaces).toEqual(["running"]);
+    expect(
+      (await localFrontDoorProvider.diff!("x", { ...door, running: false }, door)).replaces,
+    ).toEqual(["running"]);
   });
 
   it("leaves a running front door alone when nothing changed", async () => {
