@@ -2,11 +2,12 @@
  * Runs a Pulumi TypeScript project with the real Pulumi engine through the Automation API, loading the
  * project's entry module as an inline program.
  *
- * Why: the Node.js language host (`pulumi-language-nodejs`) cannot be built offline here (the Go module
- * proxy refuses its module), so `pulumi up` cannot start a TypeScript program by itself. With an inline
- * program the engine (the real `pulumi` CLI, found on PATH) talks to this process's own language
- * runtime over gRPC (`--client`), and dynamic providers still run in their own plugin process through
- * `pulumi-resource-pulumi-nodejs`. Stack outputs are the entry module's exports, as with `pulumi up`.
+ * Why: `npm run setup` builds the Node.js language host (`pulumi-language-nodejs`) from Go modules, so
+ * `pulumi up` runs the program directly; where no host can be built (no Go), this runner lets the real
+ * engine run the program anyway. With an inline program the engine (the real `pulumi` CLI, found on
+ * PATH) talks to this process's own language runtime over gRPC (`--client`), and dynamic providers
+ * still run in their own plugin process through `pulumi-resource-pulumi-nodejs`. Stack outputs are the
+ * entry module's exports, as with `pulumi up`. The e2e tests use it for its `--result` summary.
  *
  * Usage (from anywhere; reads scripts/env.sh when PHOENIX_ROOT is not set):
  *
