@@ -46,7 +46,9 @@ interface BuildMessage {
 }
 
 /** The build context archive: "Dockerfile" first, then the files in their given order. */
-export function buildContextTar(opts: Pick<DockerBuildOptions, "dockerfile" | "files">): Buffer {
+export function buildContextTar(
+  opts: Pick<DockerBuildOptions, "dockerfile" | "files">,
+): Promise<Buffer> {
   // Required here, not imported: a captured node:fs binding cannot be serialized into the state
   // when the program runs under a bundler-style loader (vitest's mock runs).
   const { readFileSync } = require("node:fs") as typeof import("node:fs");
@@ -68,7 +70,7 @@ export async function buildImage(opts: DockerBuildOptions): Promise<{ imageId: s
   // Required here, not at module level: this function is serialized into the Pulumi state.
   const Docker = require("dockerode");
   const docker = new Docker();
-  const context = buildContextTar(opts);
+  const context = await buildContextTar(opts);
   const stream = await docker.buildImage(context, {
     t: opts.tag,
     labels: opts.labels ?? {},
