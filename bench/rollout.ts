@@ -12,7 +12,6 @@
  * Options: --sizes 3,10,30 (fleet sizes), --rate 100 (req/s during rollouts).
  */
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
@@ -25,6 +24,7 @@ import { localImageProvider } from "../providers/localImage";
 import {
   REPO_ROOT,
   exportStack,
+  freePort,
   initStack,
   removeStack,
   runProgram,
@@ -47,16 +47,6 @@ interface Rollout {
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
 }
 
 /** A private copy of the web spec, app and config under .pulumi-state/bench/<name>. */

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import {
   AutoScalingClient,
@@ -25,6 +24,7 @@ import {
 } from "../../providers/awsAudit";
 import {
   exportStack,
+  freePort,
   initStack,
   removeStack,
   runProgram,
@@ -37,17 +37,6 @@ const REGION = "us-east-1";
 const STACK = "phoenix/audit-e2e";
 let moto: ChildProcess | undefined;
 let endpoint = "";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === "object" ? resolve(addr.port) : reject(addr)));
-    });
-  });
-}
 
 async function waitUntilAnswers(url: string, deadlineMs: number): Promise<void> {
   const deadline = Date.now() + deadlineMs;

@@ -4,7 +4,6 @@
  * (a one-instance local stack on a free port). The other e2e files drive the same program through
  * scripts/pulumi-run.ts; this one proves the plain CLI path that `npm run dev` and the README use.
  */
-import * as net from "node:net";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { specHash } from "../../lib/hash";
@@ -12,6 +11,7 @@ import { loadSpec } from "../../lib/spec";
 import {
   REPO_ROOT,
   exportStack,
+  freePort,
   initStack,
   pulumi,
   pulumiOk,
@@ -24,16 +24,6 @@ import {
 const stack = uniqueStackName("e2e-cli");
 const SECRET = `e2e-cli-secret-${stack}`;
 const docker = new Docker();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
 
 async function stackContainers(): Promise<Docker.ContainerInfo[]> {
   return docker.listContainers({ all: true, filters: { label: [`io.phoenix.stack=${stack}`] } });

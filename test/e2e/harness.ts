@@ -8,6 +8,7 @@ import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as path from "path";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import type { Operation, RunResult } from "../../scripts/pulumi-run";
 
@@ -227,4 +228,16 @@ export async function runProgramOk(
     throw new Error(`${operation} ${opts.stack} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
   }
   return r.result;
+}
+
+/** A TCP port free on 127.0.0.1 right now (for front doors, registries and emulators under test). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -7,13 +7,13 @@
  * Debian mirror for the package change.
  */
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   REPO_ROOT,
   exportStack,
+  freePort,
   initStack,
   removeStack,
   runProgram,
@@ -52,16 +52,6 @@ function editSpec(from: RegExp, to: string): void {
   if (!from.test(text))
     throw new Error(`spec copy ${specFile}: ${from} not found; update the test`);
   fs.writeFileSync(specFile, text.replace(from, to));
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
 }
 
 async function stackContainers(all = true): Promise<Docker.ContainerInfo[]> {

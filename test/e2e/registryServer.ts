@@ -5,26 +5,15 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./harness";
 
 /** A running registry; `stop` may be called more than once. */
 export interface RegistryServer {
   /** `127.0.0.1:<port>`. */
   readonly address: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === "object" ? resolve(addr.port) : reject(addr)));
-    });
-  });
 }
 
 /** A bcrypt htpasswd line (the registry accepts nothing else), made with Python's crypt. */

@@ -7,7 +7,6 @@
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +16,7 @@ import { loadSpec } from "../../lib/spec";
 import {
   REPO_ROOT,
   exportStack,
+  freePort,
   initStack,
   removeStack,
   runProgram,
@@ -33,16 +33,6 @@ const docker = new Docker();
 
 let upLog = "";
 let imageId = "";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
 
 async function containers(): Promise<Docker.ContainerInfo[]> {
   return docker.listContainers({ all: true, filters: { label: [`io.phoenix.stack=${stack}`] } });
