@@ -20,7 +20,7 @@ import { imageTag, specHash } from "../lib/hash";
 import { renderDockerfile } from "../lib/render";
 import { loadSpec } from "../lib/spec";
 import { buildImage } from "../providers/dockerBuild";
-import { localImageProvider } from "../providers/localImage";
+import { localImageInputs, localImageProvider } from "../providers/localImage";
 import {
   REPO_ROOT,
   exportStack,
@@ -99,16 +99,13 @@ async function buildTimes(): Promise<Record<string, number>> {
   // Unchanged spec: the provider looks the image up by spec hash and base id and builds nothing.
   const loaded = loadSpec(copy.spec);
   const hash = specHash(loaded);
-  const inputs = {
+  const inputs = localImageInputs({
+    loaded,
+    hash,
     name: "web-bench",
-    tag: imageTag(loaded.spec, hash),
-    specHash: hash,
-    base: loaded.spec.base,
-    dockerfile: renderDockerfile(loaded, hash),
-    files: contextFiles(loaded),
     keepImages: 100,
     gitCommit: "bench",
-  };
+  });
   const first = await localImageProvider.check!({} as never, inputs);
   await localImageProvider.create!(first.inputs!); // builds (or reuses) once
   const started = Date.now();

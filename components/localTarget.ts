@@ -1,15 +1,13 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { contextFiles } from "../lib/context";
 import { healthDeadlineMs } from "../lib/fleetPlan";
 import { frontDoorEnv, leavePoolMs } from "../lib/haproxyConfig";
-import { imageTag, specHash } from "../lib/hash";
-import { renderDockerfile } from "../lib/render";
+import { specHash } from "../lib/hash";
 import { LoadedSpec, loadSpec } from "../lib/spec";
 import { LocalStackConfig } from "../lib/stackConfig";
 import { LocalFleet } from "../providers/localFleet";
 import { LocalFrontDoor } from "../providers/localFrontDoor";
-import { LocalImage } from "../providers/localImage";
+import { LocalImage, localImageInputs } from "../providers/localImage";
 import { LocalNetwork } from "../providers/localNetwork";
 
 /** Arguments of {@link LocalTarget}. */
@@ -82,10 +80,9 @@ export class LocalTarget extends pulumi.ComponentResource {
     const fdHash = specHash(fdLoaded);
     const fdImage = new LocalImage(
       `${name}-frontdoor-image`,
-      imageArgs({
+      localImageInputs({
         loaded: fdLoaded,
         hash: fdHash,
-        dockerfile: renderDockerfile(fdLoaded, fdHash),
         keepImages: config.keepImages,
         gitCommit,
       }),
@@ -119,7 +116,7 @@ export class LocalTarget extends pulumi.ComponentResource {
 
     const image = new LocalImage(
       `${name}-image`,
-      imageArgs({
+      localImageInputs({
         loaded,
         hash: args.specHash,
         dockerfile: args.dockerfile,
@@ -175,25 +172,4 @@ export class LocalTarget extends pulumi.ComponentResource {
       url: this.url,
     });
   }
-}
-
-/** LocalImage arguments for a loaded spec. */
-function imageArgs(a: {
-  loaded: LoadedSpec;
-  hash: string;
-  dockerfile: string;
-  keepImages: number;
-  gitCommit: string;
-}) {
-  const { loaded, hash, dockerfile, keepImages, gitCommit } = a;
-  return {
-    name: loaded.spec.name,
-    tag: imageTag(loaded.spec, hash),
-    specHash: hash,
-    base: loaded.spec.base,
-    dockerfile,
-    files: contextFiles(loaded),
-    keepImages,
-    gitCommit,
-  };
 }

@@ -6,7 +6,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { buildImage, type BuildContextFile } from "./dockerBuild";
+import { contextFiles } from "../lib/context";
+import { imageTag } from "../lib/hash";
 import { LABELS } from "../lib/labels";
+import { renderDockerfile } from "../lib/render";
+import type { LoadedSpec } from "../lib/spec";
 
 /** Inputs of a LocalImage (plain values, as the provider receives them). */
 export interface LocalImageInputs {
@@ -175,6 +179,33 @@ export const localImageProvider: pulumi.dynamic.ResourceProvider<
       say(`${props.name}: pruned ${removed.length} image(s) beyond keepImages=${props.keepImages}`);
   },
 };
+
+/**
+ * LocalImage inputs for a loaded spec: its name, `<version>-<hash12>` tag, base, build context and
+ * Dockerfile (rendered here unless given).
+ */
+export function localImageInputs(a: {
+  readonly loaded: LoadedSpec;
+  readonly hash: string;
+  readonly keepImages: number;
+  readonly gitCommit: string;
+  /** @default - renderDockerfile(loaded, hash) */
+  readonly dockerfile?: string;
+  /** @default - the spec's name */
+  readonly name?: string;
+}): Omit<LocalImageInputs, "baseId"> {
+  const { loaded, hash } = a;
+  return {
+    name: a.name ?? loaded.spec.name,
+    tag: imageTag(loaded.spec, hash),
+    specHash: hash,
+    base: loaded.spec.base,
+    dockerfile: a.dockerfile ?? renderDockerfile(loaded, hash),
+    files: contextFiles(loaded),
+    keepImages: a.keepImages,
+    gitCommit: a.gitCommit,
+  };
+}
 
 /** Resource arguments: every LocalImageInputs field may be an Output. */
 export type LocalImageArgs = {

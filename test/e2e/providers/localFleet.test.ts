@@ -8,16 +8,14 @@ import * as crypto from "node:crypto";
 import * as path from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { contextFiles } from "../../../lib/context";
-import { imageTag, specHash } from "../../../lib/hash";
-import { renderDockerfile } from "../../../lib/render";
+import { specHash } from "../../../lib/hash";
 import { loadSpec } from "../../../lib/spec";
 import {
   localFleetProvider,
   type LocalFleetInputs,
   type LocalFleetOutputs,
 } from "../../../providers/localFleet";
-import { localImageProvider } from "../../../providers/localImage";
+import { localImageInputs, localImageProvider } from "../../../providers/localImage";
 import { localNetworkProvider } from "../../../providers/localNetwork";
 import { REPO_ROOT } from "../harness";
 
@@ -54,16 +52,7 @@ describe("localFleetProvider", { timeout: 180_000 }, () => {
   beforeAll(async () => {
     const loaded = loadSpec(path.join(REPO_ROOT, "images", "web.yaml"));
     const hash = specHash(loaded);
-    const imageInputs = {
-      name: loaded.spec.name,
-      tag: imageTag(loaded.spec, hash),
-      specHash: hash,
-      base: loaded.spec.base,
-      dockerfile: renderDockerfile(loaded, hash),
-      files: contextFiles(loaded),
-      keepImages: 100,
-      gitCommit: "test",
-    };
+    const imageInputs = localImageInputs({ loaded, hash, keepImages: 100, gitCommit: "test" });
     const image = await localImageProvider.create(
       (await localImageProvider.check!({} as never, imageInputs)).inputs!,
     );

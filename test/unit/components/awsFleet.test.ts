@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseSpec } from "../../../lib/spec";
-import { parseStackConfig, AwsStackConfig } from "../../../lib/stackConfig";
 import { MockRecorder, isSecret, outputOf, setupMocks, unsecret } from "../../mocks";
-import { specText } from "./fixtures";
+import { awsConfig, specText } from "./fixtures";
 
 const SECRET = "s3cr3t-value-that-must-not-leak";
 const HASH_A = "a".repeat(64);
@@ -12,15 +11,7 @@ const REPO = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-1234567";
 const REF_A = `${REPO}@sha256:${"1".repeat(64)}`;
 const REF_B = `${REPO}@sha256:${"2".repeat(64)}`;
 
-const config = parseStackConfig({
-  target: "aws",
-  region: "eu-west-1",
-  vpcId: "vpc-0123456789abcdef0",
-  subnetIds: '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]',
-  amiId: "ami-0123456789abcdef0",
-  desiredCount: "3",
-  maxSize: "6",
-}) as AwsStackConfig;
+const config = awsConfig({ desiredCount: "3", maxSize: "6" });
 
 let mocks: MockRecorder;
 let fleetModule: typeof import("../../../components/awsFleet");

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { type AwsStackConfig, parseStackConfig } from "../../../lib/stackConfig";
 
 /**
  * A throwaway repository holding an image spec, its app and a config file, for component tests that
@@ -46,4 +47,18 @@ export function specText(opts: { openssl?: string; secrets?: string[] } = {}): s
     `secrets: [${(opts.secrets ?? ["DB_PASSWORD"]).join(", ")}]`,
     "",
   ].join("\n");
+}
+
+/** Raw config of a valid aws stack (eu-west-1, two subnets, a pinned AMI), as `pulumi config` holds it. */
+export const AWS_RAW_CONFIG: Readonly<Record<string, string>> = {
+  target: "aws",
+  region: "eu-west-1",
+  vpcId: "vpc-0123456789abcdef0",
+  subnetIds: '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]',
+  amiId: "ami-0123456789abcdef0",
+};
+
+/** A parsed aws stack config: {@link AWS_RAW_CONFIG} with `overrides`. */
+export function awsConfig(overrides: Record<string, string> = {}): AwsStackConfig {
+  return parseStackConfig({ ...AWS_RAW_CONFIG, ...overrides }) as AwsStackConfig;
 }

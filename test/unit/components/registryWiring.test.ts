@@ -9,9 +9,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { specHash } from "../../../lib/hash";
 import { renderDockerfile } from "../../../lib/render";
 import { loadSpec } from "../../../lib/spec";
-import { type AwsStackConfig, parseStackConfig } from "../../../lib/stackConfig";
+import { parseStackConfig } from "../../../lib/stackConfig";
 import { type MockRecorder, isSecret, outputOf, setupMocks } from "../../mocks";
-import { writeSpecRepo } from "./fixtures";
+import { awsConfig, writeSpecRepo } from "./fixtures";
 
 const REPO = "aws:ecr/repository:Repository";
 const LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy";
@@ -21,13 +21,7 @@ const LT = "aws:ec2/launchTemplate:LaunchTemplate";
 const TOKEN = "aws:ecr/getAuthorizationToken:getAuthorizationToken";
 const BUILDER_REPO = "210987654321.dkr.ecr.eu-west-1.amazonaws.com/web-1a2b3c4";
 
-const config = parseStackConfig({
-  target: "aws",
-  region: "eu-west-1",
-  vpcId: "vpc-0123456789abcdef0",
-  subnetIds: '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]',
-  amiId: "ami-0123456789abcdef0",
-}) as AwsStackConfig;
+const config = awsConfig();
 
 let mocks: MockRecorder;
 let imageModule: typeof import("../../../components/immutableImage");

@@ -8,7 +8,6 @@ import type { PolicyResource, ResourceValidationArgs, StackValidationPolicy } fr
 import { beforeAll, describe, expect, it } from "vitest";
 import { specHash } from "../../../lib/hash";
 import { loadSpec, parseSpec } from "../../../lib/spec";
-import { AwsStackConfig, parseStackConfig } from "../../../lib/stackConfig";
 import { policies } from "../../../policy/policies";
 import {
   MockRecorder,
@@ -18,7 +17,7 @@ import {
   setupMocks,
   unsecret,
 } from "../../mocks";
-import { specText, writeSpecRepo } from "../components/fixtures";
+import { awsConfig, specText, writeSpecRepo } from "../components/fixtures";
 
 const SECRET = "prod-db-password-0f9e8d7c";
 
@@ -76,13 +75,7 @@ beforeAll(async () => {
   mocks = await setupMocks({ project: "phoenix", stack: "prod" });
   const { AwsFleet } = await import("../../../components/awsFleet");
   const hash = specHash(loadSpec(writeSpecRepo().specPath));
-  const config = parseStackConfig({
-    target: "aws",
-    region: "eu-west-1",
-    vpcId: "vpc-0123456789abcdef0",
-    subnetIds: '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]',
-    amiId: "ami-0123456789abcdef0",
-  }) as AwsStackConfig;
+  const config = awsConfig();
   const fleet = new AwsFleet("web", {
     spec: parseSpec(specText()),
     specHash: hash,
