@@ -1,12 +1,12 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsTarget } from "./components/awsTarget";
-import { LocalTarget } from "./components/localTarget";
-import { gitCommit } from "./lib/gitCommit";
-import { specHash as hashOf } from "./lib/hash";
-import { renderDockerfile } from "./lib/render";
-import { loadSpec } from "./lib/spec";
-import { CONFIG_NAMESPACE, STACK_CONFIG_KEYS, parseStackConfig } from "./lib/stackConfig";
+import { AwsTarget } from "./components/aws/awsTarget";
+import { LocalTarget } from "./components/local/localTarget";
+import { gitCommit } from "./lib/core/gitCommit";
+import { specHash as hashOf } from "./lib/image/hash";
+import { renderDockerfile } from "./lib/image/render";
+import { loadSpec } from "./lib/spec/spec";
+import { CONFIG_NAMESPACE, STACK_CONFIG_KEYS, parseStackConfig } from "./lib/config/stackConfig";
 
 // spec -> hash -> image -> fleet. `phoenix:target` picks where the fleet runs: local (dev) or aws.
 const cfg = new pulumi.Config(CONFIG_NAMESPACE);

@@ -15,12 +15,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
-import { contextFiles } from "../lib/context";
-import { imageTag, specHash } from "../lib/hash";
-import { renderDockerfile } from "../lib/render";
-import { loadSpec } from "../lib/spec";
-import { buildImage } from "../providers/dockerBuild";
-import { localImageInputs, localImageProvider } from "../providers/localImage";
+import { contextFiles } from "../lib/image/context";
+import { imageTag, specHash } from "../lib/image/hash";
+import { renderDockerfile } from "../lib/image/render";
+import { loadSpec } from "../lib/spec/spec";
+import { buildImage } from "../providers/docker/dockerBuild";
+import { localImageInputs, localImageProvider } from "../providers/local/localImage";
 import {
   REPO_ROOT,
   exportStack,

@@ -1,8 +1,8 @@
 /** The `phoenix` subcommands: each loads what it needs, prints, and returns an exit code. */
-import { fileDigests, imageTag, specHash } from "../lib/hash";
-import { renderDockerfile } from "../lib/render";
-import { loadSpec } from "../lib/spec";
-import { SpecSide, formatSpecDiff } from "../lib/specDiff";
+import { fileDigests, imageTag, specHash } from "../lib/image/hash";
+import { renderDockerfile } from "../lib/image/render";
+import { loadSpec } from "../lib/spec/spec";
+import { SpecSide, formatSpecDiff } from "../lib/guardrails/specDiff";
 import { EXIT, Io, positional } from "./io";
 
 function side(specPath: string): SpecSide {

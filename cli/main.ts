@@ -1,5 +1,5 @@
 /** The `phoenix` command line: validate, hash, render and diff image specs. */
-import { ValidationError } from "../lib/errors";
+import { ValidationError } from "../lib/core/errors";
 import { diff, hash, render, validate } from "./commands";
 import { EXIT, Io, UsageError } from "./io";
 import { summary } from "./summary";

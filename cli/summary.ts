@@ -1,6 +1,6 @@
 /** `phoenix summary [preview.json]`: a reviewer's summary of `pulumi preview --json` (file or stdin). */
 import { readFileSync } from "node:fs";
-import { summarizePreview } from "../lib/previewSummary";
+import { summarizePreview } from "../lib/guardrails/previewSummary";
 import { EXIT, Io, UsageError } from "./io";
 
 /** Reads the preview JSON from the file argument, or from stdin when it is absent or `-`. */

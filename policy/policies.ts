@@ -17,7 +17,7 @@ import {
   TYPES,
   userDataImageViolations,
   type KnownSecret,
-} from "../lib/policyRules";
+} from "../lib/guardrails/policyRules";
 
 /**
  * The Phoenix guardrails. Every policy is mandatory: a violation fails `pulumi preview`/`up` with

@@ -21,7 +21,7 @@ import {
   collectSnapshot,
   fleetAuditProvider,
   type FleetAuditProps,
-} from "../../providers/awsAudit";
+} from "../../providers/aws/awsAudit";
 import {
   exportStack,
   freePort,

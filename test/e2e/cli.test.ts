@@ -6,8 +6,8 @@
  */
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { specHash } from "../../lib/hash";
-import { loadSpec } from "../../lib/spec";
+import { specHash } from "../../lib/image/hash";
+import { loadSpec } from "../../lib/spec/spec";
 import {
   REPO_ROOT,
   exportStack,

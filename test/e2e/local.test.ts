@@ -22,8 +22,8 @@ import {
   uniqueStackName,
 } from "./harness";
 import { startLoad, type Load, type LoadReport } from "./load";
-import { specHash } from "../../lib/hash";
-import { loadSpec } from "../../lib/spec";
+import { specHash } from "../../lib/image/hash";
+import { loadSpec } from "../../lib/spec/spec";
 
 const STEP_TIMEOUT = 10 * 60_000;
 const stack = uniqueStackName("e2e-local");

@@ -9,16 +9,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { resolveTag } from "../../lib/registry";
+import { resolveTag } from "../../lib/image/registry";
 import { type RegistryServer, startRegistry } from "./registryServer";
-import { buildImage } from "../../providers/dockerBuild";
+import { buildImage } from "../../providers/docker/dockerBuild";
 import {
   type BuildInputs,
   type RegistryImageInputs,
   type RegistryImageOutputs,
   pushImage,
   registryImageProvider as provider,
-} from "../../providers/registryImage";
+} from "../../providers/aws/registryImage";
 
 const docker = new Docker();
 const run = randomBytes(3).toString("hex");

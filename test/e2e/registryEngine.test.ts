@@ -10,9 +10,9 @@ import * as os from "os";
 import * as path from "path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveTag } from "../../lib/registry";
-import { buildImage } from "../../providers/dockerBuild";
-import { pushImage } from "../../providers/registryImage";
+import { resolveTag } from "../../lib/image/registry";
+import { buildImage } from "../../providers/docker/dockerBuild";
+import { pushImage } from "../../providers/aws/registryImage";
 import {
   type ExportedResource,
   exportStack,

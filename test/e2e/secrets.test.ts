@@ -10,9 +10,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { specHash } from "../../lib/hash";
-import { renderDockerfile } from "../../lib/render";
-import { loadSpec } from "../../lib/spec";
+import { specHash } from "../../lib/image/hash";
+import { renderDockerfile } from "../../lib/image/render";
+import { loadSpec } from "../../lib/spec/spec";
 import {
   REPO_ROOT,
   exportStack,

@@ -2,9 +2,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { specHash } from "../../../lib/hash";
-import { renderDockerfile } from "../../../lib/render";
-import { loadSpec } from "../../../lib/spec";
+import { specHash } from "../../../lib/image/hash";
+import { renderDockerfile } from "../../../lib/image/render";
+import { loadSpec } from "../../../lib/spec/spec";
 import { EXAMPLE_FILES, cleanupRepos, makeRepo } from "../lib/tmpRepo";
 
 afterAll(cleanupRepos);

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type AwsStackConfig, parseStackConfig } from "../../../lib/stackConfig";
+import { type AwsStackConfig, parseStackConfig } from "../../../lib/config/stackConfig";
 
 /**
  * A throwaway repository holding an image spec, its app and a config file, for component tests that

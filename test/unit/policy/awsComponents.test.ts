@@ -6,8 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PolicyResource, ResourceValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { beforeAll, describe, expect, it } from "vitest";
-import { specHash } from "../../../lib/hash";
-import { loadSpec, parseSpec } from "../../../lib/spec";
+import { specHash } from "../../../lib/image/hash";
+import { loadSpec, parseSpec } from "../../../lib/spec/spec";
 import { policies } from "../../../policy/policies";
 import {
   MockRecorder,
@@ -73,7 +73,7 @@ let mocks: MockRecorder;
 
 beforeAll(async () => {
   mocks = await setupMocks({ project: "phoenix", stack: "prod" });
-  const { AwsFleet } = await import("../../../components/awsFleet");
+  const { AwsFleet } = await import("../../../components/aws/awsFleet");
   const hash = specHash(loadSpec(writeSpecRepo().specPath));
   const config = awsConfig();
   const fleet = new AwsFleet("web", {

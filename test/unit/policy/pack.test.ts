@@ -1,6 +1,6 @@
 import type { PolicyResource, ResourceValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
-import { TYPES } from "../../../lib/policyRules";
+import { TYPES } from "../../../lib/guardrails/policyRules";
 import { policies } from "../../../policy/policies";
 
 const HASH = "9c1d22e4" + "cd".repeat(28);

@@ -1,0 +1,201 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { contextFiles } from "../../lib/image/context";
+import { imageTag } from "../../lib/image/hash";
+import { LoadedSpec } from "../../lib/spec/spec";
+import { IMAGE_SOURCES, type ImageSource, RegistryImage } from "../../providers/aws/registryImage";
+
+/** Arguments of {@link ImmutableImage}. */
+export interface ImmutableImageArgs {
+  /** The loaded, validated image spec. */
+  readonly loaded: LoadedSpec;
+  /** specHash(loaded): names the image tag and tags every resource. */
+  readonly specHash: string;
+  /** renderDockerfile(loaded, specHash). */
+  readonly dockerfile: string;
+  /** Images the ECR lifecycle policy keeps for rollback (stack config `keepImages`). */
+  readonly keepImages: number;
+  /** Git commit of the checkout: the GIT_COMMIT build arg (image revision label) and a tag. */
+  readonly gitCommit: string;
+  /**
+   * Stack config `phoenix:imageSource`: `build` looks the spec's tag up in the registry and builds
+   * and pushes only when it is missing; `promote` deploys the image another stack built and never
+   * builds (it fails naming the tag when it is absent).
+   * @default "build"
+   */
+  readonly source?: ImageSource;
+  /**
+   * Stack config `phoenix:imageRepository`: the ECR repository URL of the stack that builds (its
+   * `repositoryUrl` output). Required with source `promote`, which creates no repository.
+   * @default - a repository of this stack's own (source build)
+   */
+  readonly repositoryUrl?: string;
+  /** @default - "linux/amd64", what the fleet's instance types run */
+  readonly platform?: string;
+}
+
+/** `<registry>/<repository>@sha256:<64 hex>`: an image pinned by content. */
+export const DIGEST_REFERENCE = /^[^\s@]+\/[^\s@]+@sha256:[0-9a-f]{64}$/;
+
+/** ECR lifecycle policy document keeping the newest `keep` images, whatever their tags. */
+export function lifecyclePolicyDocument(keep: number): string {
+  return JSON.stringify({
+    rules: [
+      {
+        rulePriority: 1,
+        description: `Keep the newest ${keep} images for rollback; expire older ones`,
+        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keep },
+        action: { type: "expire" },
+      },
+    ],
+  });
+}
+
+/** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<name>`: an ECR repository URL. */
+export const ECR_REPOSITORY_URL =
+  /^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/[a-z0-9][a-z0-9._/-]*$/;
+
+/**
+ * The image of a spec in ECR, content-addressed: its tag `<version>-<hash12>` is looked up first and
+ * reused by digest when present (a revert brings back the very image that ran before; an IMMUTABLE
+ * repository never sees a second push of a tag); only a missing tag is built and pushed. With
+ * `source: "promote"` it deploys what another stack built and never builds. The stack that builds
+ * owns the repository: IMMUTABLE tags, scan on push, a lifecycle policy keeping the last
+ * `keepImages` images for rollback, retained when the stack is destroyed. Consumers get the image
+ * BY DIGEST (`imageRef`), never by tag.
+ */
+export class ImmutableImage extends pulumi.ComponentResource {
+  /** `<repositoryUrl>@sha256:<digest>` of the pushed image. */
+  readonly imageRef: pulumi.Output<string>;
+  /** `<repositoryUrl>:<version>-<hash12>`. */
+  readonly imageName: pulumi.Output<string>;
+  /** `<version>-<hash12>`. */
+  readonly imageTag: string;
+  /** The spec hash this image was built from. */
+  readonly specHash: string;
+  /** The ECR repository URL. */
+  readonly repositoryUrl: pulumi.Output<string>;
+  /** True when this deployment built and pushed the image, false when the registry had it. */
+  readonly built: pulumi.Output<boolean>;
+
+  constructor(name: string, args: ImmutableImageArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("phoenix:index:ImmutableImage", name, {}, opts);
+    const problems = validate(args);
+    if (problems.length > 0) {
+      throw new pulumi.ResourceError(`ImmutableImage ${name}:\n${problems.join("\n")}`, this);
+    }
+    const source = args.source ?? "build";
+    const tags = {
+      Name: `${name}`,
+      "phoenix:spec-hash": args.specHash,
+      "phoenix:git-sha": args.gitCommit,
+    };
+
+    let repositoryUrl: pulumi.Output<string>;
+    let registryId: pulumi.Input<string>;
+    if (source === "build") {
+      // Retained on delete: a destroyed stack must not take the images a rollback needs with it.
+      const repo = new aws.ecr.Repository(
+        name,
+        {
+          imageTagMutability: "IMMUTABLE",
+          imageScanningConfiguration: { scanOnPush: true },
+          forceDelete: false,
+          tags,
+        },
+        { parent: this, retainOnDelete: true },
+      );
+      new aws.ecr.LifecyclePolicy(
+        `${name}-lifecycle`,
+        { repository: repo.name, policy: lifecyclePolicyDocument(args.keepImages) },
+        { parent: this },
+      );
+      repositoryUrl = repo.repositoryUrl;
+      registryId = repo.registryId;
+    } else {
+      const url = args.repositoryUrl as string; // validated above
+      repositoryUrl = pulumi.output(url);
+      registryId = (ECR_REPOSITORY_URL.exec(url) as RegExpExecArray)[1];
+    }
+
+    const token = aws.ecr.getAuthorizationTokenOutput({ registryId }, { parent: this });
+    this.imageTag = imageTag(args.loaded.spec, args.specHash);
+    this.specHash = args.specHash;
+    const image = new RegistryImage(
+      name,
+      {
+        repository: repositoryUrl,
+        tag: this.imageTag,
+        specHash: args.specHash,
+        source,
+        credentials: pulumi
+          .all([token.userName, token.password])
+          .apply(([username, password]) => ({ username, password })),
+        // Used only when the tag is missing; the commit label never makes a new image.
+        build: {
+          dockerfile: args.dockerfile,
+          files: contextFiles(args.loaded),
+          buildArgs: { GIT_COMMIT: args.gitCommit },
+          platform: args.platform ?? "linux/amd64",
+        },
+      },
+      { parent: this },
+    );
+
+    this.repositoryUrl = repositoryUrl;
+    this.imageName = pulumi.interpolate`${repositoryUrl}:${this.imageTag}`;
+    this.built = image.built;
+    this.imageRef = image.imageRef.apply((ref) => {
+      if (!DIGEST_REFERENCE.test(ref)) {
+        throw new pulumi.ResourceError(
+          `ImmutableImage ${name}: the registry returned ${JSON.stringify(ref)}, not a digest reference; the push did not complete`,
+          this,
+        );
+      }
+      return ref;
+    });
+    this.registerOutputs({
+      imageRef: this.imageRef,
+      imageName: this.imageName,
+      imageTag: this.imageTag,
+      specHash: this.specHash,
+      repositoryUrl: this.repositoryUrl,
+      built: this.built,
+    });
+  }
+}
+
+function validate(args: ImmutableImageArgs): string[] {
+  const problems: string[] = [];
+  if (!/^[0-9a-f]{64}$/.test(args.specHash)) {
+    problems.push(`specHash: must be 64 lowercase hex, got ${JSON.stringify(args.specHash)}`);
+  }
+  if (!Number.isInteger(args.keepImages) || args.keepImages < 1 || args.keepImages > 1000) {
+    problems.push(`keepImages: must be a whole number from 1 to 1000, got ${args.keepImages}`);
+  }
+  if (!/^(?:[0-9a-f]{7,40}|unknown)$/.test(args.gitCommit)) {
+    problems.push(
+      `gitCommit: must be a git commit (7-40 hex) or "unknown", got ${JSON.stringify(args.gitCommit)}`,
+    );
+  }
+  if (args.dockerfile.trim() === "")
+    problems.push("dockerfile: is empty; pass renderDockerfile(loaded, specHash)");
+  const source = args.source ?? "build";
+  if (!(IMAGE_SOURCES as readonly string[]).includes(source)) {
+    problems.push(
+      `source: must be build or promote (phoenix:imageSource), got ${JSON.stringify(source)}`,
+    );
+  } else if (source === "promote" && !ECR_REPOSITORY_URL.test(args.repositoryUrl ?? "")) {
+    problems.push(
+      "repositoryUrl: promote needs the ECR repository URL of the stack that builds (its " +
+        "repositoryUrl output, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-1a2b3c4; " +
+        `set phoenix:imageRepository), got ${JSON.stringify(args.repositoryUrl ?? "")}`,
+    );
+  } else if (source === "build" && args.repositoryUrl !== undefined) {
+    problems.push(
+      "repositoryUrl: only applies to source promote (a building stack creates its own " +
+        "repository); remove phoenix:imageRepository or set phoenix:imageSource promote",
+    );
+  }
+  return problems;
+}

@@ -1,0 +1,330 @@
+import { z } from "zod";
+import { Issue, ValidationError, show } from "../core/errors";
+
+/**
+ * The stack config schema (namespace `phoenix`) for both targets, validated with zod. Pure: the
+ * caller reads raw values with `pulumi.Config` and passes them in as strings or parsed JSON.
+ */
+
+/** Config namespace of every key below. */
+export const CONFIG_NAMESPACE = "phoenix";
+
+/** Keys every target accepts. */
+export const COMMON_KEYS = ["target", "spec", "desiredCount", "keepImages"] as const;
+/** Keys only the local target accepts. */
+export const LOCAL_KEYS = ["frontDoorPort"] as const;
+/** Keys only the aws target accepts. */
+export const AWS_KEYS = [
+  "region",
+  "vpcId",
+  "subnetIds",
+  "instanceType",
+  "amiId",
+  "minSize",
+  "maxSize",
+  "healthCheckGracePeriodSeconds",
+  "imageSource",
+  "imageRepository",
+] as const;
+/** Every non-secret key, for callers that read them one by one with `pulumi.Config.get`. */
+export const STACK_CONFIG_KEYS = [...COMMON_KEYS, ...LOCAL_KEYS, ...AWS_KEYS] as const;
+
+/** Fleet targets. */
+export const TARGETS = ["local", "aws"] as const;
+/** A fleet target. */
+export type Target = (typeof TARGETS)[number];
+
+/** Secret values (`pulumi config set --secret DB_PASSWORD ...`) are UPPER_CASE and not part of this schema. */
+const SECRET_KEY = /^[A-Z][A-Z0-9_]*$/;
+
+const setHint = (key: string, example: string): string =>
+  `set it with \`pulumi config set ${CONFIG_NAMESPACE}:${key} ${example}\``;
+
+/** Accepts a number or a string of digits, as `pulumi.Config.get` returns numbers. */
+const toNumber = (v: unknown): unknown =>
+  typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+
+/** Accepts an array, a JSON array string (what `pulumi.Config.get` returns for a list) or "a,b". */
+function toList(v: unknown): unknown {
+  if (typeof v !== "string") return v;
+  const s = v.trim();
+  if (s.startsWith("[")) {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      return v;
+    }
+  }
+  return s === "" ? [] : s.split(",").map((x) => x.trim());
+}
+
+function int(key: string, min: number, max: number, example: string) {
+  return z.preprocess(
+    toNumber,
+    z
+      .number({
+        error: (iss) =>
+          iss.input === undefined ? `required; ${setHint(key, example)}` : "must be a whole number",
+      })
+      .int("must be a whole number")
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`),
+  );
+}
+
+function text(key: string, pattern: RegExp, what: string, example: string) {
+  return z
+    .string({
+      error: (iss) =>
+        iss.input === undefined ? `required; ${setHint(key, example)}` : `must be ${what}`,
+    })
+    .regex(pattern, `must be ${what}`);
+}
+
+const specPath = z
+  .string({ error: "must be a path to the image spec, relative to the project root" })
+  .regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^\u0000-\u001f\u007f]+\.ya?ml$/, {
+    error:
+      "must be a relative path to a .yaml file inside the project, without '..', e.g. images/web.yaml",
+  });
+
+const common = {
+  spec: specPath.default("images/web.yaml"),
+  desiredCount: int("desiredCount", 1, 100, "3").default(3),
+};
+
+const CommonSchema = z.object({
+  target: z.undefined(),
+  ...common,
+  keepImages: int("keepImages", 1, 1000, "10").optional(),
+});
+
+const LocalSchema = z.object({
+  target: z.literal("local"),
+  ...common,
+  keepImages: int("keepImages", 1, 100, "5").default(5),
+  frontDoorPort: int("frontDoorPort", 1, 65535, "8080").default(8080),
+});
+
+const amiId = z
+  .string({
+    error: (iss) =>
+      iss.input === undefined
+        ? `required; ${setHint("amiId", "ami-0123456789abcdef0")}`
+        : "must be an AMI id",
+  })
+  .regex(/^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/, {
+    error: (iss) =>
+      `must be a pinned AMI id like ami-0123456789abcdef0${
+        typeof iss.input === "string" && /latest|resolve:ssm|\*/.test(iss.input)
+          ? " (look the AMI up once and pin its id, so the fleet only changes when you change it)"
+          : ""
+      }`,
+  });
+
+const subnetIds = z.preprocess(
+  toList,
+  z
+    .array(
+      text(
+        "subnetIds",
+        /^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$/,
+        "a subnet id like subnet-0123456789abcdef0",
+        "",
+      ),
+      {
+        error: (iss) =>
+          iss.input === undefined
+            ? `required; ${setHint("subnetIds", '\'["subnet-…","subnet-…"]\'')}`
+            : "must be a list of subnet ids",
+      },
+    )
+    .min(2, {
+      error: (iss) =>
+        `needs at least 2 subnets in different AZs for the load balancer, got ${Array.isArray(iss.input) ? iss.input.length : 0}`,
+    })
+    .refine((ids) => new Set(ids).size === ids.length, "must not repeat a subnet"),
+);
+
+const AwsSchema = z
+  .object({
+    target: z.literal("aws"),
+    ...common,
+    keepImages: int("keepImages", 1, 1000, "10").default(10),
+    region: text(
+      "region",
+      /^[a-z]{2}(?:-[a-z]+)+-\d+$/,
+      "an AWS region like eu-west-1",
+      "eu-west-1",
+    ),
+    vpcId: text(
+      "vpcId",
+      /^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/,
+      "a VPC id like vpc-0123456789abcdef0",
+      "vpc-0123456789abcdef0",
+    ),
+    subnetIds,
+    instanceType: text(
+      "instanceType",
+      /^[a-z][a-z0-9-]*\.[a-z0-9]+$/,
+      "an EC2 instance type like t3.small",
+      "t3.small",
+    ).default("t3.small"),
+    amiId,
+    minSize: int("minSize", 0, 1000, "3").optional(),
+    maxSize: int("maxSize", 1, 1000, "6").optional(),
+    healthCheckGracePeriodSeconds: int("healthCheckGracePeriodSeconds", 0, 7200, "120").default(
+      120,
+    ),
+    // build: look the spec's tag up in ECR, build and push only when missing; promote: deploy the
+    // image the stack owning imageRepository built, never build.
+    imageSource: z.enum(["build", "promote"], { error: "must be build or promote" }).default("build"),
+    imageRepository: text(
+      "imageRepository",
+      /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/[a-z0-9][a-z0-9._/-]*$/,
+      "an ECR repository URL like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-1a2b3c4 " +
+        "(the building stack's repositoryUrl output)",
+      "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-1a2b3c4",
+    ).optional(),
+  })
+  .transform((c) => ({
+    ...c,
+    minSize: c.minSize ?? c.desiredCount,
+    maxSize: c.maxSize ?? c.desiredCount,
+  }));
+/** Stack config of the local target (Docker Engine on this machine). */
+export type LocalStackConfig = z.output<typeof LocalSchema>;
+/** Stack config of the aws target (ECR + launch template + ASG + ALB). */
+export type AwsStackConfig = z.output<typeof AwsSchema>;
+/** Stack config, discriminated on `target`. */
+export type StackConfig = LocalStackConfig | AwsStackConfig;
+
+function keyPath(path: readonly PropertyKey[]): string {
+  const [head, ...rest] = path;
+  return `${CONFIG_NAMESPACE}:${String(head)}${rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}`;
+}
+
+function valueAt(values: Record<string, unknown>, path: readonly PropertyKey[]): unknown {
+  let v: unknown = values[String(path[0])];
+  if (path.length > 1) v = toList(v);
+  for (const p of path.slice(1)) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+/** minSize <= desiredCount <= maxSize, checked outside zod so it is reported next to other problems. */
+function sizeIssues(values: Record<string, unknown>): Issue[] {
+  const n = (key: string): number | undefined => {
+    const v = toNumber(values[key]);
+    return typeof v === "number" && Number.isInteger(v) ? v : undefined;
+  };
+  const desired = values.desiredCount === undefined ? 3 : n("desiredCount");
+  const issues: Issue[] = [];
+  if (desired === undefined || desired < 1 || desired > 100) return issues; // reported by the schema
+  const min = n("minSize");
+  const max = n("maxSize");
+  if (min !== undefined && min > desired) {
+    issues.push({
+      path: `${CONFIG_NAMESPACE}:minSize`,
+      message: `must be at most desiredCount (${desired}), got ${min}`,
+    });
+  }
+  if (max !== undefined && max < desired) {
+    issues.push({
+      path: `${CONFIG_NAMESPACE}:maxSize`,
+      message: `must be at least desiredCount (${desired}), got ${max}`,
+    });
+  }
+  return issues;
+}
+
+/** imageRepository goes with imageSource promote, and only with it. */
+function promoteIssues(values: Record<string, unknown>): Issue[] {
+  const path = `${CONFIG_NAMESPACE}:imageRepository`;
+  const promote = values.imageSource === "promote";
+  if (promote && values.imageRepository === undefined) {
+    const example = "\"$(pulumi stack output repositoryUrl -s <building stack>)\"";
+    return [{ path, message: `required with imageSource promote; ${setHint("imageRepository", example)}` }];
+  }
+  if (!promote && values.imageRepository !== undefined) {
+    return [
+      {
+        path,
+        message:
+          "only applies with imageSource promote (a building stack creates its own repository); " +
+          `remove it with \`pulumi config rm ${path}\` or set ${CONFIG_NAMESPACE}:imageSource promote`,
+      },
+    ];
+  }
+  return [];
+}
+
+/**
+ * Validate raw stack config. Keys may be bare (`desiredCount`) or namespaced (`phoenix:desiredCount`);
+ * keys of other namespaces (`aws:region`) and UPPER_CASE secret names are ignored; any other unknown
+ * key, or a key of the other target, is an error.
+ * @throws ValidationError listing every problem, each with its config key, e.g.
+ *   `phoenix:subnetIds: needs at least 2 subnets in different AZs for the load balancer, got 1`.
+ */
+export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+  const values: Record<string, unknown> = {};
+  const issues: Issue[] = [];
+  for (const [fullKey, value] of Object.entries(raw)) {
+    const ns = fullKey.includes(":") ? fullKey.slice(0, fullKey.indexOf(":")) : CONFIG_NAMESPACE;
+    const key = fullKey.includes(":") ? fullKey.slice(fullKey.indexOf(":") + 1) : fullKey;
+    if (ns !== CONFIG_NAMESPACE || SECRET_KEY.test(key) || value === undefined || value === null)
+      continue;
+    values[key] = value;
+  }
+
+  const target = values.target;
+  if (target !== "local" && target !== "aws") {
+    issues.push({
+      path: `${CONFIG_NAMESPACE}:target`,
+      message: `${target === undefined ? "required" : `must be local or aws, got ${show(target)}`}; ${setHint("target", "local")}`,
+    });
+  }
+  const allowed: readonly string[] =
+    target === "local"
+      ? [...COMMON_KEYS, ...LOCAL_KEYS]
+      : target === "aws"
+        ? [...COMMON_KEYS, ...AWS_KEYS]
+        : STACK_CONFIG_KEYS;
+  for (const key of Object.keys(values)) {
+    if (allowed.includes(key)) continue;
+    const other = (LOCAL_KEYS as readonly string[]).includes(key)
+      ? "local"
+      : (AWS_KEYS as readonly string[]).includes(key)
+        ? "aws"
+        : undefined;
+    const near = STACK_CONFIG_KEYS.find((k) => k.toLowerCase() === key.toLowerCase());
+    issues.push({
+      path: `${CONFIG_NAMESPACE}:${key}`,
+      message: other
+        ? `only applies to target ${other}, this stack's target is ${String(target)}; remove it with \`pulumi config rm ${CONFIG_NAMESPACE}:${key}\``
+        : `unknown key${near ? `; did you mean ${CONFIG_NAMESPACE}:${near}?` : ""} (known: ${allowed.join(", ")})`,
+    });
+    delete values[key];
+  }
+
+  let parsed: StackConfig | undefined;
+  // With no usable target, still check the keys every target shares, so one run reports everything.
+  const schema = target === "local" ? LocalSchema : target === "aws" ? AwsSchema : CommonSchema;
+  const result = schema.safeParse(
+    target === "local" || target === "aws" ? values : { ...values, target: undefined },
+  );
+  if (result.success) {
+    if (result.data.target !== undefined) parsed = result.data;
+  } else {
+    for (const iss of result.error.issues) {
+      const bad = valueAt(values, iss.path);
+      const shown = bad === undefined || iss.message.includes(", got ") ? "" : `, got ${show(bad)}`;
+      issues.push({ path: keyPath(iss.path), message: `${iss.message}${shown}` });
+    }
+  }
+  if (target === "aws") issues.push(...sizeIssues(values), ...promoteIssues(values));
+  if (issues.length > 0 || parsed === undefined) throw new ValidationError(issues);
+  return parsed;
+}

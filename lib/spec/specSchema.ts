@@ -1,0 +1,218 @@
+/**
+ * The image spec's schema and YAML parsing. Parsing is strict (unknown keys are errors) and reports
+ * every problem at once as `<path>: <message>`. Import from ./spec, which re-exports all of this.
+ */
+import { LineCounter, parseDocument } from "yaml";
+import { z } from "zod";
+import { Issue, ValidationError, joinPath, show } from "../core/errors";
+import * as rules from "./specRules";
+
+/** A zod string that must pass the control-character check and then `check`. */
+function text(check: rules.Check) {
+  return z.string().superRefine((v, ctx) => {
+    const problem = rules.noControlChars(v) ?? check(v);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+}
+
+/** A whole number in [min, max]. */
+function int(min: number, max: number) {
+  return z.number().superRefine((v, ctx) => {
+    if (!Number.isInteger(v) || v < min || v > max) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be a whole number from ${min} to ${max}, got ${v}`,
+      });
+    }
+  });
+}
+
+/** A strict object whose unknown-key error lists the keys that are allowed. */
+function strict<T extends z.core.$ZodLooseShape>(shape: T) {
+  const allowed = Object.keys(shape).join(", ");
+  return z.strictObject(shape, {
+    error: (iss) =>
+      iss.code === "unrecognized_keys" ? `allowed keys here: ${allowed}` : undefined,
+  });
+}
+
+/** Compares strings by UTF-16 code units, the order RFC 8785 uses for keys. */
+export function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortedRecord(r: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(r).sort(byCodeUnits)) out[k] = r[k];
+  return out;
+}
+
+function map(key: rules.Check, value: rules.Check) {
+  return z.record(text(key), text(value)).transform(sortedRecord).prefault({});
+}
+
+function list(item: rules.Check, fallback: string[]) {
+  return z
+    .array(text(item))
+    .superRefine((items, ctx) => {
+      items.forEach((v, i) => {
+        if (items.indexOf(v) !== i)
+          ctx.addIssue({ code: "custom", path: [i], message: `duplicate ${show(v)}` });
+      });
+    })
+    .transform((items) => [...items].sort(byCodeUnits))
+    .prefault(fallback);
+}
+
+/** The image spec schema. Output is normalized: maps sorted by key, lists sorted, defaults applied. */
+export const SpecSchema = strict({
+  name: text(rules.checkName),
+  base: text(rules.checkBase),
+  packages: map(rules.checkPackageName, rules.checkPackageVersion),
+  app: strict({
+    version: text(rules.checkAppVersion),
+    source: text(rules.checkRelativeSource),
+    command: z.array(text(rules.checkNonEmpty)).superRefine((c, ctx) => {
+      if (c.length === 0)
+        ctx.addIssue({
+          code: "custom",
+          message: "must list at least the program, e.g. [node, server.js]",
+        });
+    }),
+    port: int(1, 65535),
+    health: strict({
+      path: text(rules.checkHealthPath).default("/healthz"),
+      intervalSeconds: int(1, 300).default(5),
+      timeoutSeconds: int(1, 120).default(2),
+      healthyThreshold: int(1, 10).default(2),
+    }).prefault({}),
+    /** SIGTERM -> SIGKILL grace while an instance drains. */
+    stopGraceSeconds: int(0, 3600).default(10),
+  }),
+  config: strict({
+    files: map(rules.checkImagePath, rules.checkRelativeSource),
+    env: map(rules.checkEnvKey, rules.anyText),
+    sysctls: map(rules.checkSysctlKey, rules.checkNonEmpty),
+  }).prefault({}),
+  secrets: list(rules.checkVarName, []),
+  runtime: strict({
+    readOnlyRootFilesystem: z.boolean().default(false),
+    /** Absolute paths whose changes never count as drift (tmpfs when the root fs is read-only). */
+    scratch: list(rules.checkImagePath, ["/tmp"]),
+  }).prefault({}),
+});
+
+/** A validated, normalized image spec. */
+export type Spec = z.infer<typeof SpecSchema>;
+
+/** The raw value at `p`, or undefined when any step is missing. */
+export function valueAt(root: unknown, p: readonly PropertyKey[]): unknown {
+  let cur: unknown = root;
+  for (const k of p) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
+}
+
+function toIssues(zi: z.core.$ZodIssue, raw: unknown): Issue[] {
+  const p = zi.path as PropertyKey[];
+  switch (zi.code) {
+    case "invalid_type": {
+      const got = valueAt(raw, p);
+      if (got === undefined)
+        return [{ path: joinPath(p), message: `is required (expected ${zi.expected})` }];
+      const quote =
+        zi.expected === "string" && (typeof got === "number" || typeof got === "boolean")
+          ? ` (write it in quotes, "${String(got)}", so YAML keeps it as text)`
+          : "";
+      return [{ path: joinPath(p), message: `expected ${zi.expected}, got ${show(got)}${quote}` }];
+    }
+    case "unrecognized_keys":
+      return zi.keys.map((k) => ({
+        path: joinPath([...p, k]),
+        message: `unknown key ${show(k)}; ${zi.message}`,
+      }));
+    case "invalid_key":
+      return zi.issues.map((inner) => ({ path: joinPath(p), message: `key ${inner.message}` }));
+    default:
+      return [{ path: joinPath(p), message: zi.message }];
+  }
+}
+
+/** Checks that span fields, run on the raw document so they report even when other fields fail. */
+function crossChecks(raw: unknown): Issue[] {
+  const env = valueAt(raw, ["config", "env"]);
+  const secrets = valueAt(raw, ["secrets"]);
+  if (!env || typeof env !== "object" || !Array.isArray(secrets)) return [];
+  return secrets.flatMap((s, i) =>
+    typeof s === "string" && Object.prototype.hasOwnProperty.call(env, s)
+      ? [
+          {
+            path: `secrets[${i}]`,
+            message: `${show(s)} is also set in config.env; a name is either plain env or a secret, remove it from config.env`,
+          },
+        ]
+      : [],
+  );
+}
+
+/** Parse result with every issue, for callers that add their own checks before throwing. */
+export interface SpecParse {
+  spec?: Spec;
+  /** The YAML as plain data, for checks that must run even when the schema fails. */
+  raw: unknown;
+  issues: Issue[];
+}
+
+/** Parses YAML text into a spec, collecting every issue instead of throwing. */
+export function collectSpec(textIn: string): SpecParse {
+  const lines = new LineCounter();
+  const doc = parseDocument(textIn, {
+    schema: "core",
+    uniqueKeys: true,
+    prettyErrors: false,
+    lineCounter: lines,
+  });
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((e) => {
+      const at = lines.linePos(e.pos[0]);
+      const where = `line ${at.line}, column ${at.col}: `;
+      return { path: "(yaml)", message: `${where}${e.message.split("\n")[0]}` };
+    });
+    return { raw: undefined, issues };
+  }
+  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    return {
+      raw,
+      issues: [
+        {
+          path: "(root)",
+          message: `expected a mapping with name, base, packages, app, got ${show(raw)}`,
+        },
+      ],
+    };
+  }
+  const parsed = SpecSchema.safeParse(raw);
+  const issues = [
+    ...(parsed.success ? [] : parsed.error.issues.flatMap((i) => toIssues(i, raw))),
+    ...crossChecks(raw),
+  ];
+  const seen = new Set<string>();
+  const unique = issues.filter(
+    (i) => !seen.has(`${i.path}\u0000${i.message}`) && !!seen.add(`${i.path}\u0000${i.message}`),
+  );
+  return {
+    spec: parsed.success && unique.length === 0 ? parsed.data : undefined,
+    raw,
+    issues: unique,
+  };
+}
+
+/** YAML text -> normalized Spec. Throws one ValidationError listing EVERY problem. */
+export function parseSpec(textIn: string): Spec {
+  const r = collectSpec(textIn);
+  if (!r.spec) throw new ValidationError(r.issues);
+  return r.spec;
+}

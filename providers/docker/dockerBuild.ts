@@ -1,0 +1,121 @@
+/**
+ * The shared image builder: packs the rendered Dockerfile and the spec's build context into a tar
+ * archive and builds it with the Docker Engine API (dockerode), streaming the build output line by
+ * line. Used by the LocalImage provider and by registry publishing. Dynamic providers serialize
+ * this file by value, so it keeps no module-level state and requires dockerode inside the call.
+ */
+import { tarArchive } from "../../lib/image/tar";
+
+/** One file of the build context (the shape of lib/context.ts's ContextFile). */
+export interface BuildContextFile {
+  /** Posix path inside the build context, e.g. "app/server.js" or "config/0". */
+  readonly path: string;
+  /** Absolute path of the file on this machine. */
+  readonly source: string;
+  /** Unix permission bits. */
+  readonly mode: number;
+}
+
+/** Everything one build needs. */
+export interface DockerBuildOptions {
+  /** The rendered Dockerfile text, placed at the root of the context as "Dockerfile". */
+  readonly dockerfile: string;
+  /** The build context files; their contents are read when the build starts. */
+  readonly files: readonly BuildContextFile[];
+  /** Full reference to tag the result with, e.g. "web:1.4.2-3f2a9c1e77d0". */
+  readonly tag: string;
+  /** Labels added to the image on top of the Dockerfile's own LABELs. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Build arguments (values of the Dockerfile's ARGs), e.g. { GIT_COMMIT: "abc123" }. */
+  readonly buildArgs?: Readonly<Record<string, string>>;
+  /** Called with each line of build output, without the trailing newline. */
+  readonly onProgress?: (line: string) => void;
+  /** Skip Docker's layer cache (a cold build). @default - the cache is used */
+  readonly noCache?: boolean;
+  /** Target platform, e.g. "linux/amd64". @default - the Docker engine's own platform */
+  readonly platform?: string;
+}
+
+/** One JSON message of Docker's build stream. */
+interface BuildMessage {
+  stream?: string;
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string };
+}
+
+/** The build context archive: "Dockerfile" first, then the files in their given order. */
+export function buildContextTar(
+  opts: Pick<DockerBuildOptions, "dockerfile" | "files">,
+): Promise<Buffer> {
+  // Required here, not imported: a captured node:fs binding cannot be serialized into the state
+  // when the program runs under a bundler-style loader (vitest's mock runs).
+  const { readFileSync } = require("node:fs") as typeof import("node:fs");
+  const entries = [{ path: "Dockerfile", content: Buffer.from(opts.dockerfile), mode: 0o644 }];
+  for (const f of opts.files) {
+    if (f.path === "Dockerfile") {
+      throw new Error(`build context: file ${f.source} would overwrite the rendered Dockerfile`);
+    }
+    entries.push({ path: f.path, content: readFileSync(f.source), mode: f.mode });
+  }
+  return tarArchive(entries);
+}
+
+/**
+ * Builds an image and tags it `opts.tag`. Resolves with the image id (sha256:...); rejects with
+ * Docker's error message and the last lines of build output when a step fails.
+ */
+export async function buildImage(opts: DockerBuildOptions): Promise<{ imageId: string }> {
+  // Required here, not at module level: this function is serialized into the Pulumi state.
+  const Docker = require("dockerode");
+  const docker = new Docker();
+  const context = await buildContextTar(opts);
+  const stream = await docker.buildImage(context, {
+    t: opts.tag,
+    labels: opts.labels ?? {},
+    buildargs: opts.buildArgs ?? {},
+    rm: true,
+    forcerm: true,
+    nocache: opts.noCache === true,
+    ...(opts.platform ? { platform: opts.platform } : {}),
+  });
+  const tail: string[] = [];
+  let imageId: string | undefined;
+  let failure: string | undefined;
+  let partial = "";
+  const emit = (text: string) => {
+    const lines = (partial + text).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      if (line.trim() === "") continue;
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      opts.onProgress?.(line);
+    }
+  };
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null) => (err ? reject(err) : resolve()),
+      (msg: BuildMessage) => {
+        if (msg.stream !== undefined) emit(msg.stream);
+        else if (msg.status !== undefined) emit(`${msg.status}\n`);
+        if (msg.aux?.ID !== undefined) imageId = msg.aux.ID;
+        if (msg.error !== undefined) failure = msg.errorDetail?.message ?? msg.error;
+      },
+    );
+  });
+  emit("\n");
+  if (failure !== undefined) {
+    throw new Error(
+      `docker build of ${opts.tag} failed: ${failure}\n--- last build output ---\n${tail.join("\n")}`,
+    );
+  }
+  if (imageId === undefined) {
+    // The classic builder reports the id only as "Successfully built <short id>": ask for the tag.
+    const info = await docker.getImage(opts.tag).inspect();
+    imageId = info.Id as string;
+  }
+  return { imageId };
+}

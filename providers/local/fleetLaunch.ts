@@ -1,0 +1,145 @@
+/**
+ * Launching fleet instances: create and start containers, gate them on their health check, give
+ * them the service alias once healthy, wait until the front door has them in its pool, and clean
+ * up everything a failed launch started. Used by the LocalFleet provider (serialized by value into
+ * the state with it: no module-level state, dockerode required inside calls).
+ */
+import { instanceName, type FleetInstance } from "../../lib/local/fleetPlan";
+import { LABELS } from "../../lib/core/identifiers";
+import * as rt from "../docker/dockerRuntime";
+import type { LocalFleetInputs } from "./localFleet";
+
+/** Four random base-36 characters, keeping container and fleet names unique. */
+export function randomSuffix(): string {
+  return Math.random().toString(36).slice(2, 6).padEnd(4, "0");
+}
+
+/** Creates and starts one instance in `slot`; resolves with its id, name and IP on the network. */
+async function launchOne(fleetId: string, p: LocalFleetInputs, slot: number): Promise<rt.Probed> {
+  const docker = rt.dockerClient();
+  const name = instanceName({
+    stack: p.stack,
+    fleet: p.fleet,
+    specHash: p.specHash,
+    index: slot,
+    suffix: randomSuffix(),
+  });
+  const env = { ...p.env, ...p.secretEnv };
+  const tmpfs: Record<string, string> = {};
+  if (p.readOnlyRootFilesystem) for (const s of p.scratch) tmpfs[s] = "rw,nosuid,nodev,size=64m";
+  const container = await docker.createContainer({
+    name,
+    Image: p.imageId,
+    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    Labels: {
+      [LABELS.stack]: p.stack,
+      [LABELS.role]: "instance",
+      [LABELS.fleet]: p.fleet,
+      [LABELS.fleetId]: fleetId,
+      [LABELS.specHash]: p.specHash,
+      [LABELS.instance]: String(slot),
+    },
+    StopTimeout: p.stopGraceSeconds,
+    HostConfig: {
+      NetworkMode: p.network,
+      Sysctls: p.sysctls,
+      ReadonlyRootfs: p.readOnlyRootFilesystem,
+      Tmpfs: tmpfs,
+      RestartPolicy: { Name: "no" },
+      LogConfig: { Type: "json-file", Config: { "max-size": "1m", "max-file": "2" } },
+    },
+    // No service alias yet: the front door must not see the instance before it is healthy.
+    NetworkingConfig: { EndpointsConfig: { [p.network]: {} } },
+  });
+  try {
+    await container.start();
+    const ip = rt.ipOn(await container.inspect(), p.network);
+    if (ip === undefined)
+      throw new Error(`${name}: started but has no address on network ${p.network}`);
+    return { id: container.id, name, ip };
+  } catch (err) {
+    await container.remove({ force: true, v: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Gives a healthy instance the service alias, which is what puts it behind the front door (Docker
+ * cannot add an alias to a live endpoint, so the endpoint is re-attached). Resolves with its IP.
+ */
+async function joinService(p: LocalFleetInputs, inst: rt.Probed): Promise<rt.Probed> {
+  const net = rt.dockerClient().getNetwork(p.network);
+  await net.disconnect({ Container: inst.id, Force: false });
+  await net.connect({ Container: inst.id, EndpointConfig: { Aliases: [p.alias] } });
+  const ip = rt.ipOn(await rt.dockerClient().getContainer(inst.id).inspect(), p.network);
+  if (ip === undefined)
+    throw new Error(`${inst.name}: lost its address on ${p.network} while joining ${p.alias}`);
+  return { ...inst, ip };
+}
+
+/**
+ * Launches instances into `slots`, waits until they are healthy, gives them the service alias and
+ * waits until they are in the front door's pool.
+ * On any failure removes every container it started and throws with the failing one's log tail.
+ */
+export async function launchGated(
+  fleetId: string,
+  p: LocalFleetInputs,
+  slots: readonly number[],
+): Promise<FleetInstance[]> {
+  const label = `${p.fleet} ${p.specHash.slice(0, 12)}`;
+  const started: Array<rt.Probed & { index: number }> = [];
+  const results = await Promise.allSettled(
+    slots.map(async (slot) => {
+      started.push({ ...(await launchOne(fleetId, p, slot)), index: slot });
+    }),
+  );
+  const joins = new Map<string, Promise<rt.Probed>>();
+  try {
+    const failedLaunch = results.find((r) => r.status === "rejected");
+    if (failedLaunch) throw (failedLaunch as PromiseRejectedResult).reason;
+    rt.say(`${label}: launched ${started.length} instance(s) from ${p.imageId.slice(7, 19)}`);
+    const deadline = Date.now() + p.healthDeadlineMs;
+    const check = {
+      path: p.health.path,
+      port: p.port,
+      intervalMs: p.health.intervalSeconds * 1000,
+      timeoutMs: p.health.timeoutSeconds * 1000,
+      healthyThreshold: p.health.healthyThreshold,
+    };
+    // Each instance joins the service as soon as it is healthy, while the others still start.
+    const onHealthy = (inst: rt.Probed) => {
+      const joining = joinService(p, inst);
+      joining.catch(() => undefined); // handled when awaited below; never an unhandled rejection
+      joins.set(inst.id, joining);
+    };
+    await rt.waitHealthy(started, { check, deadline, label, onHealthy });
+    const joined = await Promise.all(started.map((inst) => joins.get(inst.id)!));
+    const frontDoor =
+      p.frontDoor === undefined ? undefined : { container: p.frontDoor, network: p.network };
+    await rt.waitInPool(joined, { frontDoor, deadline: deadline + p.leavePoolMs, label });
+  } catch (err) {
+    await Promise.allSettled(joins.values()); // settle joins before draining what they joined
+    const failed = rt.failedInstance(err);
+    const tail = failed
+      ? `\n--- last log lines of ${failed.name} ---\n${await rt.logsTail(failed.id)}`
+      : "";
+    await rt.drainAndRemove(
+      started.map((s) => s.id),
+      {
+        network: p.network,
+        frontDoor: p.frontDoor,
+        leavePoolMs: p.leavePoolMs,
+        stopGraceSeconds: 0,
+        label: `${label} (failed launch)`,
+      },
+    );
+    throw new Error(
+      `fleet ${p.fleet} (image ${p.imageId.slice(7, 19)}): ${String((err as Error)?.message ?? err)}; ` +
+        `removed the ${started.length} instance(s) this deployment started, the running fleet is untouched${tail}`,
+    );
+  }
+  return started
+    .map((s) => ({ index: s.index, id: s.id, name: s.name }))
+    .sort((x, y) => x.index - y.index);
+}

@@ -1,0 +1,162 @@
+/**
+ * LocalFrontDoor: a dynamic provider for the stack's front door, one long-lived haproxy container
+ * that publishes the stable host port (127.0.0.1:<hostPort>) and balances over whatever fleet
+ * currently carries the service alias on the stack network (Docker DNS + active health checks).
+ * Fleet swaps never touch it. Replacing it (a new front door image or port) means a short gap on
+ * the port, so it is deleted before its replacement is created.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { FRONT_DOOR_LISTEN_PORT } from "../../lib/local/haproxyConfig";
+import { LABELS } from "../../lib/core/identifiers";
+import * as rt from "../docker/dockerRuntime";
+
+/** Inputs of a LocalFrontDoor. */
+export interface LocalFrontDoorInputs {
+  readonly stack: string;
+  /** Container name, e.g. "dev-frontdoor". */
+  readonly name: string;
+  /** Front door image (built from images/frontdoor.yaml). */
+  readonly imageId: string;
+  readonly network: string;
+  /** Host port published on 127.0.0.1. */
+  readonly hostPort: number;
+  /** Settings haproxy.cfg reads (lib/haproxyConfig.ts frontDoorEnv). */
+  readonly env: Record<string, string>;
+}
+
+/** Outputs of a LocalFrontDoor. */
+export interface LocalFrontDoorOutputs extends LocalFrontDoorInputs {
+  readonly containerId: string;
+  /** e.g. http://127.0.0.1:8080 */
+  readonly url: string;
+  /** False when refresh found the container stopped; the next `pulumi up` replaces it. */
+  readonly running: boolean;
+}
+
+const REPLACE_ON = ["stack", "name", "imageId", "network", "hostPort", "env"] as const;
+
+async function removeByName(name: string, stack: string): Promise<void> {
+  const docker = rt.dockerClient();
+  try {
+    const info = await docker.getContainer(name).inspect();
+    if (
+      info.Config?.Labels?.[LABELS.stack] !== stack ||
+      info.Config?.Labels?.[LABELS.role] !== "frontdoor"
+    ) {
+      throw new Error(
+        `container ${name} exists and is not this stack's front door; remove it (docker rm -f ${name}) ` +
+          `or use another stack name`,
+      );
+    }
+    await docker.getContainer(name).remove({ force: true, v: true });
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+  }
+}
+
+/** The LocalFrontDoor provider. */
+export const localFrontDoorProvider: pulumi.dynamic.ResourceProvider<
+  LocalFrontDoorInputs,
+  LocalFrontDoorOutputs
+> = {
+  async diff(_id, olds, news) {
+    const replaces: string[] = REPLACE_ON.filter(
+      (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
+    );
+    if (olds.running === false) replaces.push("running");
+    // The host port can be bound only once: the old container must go first.
+    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
+  },
+
+  async create(inputs) {
+    const docker = rt.dockerClient();
+    await removeByName(inputs.name, inputs.stack); // a leftover of an interrupted run
+    const port = `${FRONT_DOOR_LISTEN_PORT}/tcp`;
+    const container = await docker.createContainer({
+      name: inputs.name,
+      Image: inputs.imageId,
+      Env: Object.entries(inputs.env).map(([k, v]) => `${k}=${v}`),
+      Labels: { [LABELS.stack]: inputs.stack, [LABELS.role]: "frontdoor" },
+      ExposedPorts: { [port]: {} },
+      HostConfig: {
+        NetworkMode: inputs.network,
+        PortBindings: { [port]: [{ HostIp: "127.0.0.1", HostPort: String(inputs.hostPort) }] },
+        RestartPolicy: { Name: "unless-stopped" },
+        LogConfig: { Type: "json-file", Config: { "max-size": "1m", "max-file": "2" } },
+      },
+    });
+    const url = `http://127.0.0.1:${inputs.hostPort}`;
+    try {
+      await container.start();
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const stats = await rt.frontDoorServers(container.id, inputs.network);
+        const front = await rt.httpGet(`${url}/`, 2000);
+        if (stats !== undefined && front !== undefined) break;
+        const state = (await container.inspect()).State;
+        if (!state.Running || Date.now() > deadline) {
+          throw new Error(
+            state.Running
+              ? `front door ${inputs.name} did not answer on ${url}`
+              : `front door ${inputs.name} exited (code ${state.ExitCode})`,
+          );
+        }
+        await rt.pause(200);
+      }
+    } catch (err) {
+      const tail = await rt.logsTail(container.id);
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+      throw new Error(
+        `${(err as Error).message}\n--- last log lines of ${inputs.name} ---\n${tail}`,
+      );
+    }
+    rt.say(`front door ${inputs.name} is serving ${url}`);
+    return { id: container.id, outs: { ...inputs, containerId: container.id, url, running: true } };
+  },
+
+  async read(id, props) {
+    const p = props!;
+    try {
+      const info = await rt.dockerClient().getContainer(id).inspect();
+      const running = info.State?.Running === true;
+      if (!running)
+        rt.say(`drift: front door ${p.name} is not running; the next \`pulumi up\` replaces it`);
+      return { id, props: { ...p, running } };
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return { id: "" };
+      throw err;
+    }
+  },
+
+  async delete(id) {
+    const c = rt.dockerClient().getContainer(id);
+    try {
+      await c.remove({ force: true, v: true });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    }
+  },
+};
+
+/** Resource arguments. */
+export type LocalFrontDoorArgs = {
+  readonly [K in keyof LocalFrontDoorInputs]: pulumi.Input<LocalFrontDoorInputs[K]>;
+};
+
+/** The stack's front door (see the module comment). */
+export class LocalFrontDoor extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly url: pulumi.Output<string>;
+  declare readonly containerId: pulumi.Output<string>;
+
+  constructor(name: string, args: LocalFrontDoorArgs, opts: pulumi.CustomResourceOptions = {}) {
+    super(
+      localFrontDoorProvider,
+      name,
+      { ...args, containerId: undefined, url: undefined, running: undefined },
+      opts,
+      "phoenix",
+      "LocalFrontDoor",
+    );
+  }
+}

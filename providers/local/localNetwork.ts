@@ -1,0 +1,113 @@
+/**
+ * LocalNetwork: a dynamic provider for the stack's user-defined Docker bridge network. The fleet
+ * and the front door share it; Docker's embedded DNS on it resolves the fleet's alias, which is
+ * how the front door follows fleet swaps.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { LABELS } from "../../lib/core/identifiers";
+
+/** Inputs of a LocalNetwork. */
+export interface LocalNetworkInputs {
+  /** Docker network name, e.g. "dev-phoenix". */
+  readonly name: string;
+  readonly stack: string;
+}
+
+/** Outputs of a LocalNetwork. */
+export interface LocalNetworkOutputs extends LocalNetworkInputs {
+  /** Docker's network id. */
+  readonly networkId: string;
+}
+
+/** The LocalNetwork provider. */
+export const localNetworkProvider: pulumi.dynamic.ResourceProvider<
+  LocalNetworkInputs,
+  LocalNetworkOutputs
+> = {
+  async diff(_id, olds, news) {
+    const replaces = (["name", "stack"] as const).filter((k) => olds[k] !== news[k]);
+    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: olds.name === news.name };
+  },
+
+  async create(inputs) {
+    const Docker = require("dockerode");
+    const docker = new Docker();
+    // The name filter matches substrings: keep exact matches only.
+    const existing = (
+      (await docker.listNetworks({ filters: { name: [inputs.name] } })) as Array<{
+        Id: string;
+        Name: string;
+        Labels?: Record<string, string>;
+      }>
+    ).filter((n) => n.Name === inputs.name);
+    const same = existing.find((n) => n.Labels?.[LABELS.stack] === inputs.stack);
+    // Left behind by an interrupted run of this stack: adopt it.
+    if (same) return { id: same.Id, outs: { ...inputs, networkId: same.Id } };
+    if (existing.length > 0) {
+      throw new Error(
+        `network ${inputs.name} already exists and does not belong to stack ${inputs.stack}; ` +
+          `remove it (docker network rm ${inputs.name}) or choose another stack name`,
+      );
+    }
+    const net = await docker.createNetwork({
+      Name: inputs.name,
+      Driver: "bridge",
+      CheckDuplicate: true,
+      Labels: { [LABELS.stack]: inputs.stack },
+    });
+    return { id: net.id, outs: { ...inputs, networkId: net.id } };
+  },
+
+  async read(id, props) {
+    const Docker = require("dockerode");
+    try {
+      await new Docker().getNetwork(id).inspect();
+      return { id, props };
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return { id: "" };
+      throw err;
+    }
+  },
+
+  async delete(id, props) {
+    const Docker = require("dockerode");
+    const net = new Docker().getNetwork(id);
+    let info: { Containers?: Record<string, { Name: string }> };
+    try {
+      info = await net.inspect();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return;
+      throw err;
+    }
+    const attached = Object.values(info.Containers ?? {}).map((c) => c.Name);
+    if (attached.length > 0) {
+      throw new Error(
+        `network ${props.name}: still used by ${attached.join(", ")}; these containers are not part ` +
+          `of the stack's state: remove them (docker rm -f ...) and run destroy again`,
+      );
+    }
+    await net.remove();
+  },
+};
+
+/** Resource arguments. */
+export type LocalNetworkArgs = {
+  readonly [K in keyof LocalNetworkInputs]: pulumi.Input<LocalNetworkInputs[K]>;
+};
+
+/** The stack's Docker network (see the module comment). */
+export class LocalNetwork extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly networkId: pulumi.Output<string>;
+
+  constructor(name: string, args: LocalNetworkArgs, opts: pulumi.CustomResourceOptions = {}) {
+    super(
+      localNetworkProvider,
+      name,
+      { ...args, networkId: undefined },
+      opts,
+      "phoenix",
+      "LocalNetwork",
+    );
+  }
+}

@@ -1,0 +1,285 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parseSpec } from "../../../../lib/spec/spec";
+import { MockRecorder, isSecret, outputOf, setupMocks, unsecret } from "../../../mocks";
+import { awsConfig, specText } from "../fixtures";
+
+const SECRET = "s3cr3t-value-that-must-not-leak";
+const HASH_A = "a".repeat(64);
+const HASH_B = "b".repeat(64);
+const REPO = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-1234567";
+const REF_A = `${REPO}@sha256:${"1".repeat(64)}`;
+const REF_B = `${REPO}@sha256:${"2".repeat(64)}`;
+
+const config = awsConfig({ desiredCount: "3", maxSize: "6" });
+
+let mocks: MockRecorder;
+let fleetModule: typeof import("../../../../components/aws/awsFleet");
+
+const ASG = "aws:autoscaling/group:Group";
+const LT = "aws:ec2/launchTemplate:LaunchTemplate";
+
+interface Built {
+  release: string;
+  asgName: string;
+}
+
+/** Build one fleet and wait until its ASG (which depends on every other child) is registered. */
+async function fleet(
+  name: string,
+  over: {
+    spec?: string;
+    specHash?: string;
+    imageRef?: string;
+    gitSha?: string;
+    amiId?: string;
+  } = {},
+): Promise<Built> {
+  const f = new fleetModule.AwsFleet(name, {
+    spec: parseSpec(over.spec ?? specText()),
+    specHash: over.specHash ?? HASH_A,
+    imageRef: over.imageRef ?? REF_A,
+    config: { ...config, amiId: over.amiId ?? config.amiId },
+    gitSha: over.gitSha ?? "1111111",
+    secretValues: { DB_PASSWORD: pulumi.secret(SECRET) },
+  });
+  return { release: await outputOf(f.release), asgName: await outputOf(f.asgName) };
+}
+
+function userDataOf(name: string): string {
+  return Buffer.from(mocks.get(LT, `${name}-lt`).inputs.userData, "base64").toString("utf8");
+}
+
+describe("AwsFleet", () => {
+  const built: Record<string, Built> = {};
+
+  beforeAll(async () => {
+    mocks = await setupMocks({ project: "phoenix", stack: "prod" });
+    fleetModule = await import("../../../../components/aws/awsFleet");
+    built.a = await fleet("a");
+    built.sameSpecNewCommit = await fleet("same-spec-new-commit", { gitSha: "2222222" });
+    built.newSpec = await fleet("new-spec", {
+      spec: specText({ openssl: "3.0.16-1~deb12u1" }),
+      specHash: HASH_B,
+      imageRef: REF_B,
+    });
+    built.newAmi = await fleet("new-ami", { amiId: "ami-0fedcba9876543210" });
+  });
+
+  it("opens no port 22 and no full port range on any security group", () => {
+    const groups = mocks.ofType("aws:ec2/securityGroup:SecurityGroup");
+    expect(groups.length).toBeGreaterThan(0);
+    for (const g of groups) expect(g.inputs.ingress ?? []).toEqual([]);
+    const rules = mocks.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+    expect(rules.length).toBeGreaterThan(0);
+    for (const r of rules) {
+      expect(r.inputs.ipProtocol).toBe("tcp");
+      expect(r.inputs.fromPort <= 22 && 22 <= r.inputs.toPort).toBe(false);
+      expect(r.inputs.toPort - r.inputs.fromPort).toBe(0);
+    }
+  });
+
+  it("admits only the app port from the load balancer's security group to the instances", () => {
+    const rule = mocks.get(
+      "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+      "a-app-from-lb",
+    );
+    expect(rule.inputs).toMatchObject({
+      fromPort: 8080,
+      toPort: 8080,
+      securityGroupId: "a-instances-id",
+    });
+    expect(rule.inputs.referencedSecurityGroupId).toBe("a-front-sg-id");
+    expect(rule.inputs.cidrIpv4).toBeUndefined();
+    const toInstances = mocks
+      .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+      .filter((r) => r.inputs.securityGroupId === "a-instances-id");
+    expect(toInstances).toHaveLength(1);
+  });
+
+  it("requires IMDSv2 with hop limit 2 and sets no key pair on the launch template", () => {
+    const lt = mocks.get(LT, "a-lt").inputs;
+    expect(lt.metadataOptions).toMatchObject({
+      httpTokens: "required",
+      httpPutResponseHopLimit: 2,
+    });
+    expect(lt.keyName).toBeUndefined();
+    expect(lt.imageId).toBe("ami-0123456789abcdef0");
+    expect(lt.instanceType).toBe("t3.small");
+  });
+
+  it("starts the image by digest with the spec's sysctls and env, and no secret value", () => {
+    const text = userDataOf("a");
+    expect(text).toContain(`'${REF_A}'`);
+    expect(text).not.toMatch(/web-1234567:v3\.4\.1/);
+    expect(text).toContain("--sysctl 'net.core.somaxconn=1024'");
+    expect(text).toContain("--env 'LOG_LEVEL=info'");
+    expect(text).toContain("--name '/phoenix/prod/DB_PASSWORD'");
+    expect(text).toContain("--env DB_PASSWORD");
+    expect(text).not.toContain(SECRET);
+  });
+
+  it("stores each spec secret as an SSM SecureString under /<project>/<stack>/", () => {
+    const p = mocks.get("aws:ssm/parameter:Parameter", "a-access-secret-db_password");
+    expect(p.inputs.name).toBe("/phoenix/prod/DB_PASSWORD");
+    expect(p.inputs.type).toBe("SecureString");
+    expect(isSecret(p.inputs.value)).toBe(true);
+    expect(unsecret(p.inputs.value)).toBe(SECRET);
+  });
+
+  it("grants the instance role ECR pull and read of the stack's SSM parameters only", () => {
+    const attach = mocks.get(
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+      "a-access-ecr-read",
+    );
+    expect(attach.inputs.policyArn).toBe(
+      "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+    );
+    const policy = JSON.parse(
+      mocks.get("aws:iam/rolePolicy:RolePolicy", "a-access-secrets").inputs.policy,
+    );
+    expect(policy.Statement[0].Resource).toBe(
+      "arn:aws:ssm:eu-west-1:123456789012:parameter/phoenix/prod/*",
+    );
+    expect(policy.Statement[1].Condition.StringEquals["kms:ViaService"]).toBe(
+      "ssm.eu-west-1.amazonaws.com",
+    );
+  });
+
+  it("autonames the ASG with a name prefix and never a fixed name", () => {
+    const asg = mocks.get(ASG, "a").inputs;
+    expect(asg.name).toBeUndefined();
+    expect(asg.namePrefix).toBe(`a-${built.a.release}-`);
+    expect(built.a.asgName.startsWith(asg.namePrefix)).toBe(true);
+  });
+
+  it("replaces the ASG on launch template changes, creating the new one before deleting the old", () => {
+    const { options } = mocks.get(ASG, "a");
+    expect(options.replaceOnChanges).toEqual(["launchTemplate"]);
+    expect(options.deleteBeforeReplace).toBe(false);
+    expect(options.replacementTrigger).toBe(built.a.release);
+    expect(mocks.get(ASG, "a").inputs.launchTemplate).toEqual({ id: "a-lt-id", version: "1" });
+  });
+
+  it("gates the new ASG on ELB health: waitForElbCapacity = desired, health check type ELB", () => {
+    const asg = mocks.get(ASG, "a").inputs;
+    expect(asg).toMatchObject({
+      healthCheckType: "ELB",
+      healthCheckGracePeriod: 120,
+      waitForElbCapacity: 3,
+      desiredCapacity: 3,
+      minSize: 3,
+      maxSize: 6,
+      vpcZoneIdentifiers: config.subnetIds,
+    });
+    expect(asg.targetGroupArns).toEqual([expect.stringContaining("targetgroup/a-front-tg")]);
+    const deps = mocks.get(ASG, "a").options.dependencies;
+    expect(deps.some((urn) => urn.endsWith("::a-front-http"))).toBe(true);
+    expect(deps.some((urn) => urn.endsWith("::a-access-secret-db_password"))).toBe(true);
+  });
+
+  it("keeps the release when only the git commit changes", () => {
+    expect(built.sameSpecNewCommit.release).toBe(built.a.release);
+    expect(userDataOf("same-spec-new-commit")).toBe(userDataOf("a"));
+    const tagsOf = (n: string) => mocks.get(LT, `${n}-lt`).inputs.tagSpecifications;
+    expect(
+      JSON.stringify(tagsOf("same-spec-new-commit")).replace(/same-spec-new-commit/g, "a"),
+    ).toBe(JSON.stringify(tagsOf("a")));
+  });
+
+  it("changes the release (the ASG's replacement trigger) when the spec changes", () => {
+    expect(built.newSpec.release).not.toBe(built.a.release);
+    expect(mocks.get(ASG, "new-spec").options.replacementTrigger).toBe(built.newSpec.release);
+    expect(userDataOf("new-spec")).toContain(REF_B);
+  });
+
+  it("changes the release when the pinned AMI changes", () => {
+    expect(built.newAmi.release).not.toBe(built.a.release);
+    expect(mocks.get(LT, "new-ami-lt").inputs.imageId).toBe("ami-0fedcba9876543210");
+  });
+
+  it("tags every taggable resource with the spec hash and git sha", () => {
+    const mine = mocks.resources.filter(
+      (r) => r.custom && (r.name === "a" || r.name.startsWith("a-")),
+    );
+    expect(mine.length).toBeGreaterThan(8);
+    for (const r of mine) {
+      if (
+        r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" ||
+        r.type === "aws:iam/rolePolicy:RolePolicy"
+      )
+        continue;
+      const tags = Array.isArray(r.inputs.tags)
+        ? Object.fromEntries(
+            r.inputs.tags.map((t: { key: string; value: string }) => [t.key, t.value]),
+          )
+        : r.inputs.tags;
+      expect(tags, `${r.type} ${r.name}`).toMatchObject({
+        "phoenix:spec-hash": HASH_A,
+        "phoenix:git-sha": "1111111",
+      });
+    }
+  });
+
+  it("mirrors the spec's health check on the target group, within the ALB's limits", () => {
+    const tg = mocks.get("aws:lb/targetGroup:TargetGroup", "a-front-tg").inputs;
+    expect(tg.port).toBe(8080);
+    expect(tg.healthCheck).toMatchObject({
+      path: "/healthz",
+      port: "8080",
+      timeout: 2,
+      healthyThreshold: 2,
+      interval: 5,
+    });
+    const listener = mocks.get("aws:lb/listener:Listener", "a-front-http").inputs;
+    expect(listener.defaultActions[0]).toMatchObject({
+      type: "forward",
+      targetGroupArn: expect.stringContaining("a-front-tg"),
+    });
+  });
+
+  it("rejects a spec secret without a value, and unsafe sysctls, naming each", () => {
+    expect(
+      () =>
+        new fleetModule.AwsFleet("bad", {
+          spec: {
+            ...parseSpec(specText()),
+            config: { files: {}, env: {}, sysctls: { "vm.swappiness": "1" } },
+          },
+          specHash: HASH_A,
+          imageRef: REF_A,
+          config,
+          gitSha: "1111111",
+        }),
+    ).toThrow(
+      /config\.sysctls\.vm\.swappiness: Docker only sets namespaced sysctls[\s\S]*secrets\.DB_PASSWORD: no value/,
+    );
+  });
+
+  it("asks the provider for its region and the account id, and nothing else", () => {
+    expect([...new Set(mocks.calls.map((c) => c.token))].sort()).toEqual([
+      "aws:index/getCallerIdentity:getCallerIdentity",
+      "aws:index/getRegion:getRegion",
+    ]);
+  });
+
+  it("fails loudly on a provider function the mocks do not know", async () => {
+    const aws = await import("@pulumi/aws");
+    await expect(aws.getAvailabilityZones({})).rejects.toThrow(
+      /unmocked provider function aws:index\/getAvailabilityZones/,
+    );
+  });
+});
+
+describe("regionProblem", () => {
+  // A mismatch fails the deployment from inside an Output (the provider's region is only known
+  // there), which the mock runtime surfaces as an unhandled rejection; so the rule is tested here.
+  it("accepts the configured region and names both regions otherwise", async () => {
+    const { regionProblem } = await import("../../../../components/aws/awsFleet");
+    expect(regionProblem("eu-west-1", "eu-west-1")).toBeUndefined();
+    expect(regionProblem("us-east-1", "eu-west-1")).toBe(
+      "the aws provider targets us-east-1 but phoenix:region is eu-west-1; " +
+        "create the provider with region eu-west-1 (or set aws:region to it)",
+    );
+  });
+});

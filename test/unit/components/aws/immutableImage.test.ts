@@ -1,0 +1,150 @@
+import * as fs from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { specHash } from "../../../../lib/image/hash";
+import { renderDockerfile } from "../../../../lib/image/render";
+import { loadSpec } from "../../../../lib/spec/spec";
+import { MockRecorder, isSecret, outputOf, setupMocks, unsecret } from "../../../mocks";
+import { writeSpecRepo } from "../fixtures";
+
+const REPO = "aws:ecr/repository:Repository";
+const IMAGE = "pulumi-nodejs:dynamic/phoenix:RegistryImage";
+
+let mocks: MockRecorder;
+let imageModule: typeof import("../../../../components/aws/immutableImage");
+
+describe("ImmutableImage", () => {
+  let hash: string;
+  let out: { imageRef: string; imageName: string; imageTag: string; repositoryUrl: string };
+
+  beforeAll(async () => {
+    mocks = await setupMocks({ project: "phoenix", stack: "prod" });
+    imageModule = await import("../../../../components/aws/immutableImage");
+    const { specPath } = writeSpecRepo();
+    const loaded = loadSpec(specPath);
+    hash = specHash(loaded);
+    const image = new imageModule.ImmutableImage("web", {
+      loaded,
+      specHash: hash,
+      dockerfile: renderDockerfile(loaded, hash),
+      keepImages: 7,
+      gitCommit: "0123abc",
+    });
+    out = {
+      imageRef: await outputOf(image.imageRef),
+      imageName: await outputOf(image.imageName),
+      imageTag: image.imageTag,
+      repositoryUrl: await outputOf(image.repositoryUrl),
+    };
+  });
+
+  it("creates an ECR repository with IMMUTABLE tags, scan on push, retained on delete", () => {
+    const repo = mocks.get(REPO, "web");
+    expect(repo.inputs).toMatchObject({
+      imageTagMutability: "IMMUTABLE",
+      imageScanningConfiguration: { scanOnPush: true },
+      forceDelete: false,
+    });
+    expect(repo.options.retainOnDelete).toBe(true);
+    expect(repo.inputs.tags).toMatchObject({
+      "phoenix:spec-hash": hash,
+      "phoenix:git-sha": "0123abc",
+    });
+  });
+
+  it("keeps the last keepImages images with a lifecycle policy", () => {
+    const policy = JSON.parse(
+      mocks.get("aws:ecr/lifecyclePolicy:LifecyclePolicy", "web-lifecycle").inputs.policy,
+    );
+    expect(policy.rules).toEqual([
+      expect.objectContaining({
+        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 7 },
+        action: { type: "expire" },
+      }),
+    ]);
+  });
+
+  it("tags the image <version>-<hash12> and outputs it by digest", () => {
+    expect(out.imageTag).toBe(`v3.4.1-${hash.slice(0, 12)}`);
+    expect(out.imageName).toBe(`${out.repositoryUrl}:${out.imageTag}`);
+    expect(out.imageRef).toMatch(
+      new RegExp(`^${out.repositoryUrl.replace(/\./g, "\\.")}@sha256:[0-9a-f]{64}$`),
+    );
+  });
+
+  it("builds the rendered Dockerfile for linux/amd64 with the commit as a build arg", () => {
+    const image = mocks.get(IMAGE, "web");
+    expect(image.inputs).toMatchObject({
+      repository: out.repositoryUrl,
+      tag: out.imageTag,
+      specHash: hash,
+      source: "build",
+    });
+    expect(image.inputs.build.platform).toBe("linux/amd64");
+    expect(image.inputs.build.buildArgs).toEqual({ GIT_COMMIT: "0123abc" });
+    expect(isSecret(image.inputs.credentials)).toBe(true);
+    expect(unsecret(image.inputs.credentials)).toEqual({
+      username: "AWS",
+      password: "mock-ecr-password",
+    });
+    expect(image.options.additionalSecretOutputs).toContain("credentials");
+  });
+
+  it("passes the build context as files: Dockerfile text, app/ and config/<i>", () => {
+    const { dockerfile, files } = mocks.get(IMAGE, "web").inputs.build;
+    expect(dockerfile).toContain(hash);
+    const paths = (files as { path: string; source: string }[]).map((f) => f.path);
+    expect(paths).toContain("app/server.js");
+    expect(paths).toContain("config/0");
+    const config = (files as { path: string; source: string }[]).find((f) => f.path === "config/0");
+    expect(fs.readFileSync(config!.source, "utf8")).toBe('{"greeting":"hello"}\n');
+  });
+
+  it("asks ECR for registry credentials of its own repository", () => {
+    const calls = mocks.calls.filter(
+      (c) => c.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken",
+    );
+    expect(calls).toHaveLength(1);
+    expect(calls[0].inputs.registryId).toBe("123456789012");
+  });
+
+  it("rejects bad arguments, listing every problem", async () => {
+    const { specPath } = writeSpecRepo();
+    const loaded = loadSpec(specPath);
+    expect(
+      () =>
+        new imageModule.ImmutableImage("bad", {
+          loaded,
+          specHash: "nothex",
+          dockerfile: "",
+          keepImages: 0,
+          gitCommit: "main",
+        }),
+    ).toThrow(
+      /specHash: must be 64 lowercase hex[\s\S]*keepImages: must be a whole number from 1 to 1000, got 0[\s\S]*gitCommit:[\s\S]*dockerfile: is empty/,
+    );
+  });
+});
+
+describe("lifecyclePolicyDocument", () => {
+  it("renders the ECR lifecycle policy", async () => {
+    const { lifecyclePolicyDocument } = await import("../../../../components/aws/immutableImage");
+    expect(JSON.parse(lifecyclePolicyDocument(10))).toMatchInlineSnapshot(`
+      {
+        "rules": [
+          {
+            "action": {
+              "type": "expire",
+            },
+            "description": "Keep the newest 10 images for rollback; expire older ones",
+            "rulePriority": 1,
+            "selection": {
+              "countNumber": 10,
+              "countType": "imageCountMoreThan",
+              "tagStatus": "any",
+            },
+          },
+        ],
+      }
+    `);
+  });
+});

@@ -1,0 +1,33 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { parseStackConfig } from "../../../../lib/config/stackConfig";
+
+const ROOT = path.resolve(__dirname, "../../../..");
+
+/** A stack file's config as `pulumi.Config.get` hands it over: lists and maps as JSON text. */
+function stackConfig(file: string): Record<string, unknown> {
+  const doc = parse(fs.readFileSync(path.join(ROOT, file), "utf8")) as {
+    config: Record<string, unknown>;
+  };
+  return Object.fromEntries(
+    Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
+}
+
+describe("Pulumi.<stack>.yaml", () => {
+  it("prod is a valid aws stack with a pinned AMI and two subnets", () => {
+    const cfg = parseStackConfig(stackConfig("Pulumi.prod.yaml"));
+    expect(cfg).toMatchObject({
+      target: "aws",
+      amiId: expect.stringMatching(/^ami-[0-9a-f]{17}$/),
+      subnetIds: [expect.stringMatching(/^subnet-/), expect.stringMatching(/^subnet-/)],
+    });
+  });
+
+  it("prod's aws provider region is phoenix:region", () => {
+    const raw = stackConfig("Pulumi.prod.yaml");
+    expect(raw["aws:region"]).toBe(raw["phoenix:region"]);
+  });
+});

@@ -1,0 +1,239 @@
+import { describe, expect, it } from "vitest";
+import {
+  decodeUserData,
+  ecrViolations,
+  imageRefViolations,
+  ingressViolations,
+  launchTemplateViolations,
+  parseImageRef,
+  secretPatternViolations,
+  secretValueViolations,
+  specHashTagViolations,
+  TYPES,
+  userDataImageRefs,
+  userDataImageViolations,
+} from "../../../../lib/guardrails/policyRules";
+import { renderUserData } from "../../../../lib/aws/userData";
+
+const HASH = "3f2a91c0" + "ab".repeat(28);
+const DIGEST = `sha256:${"d".repeat(64)}`;
+const ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web";
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+describe("ingressViolations", () => {
+  it("rejects SSH on an inline security group rule, from any source", () => {
+    const props = {
+      ingress: [
+        { protocol: "tcp", fromPort: 8080, toPort: 8080, securityGroups: ["sg-alb"] },
+        { protocol: "tcp", fromPort: 22, toPort: 22, securityGroups: ["sg-bastion"] },
+      ],
+    };
+    const v = ingressViolations(TYPES.securityGroup, props);
+    expect(v).toHaveLength(1);
+    expect(v[0]).toMatch(/^ingress\[1\]: ingress opens SSH \(protocol "tcp", ports 22-22\)/);
+  });
+
+  it("rejects a TCP range that contains 22 and protocol -1", () => {
+    expect(
+      ingressViolations(TYPES.securityGroupRule, {
+        type: "ingress",
+        protocol: "tcp",
+        fromPort: 0,
+        toPort: 1024,
+        cidrBlocks: ["10.0.0.0/8"],
+      }),
+    ).toHaveLength(1);
+    expect(
+      ingressViolations(TYPES.ingressRule, { ipProtocol: "-1", cidrIpv4: "10.0.0.0/8" })[0],
+    ).toContain('opens SSH (protocol "-1", all ports)');
+  });
+
+  it("rejects every port from anywhere even when the protocol is UDP", () => {
+    const v = ingressViolations(TYPES.ingressRule, {
+      ipProtocol: "udp",
+      fromPort: 0,
+      toPort: 65535,
+      cidrIpv6: "::/0",
+    });
+    expect(v).toEqual([
+      "ingress opens ports 0-65535 to ::/0: open only the app port, from the load balancer's security group",
+    ]);
+  });
+
+  it("accepts the app port from the load balancer and port 80 from anywhere", () => {
+    expect(
+      ingressViolations(TYPES.securityGroup, {
+        ingress: [
+          { protocol: "tcp", fromPort: 8080, toPort: 8080, securityGroups: ["sg-alb"] },
+          { protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"] },
+          { protocol: "udp", fromPort: 22, toPort: 22, cidrBlocks: ["10.0.0.0/8"] },
+        ],
+      }),
+    ).toEqual([]);
+    expect(
+      ingressViolations(TYPES.securityGroupRule, {
+        type: "egress",
+        protocol: "-1",
+        cidrBlocks: ["0.0.0.0/0"],
+      }),
+    ).toEqual([]);
+  });
+});
+
+describe("launchTemplateViolations", () => {
+  it("rejects a key pair and a template without IMDSv2", () => {
+    const v = launchTemplateViolations({
+      keyName: "ops",
+      metadataOptions: { httpTokens: "optional" },
+    });
+    expect(v).toEqual([
+      'keyName: launch templates must not carry a key pair, got "ops": remove keyName',
+      'metadataOptions.httpTokens: must be "required" (IMDSv2 only), got "optional": set metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 }',
+    ]);
+    expect(launchTemplateViolations({})[0]).toContain("got undefined");
+  });
+
+  it("accepts no key pair with httpTokens required", () => {
+    expect(launchTemplateViolations({ metadataOptions: { httpTokens: "required" } })).toEqual([]);
+  });
+});
+
+describe("secretPatternViolations", () => {
+  it("finds literal secrets without echoing them", () => {
+    const text = "docker run --env 'DB_PASSWORD=hunter2hunter2' img\nAKIAABCDEFGHIJKLMNOP\n";
+    const v = secretPatternViolations("userData", text);
+    expect(v.map((m) => m.split(":")[1].trim())).toEqual([
+      "contains an AWS access key id",
+      "contains a literal value assigned to a secret-looking name",
+    ]);
+    expect(v.join("\n")).not.toContain("hunter2");
+  });
+
+  it("accepts secrets read at boot and passed by name", () => {
+    const script = [
+      'DB_PASSWORD="$(aws ssm get-parameter --name /phoenix/prod/DB_PASSWORD --with-decryption)"',
+      "export DB_PASSWORD",
+      "docker login --username AWS --password-stdin 1234.dkr.ecr.eu-west-1.amazonaws.com",
+      "docker run --env DB_PASSWORD img",
+    ].join("\n");
+    expect(secretPatternViolations("userData", script)).toEqual([]);
+  });
+});
+
+describe("secretValueViolations", () => {
+  it("reports the source of a leaked value, never the value", () => {
+    const v = secretValueViolations("userData", "x s3cr3t-value y", [
+      { source: "SSM parameter /phoenix/dev/DB_PASSWORD", value: "s3cr3t-value" },
+      { source: "short", value: "x" },
+    ]);
+    expect(v).toHaveLength(1);
+    expect(v[0]).toMatch(
+      /^userData: contains the value of SSM parameter \/phoenix\/dev\/DB_PASSWORD/,
+    );
+    expect(v[0]).not.toContain("s3cr3t-value");
+  });
+});
+
+describe("image references", () => {
+  it("parses name, tag and digest", () => {
+    expect(parseImageRef(`localhost:5000/web:v1.0.0-abc@${DIGEST}`)).toEqual({
+      name: "localhost:5000/web",
+      tag: "v1.0.0-abc",
+      digest: DIGEST,
+    });
+    expect(parseImageRef("localhost:5000/web")).toEqual({
+      name: "localhost:5000/web",
+      digest: undefined,
+    });
+    expect(parseImageRef(DIGEST)).toEqual({ name: "", digest: DIGEST });
+  });
+
+  it("accepts a digest, a local image id and a spec-hash tag", () => {
+    expect(imageRefViolations("image", `${ECR}@${DIGEST}`)).toEqual([]);
+    expect(imageRefViolations("image", DIGEST)).toEqual([]);
+    expect(imageRefViolations("image", `web:v1.4.2-${HASH.slice(0, 12)}`)).toEqual([]);
+  });
+
+  it("rejects latest, no tag and other tags", () => {
+    expect(imageRefViolations("image", "web:latest")[0]).toContain('has tag "latest"');
+    expect(imageRefViolations("image", ECR)[0]).toContain("has no tag (means latest)");
+    expect(imageRefViolations("image", "web:v1.4.2")).toHaveLength(1);
+  });
+
+  it("finds the images a boot script runs, through variables and docker run options", () => {
+    const script = [
+      `IMAGE='${ECR}:latest'`,
+      'docker pull "$IMAGE"',
+      "docker run --detach --name web --env A=1 --publish 80:80 --read-only \\",
+      "  nginx:1.25 nginx -g 'daemon off;'",
+    ].join("\n");
+    expect(userDataImageRefs(script)).toEqual([`${ECR}:latest`, "nginx:1.25"]);
+    expect(userDataImageViolations(script)).toHaveLength(2);
+    expect(userDataImageViolations('docker run "$UNSET"')[0]).toContain("cannot tell which image");
+  });
+
+  it("accepts the boot script lib/userData.ts renders", () => {
+    const script = renderUserData({
+      name: "web",
+      imageRef: `${ECR}@${DIGEST}`,
+      specHash: HASH,
+      region: "eu-west-1",
+      port: 8080,
+      env: { LOG_LEVEL: "info" },
+      sysctls: { "net.core.somaxconn": "1024" },
+      secrets: ["DB_PASSWORD"],
+      ssmPrefix: "/phoenix/prod",
+      runtime: { readOnlyRootFilesystem: true, scratch: ["/tmp"] },
+      stopGraceSeconds: 10,
+    });
+    expect(userDataImageRefs(script)).toEqual([`${ECR}@${DIGEST}`]);
+    expect(userDataImageViolations(script)).toEqual([]);
+    expect(secretPatternViolations("userData", script)).toEqual([]);
+    expect(decodeUserData(b64(script))).toBe(script);
+  });
+});
+
+describe("ecrViolations", () => {
+  it("requires IMMUTABLE tags", () => {
+    expect(ecrViolations({ imageTagMutability: "IMMUTABLE" })).toEqual([]);
+    expect(ecrViolations({ imageTagMutability: "MUTABLE" })[0]).toMatch(
+      /^imageTagMutability: must be "IMMUTABLE", got "MUTABLE"/,
+    );
+    expect(ecrViolations({})[0]).toContain('got "MUTABLE (default)"');
+  });
+});
+
+describe("specHashTagViolations", () => {
+  it("accepts the tag on a launch template, a group, a local fleet and a container", () => {
+    expect(
+      specHashTagViolations(TYPES.launchTemplate, { tags: { "phoenix:spec-hash": HASH } }),
+    ).toEqual([]);
+    expect(
+      specHashTagViolations(TYPES.autoscalingGroup, {
+        tags: [{ key: "phoenix:spec-hash", value: HASH, propagateAtLaunch: true }],
+      }),
+    ).toEqual([]);
+    expect(specHashTagViolations(TYPES.localFleet, { specHash: HASH })).toEqual([]);
+    expect(
+      specHashTagViolations(TYPES.dockerContainer, {
+        labels: [{ label: "io.phoenix.spec-hash", value: HASH }],
+      }),
+    ).toEqual([]);
+  });
+
+  it("rejects fleet resources without it, naming the field", () => {
+    expect(specHashTagViolations(TYPES.launchTemplate, { tags: { Name: "web" } })[0]).toMatch(
+      /^tags\.phoenix:spec-hash: every fleet resource carries the spec hash .* got undefined/,
+    );
+    expect(
+      specHashTagViolations(TYPES.autoscalingGroup, {
+        tags: [{ key: "phoenix:spec-hash", value: "latest" }],
+      })[0],
+    ).toContain('got "latest"');
+    expect(specHashTagViolations(TYPES.localFleet, {})[0]).toMatch(/^specHash: /);
+  });
+
+  it("ignores resources that are not part of a fleet", () => {
+    expect(specHashTagViolations(TYPES.ecrRepository, {})).toEqual([]);
+  });
+});

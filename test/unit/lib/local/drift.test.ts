@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { classifyDrift, describeDrift, isScratch, meaningfulChanges } from "../../../../lib/local/drift";
+
+const IMAGE = "sha256:" + "a".repeat(64);
+const fresh = { exists: true, running: true, imageId: IMAGE, healthy: true, changes: [] };
+const expected = { imageId: IMAGE, scratch: ["/tmp", "/run/app/"] };
+
+describe("classifyDrift", () => {
+  it("reports nothing for a running, healthy, unmodified instance of the expected image", () => {
+    expect(classifyDrift(fresh, expected)).toBeUndefined();
+  });
+
+  it("reports a missing container with only the reason missing", () => {
+    expect(classifyDrift({ ...fresh, exists: false }, expected)).toEqual({
+      reasons: ["missing"],
+      changes: [],
+    });
+  });
+
+  it("reports an exited container, and does not call a stopped container unhealthy", () => {
+    expect(classifyDrift({ ...fresh, running: false, healthy: false }, expected)?.reasons).toEqual([
+      "exited",
+    ]);
+  });
+
+  it("reports a container running another image", () => {
+    const other = "sha256:" + "b".repeat(64);
+    expect(classifyDrift({ ...fresh, imageId: other }, expected)?.reasons).toEqual(["wrong-image"]);
+  });
+
+  it("reports an instance failing its health check", () => {
+    expect(classifyDrift({ ...fresh, healthy: false }, expected)?.reasons).toEqual(["unhealthy"]);
+  });
+
+  it("reports a snowflake with the file edited by hand, ignoring scratch paths", () => {
+    const changes = [
+      { Path: "/etc", Kind: 0 },
+      { Path: "/etc/ssl", Kind: 0 },
+      { Path: "/etc/ssl/openssl.cnf", Kind: 0 },
+      { Path: "/tmp", Kind: 0 },
+      { Path: "/tmp/cache.json", Kind: 1 },
+      { Path: "/run/app/pid", Kind: 1 },
+    ];
+    expect(classifyDrift({ ...fresh, changes }, expected)).toEqual({
+      reasons: ["snowflake"],
+      changes: ["C /etc/ssl/openssl.cnf"],
+    });
+  });
+
+  it("reports a package installed by hand as added files, and every reason that applies", () => {
+    const changes = [
+      { Path: "/usr/bin", Kind: 0 },
+      { Path: "/usr/bin/strace", Kind: 1 },
+      { Path: "/var/lib/dpkg/status", Kind: 0 },
+    ];
+    const drift = classifyDrift({ ...fresh, healthy: false, changes }, expected);
+    expect(drift?.reasons).toEqual(["unhealthy", "snowflake"]);
+    expect(drift?.changes).toEqual(["A /usr/bin/strace", "C /var/lib/dpkg/status"]);
+  });
+});
+
+describe("isScratch", () => {
+  it("matches the scratch path itself and paths below it, not siblings with the same prefix", () => {
+    expect(isScratch("/tmp", ["/tmp"])).toBe(true);
+    expect(isScratch("/tmp/x/y", ["/tmp"])).toBe(true);
+    expect(isScratch("/tmpfile", ["/tmp"])).toBe(false);
+    expect(isScratch("/run/app", ["/run/app/"])).toBe(true);
+  });
+});
+
+describe("meaningfulChanges", () => {
+  it("keeps a modified directory that has no listed child, e.g. a changed mode", () => {
+    expect(meaningfulChanges([{ Path: "/srv", Kind: 0 }], [])).toEqual(["C /srv"]);
+  });
+
+  it("keeps a deleted file and marks it D", () => {
+    expect(meaningfulChanges([{ Path: "/app/server.js", Kind: 2 }], [])).toEqual([
+      "D /app/server.js",
+    ]);
+  });
+});
+
+describe("describeDrift", () => {
+  it("names the instance, the reasons, the paths and what happens next", () => {
+    const line = describeDrift("dev-web-1", {
+      reasons: ["snowflake"],
+      changes: ["A /usr/bin/strace"],
+    });
+    expect(line).toBe(
+      "dev-web-1: snowflake [A /usr/bin/strace]; the next `pulumi up` replaces it from the same image",
+    );
+  });
+
+  it("shortens long path lists", () => {
+    const changes = Array.from({ length: 12 }, (_, i) => `A /x/${i}`);
+    expect(describeDrift("i", { reasons: ["snowflake"], changes }, 2)).toContain(
+      "A /x/1, +10 more]",
+    );
+  });
+});

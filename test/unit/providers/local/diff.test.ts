@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest";
+import { localFleetProvider, type LocalFleetOutputs } from "../../../../providers/local/localFleet";
+import {
+  localFrontDoorProvider,
+  type LocalFrontDoorOutputs,
+} from "../../../../providers/local/localFrontDoor";
+import { localImageProvider, type LocalImageOutputs } from "../../../../providers/local/localImage";
+
+const HASH = "a".repeat(64);
+
+const fleet: LocalFleetOutputs = {
+  stack: "dev",
+  fleet: "web",
+  alias: "web",
+  network: "dev-phoenix",
+  imageId: "sha256:" + "1".repeat(64),
+  specHash: HASH,
+  desiredCount: 3,
+  port: 8080,
+  health: { path: "/healthz", intervalSeconds: 2, timeoutSeconds: 2, healthyThreshold: 2 },
+  env: { DRAIN_SECONDS: "9" },
+  secretEnv: { DB_PASSWORD: "x" },
+  sysctls: { "net.core.somaxconn": "1024" },
+  readOnlyRootFilesystem: false,
+  scratch: ["/tmp"],
+  stopGraceSeconds: 10,
+  frontDoor: "dev-frontdoor",
+  leavePoolMs: 7500,
+  healthDeadlineMs: 46000,
+  instances: [0, 1, 2].map((index) => ({ index, id: `c${index}`, name: `n${index}` })),
+  instanceIds: ["c0", "c1", "c2"],
+  drifted: [],
+};
+
+describe("localFleetProvider.diff", () => {
+  const diff = (news: Partial<LocalFleetOutputs>, olds: LocalFleetOutputs = fleet) =>
+    localFleetProvider.diff!("id", olds, { ...fleet, ...news });
+
+  it("reports no change for the same inputs, whatever the key order of maps", async () => {
+    expect(
+      await diff({ sysctls: { "net.core.somaxconn": "1024" }, env: { DRAIN_SECONDS: "9" } }),
+    ).toEqual({
+      changes: false,
+      replaces: [],
+    });
+  });
+
+  it.each([
+    ["imageId", { imageId: "sha256:" + "2".repeat(64) }],
+    ["port", { port: 9090 }],
+    ["env", { env: { DRAIN_SECONDS: "9", LOG_LEVEL: "debug" } }],
+    ["secretEnv", { secretEnv: { DB_PASSWORD: "rotated" } }],
+    ["sysctls", { sysctls: {} }],
+    ["health", { health: { ...fleet.health, path: "/ready" } }],
+  ] as const)("replaces the whole fleet when %s changes", async (field, news) => {
+    expect(await diff(news)).toEqual({ changes: true, replaces: [field] });
+  });
+
+  it("updates in place when only the desired count changes", async () => {
+    expect(await diff({ desiredCount: 5 })).toEqual({ changes: true, replaces: [] });
+  });
+
+  it("updates in place, replacing nothing, when refresh found a drifted instance", async () => {
+    const drifted = {
+      ...fleet,
+      instances: [
+        fleet.instances[0],
+        {
+          ...fleet.instances[1],
+          drift: { reasons: ["snowflake" as const], changes: ["C /etc/x"] },
+        },
+      ],
+    };
+    expect(await diff({}, drifted)).toEqual({ changes: true, replaces: [] });
+  });
+});
+
+const image: LocalImageOutputs = {
+  name: "web",
+  tag: "v1-aaaaaaaaaaaa",
+  specHash: HASH,
+  base: "debian:bookworm-slim",
+  baseId: "sha256:" + "b".repeat(64),
+  dockerfile: "FROM debian:bookworm-slim\n",
+  files: [],
+  keepImages: 5,
+  gitCommit: "abc",
+  imageId: "sha256:" + "c".repeat(64),
+  ref: "web:v1-aaaaaaaaaaaa",
+  reused: false,
+};
+
+describe("localImageProvider.diff", () => {
+  const diff = (news: Partial<LocalImageOutputs>) =>
+    localImageProvider.diff!("id", image, { ...image, ...news });
+
+  it("replaces the image when the spec hash changes", async () => {
+    expect((await diff({ specHash: "d".repeat(64) })).replaces).toEqual(["specHash"]);
+  });
+
+  it("replaces the image when the base tag now points at another image", async () => {
+    expect((await diff({ baseId: "sha256:" + "e".repeat(64) })).replaces).toEqual(["baseId"]);
+  });
+
+  it("does not rebuild for a new commit or a new keepImages", async () => {
+    expect(await diff({ gitCommit: "def" })).toMatchObject({ changes: false, replaces: [] });
+    expect(await diff({ keepImages: 9 })).toMatchObject({ changes: true, replaces: [] });
+  });
+});
+
+const door: LocalFrontDoorOutputs = {
+  stack: "dev",
+  name: "dev-frontdoor",
+  imageId: "sha256:" + "f".repeat(64),
+  network: "dev-phoenix",
+  hostPort: 8080,
+  env: { PHX_SERVICE: "web" },
+  containerId: "x",
+  url: "http://127.0.0.1:8080",
+  running: true,
+};
+
+describe("localFrontDoorProvider.diff", () => {
+  it("deletes before replacing, since the host port can be bound only once", async () => {
+    expect(await localFrontDoorProvider.diff!("x", door, { ...door, hostPort: 9090 })).toEqual({
+      changes: true,
+      replaces: ["hostPort"],
+      deleteBeforeReplace: true,
+    });
+  });
+
+  it("replaces a front door refresh found stopped", async () => {
+    expect(
+      (await localFrontDoorProvider.diff!("x", { ...door, running: false }, door)).replaces,
+    ).toEqual(["running"]);
+  });
+
+  it("leaves a running front door alone when nothing changed", async () => {
+    expect((await localFrontDoorProvider.diff!("x", door, door)).changes).toBe(false);
+  });
+});
