@@ -33,5 +33,5 @@ function outputsOfLocal(t: LocalTarget) {
 
 function outputsOfAws(t: AwsTarget) {
   const { specHash, imageTag, imageRef, built, asgName: fleetName, url, auditFindings } = t;
-  return { specHash, imageTag, imageRef, built, fleetName, url, auditFindings };
+  return { specHash, imageTag, imageRef, built, fleetName, url, auditFindings, gitCommit: t.gitCommit };
 }

@@ -72,6 +72,13 @@ export const DEFAULT_CALLS: Readonly<Record<string, CallHandler>> = {
     name: MOCK_REGION,
     region: MOCK_REGION,
   }),
+  // An Amazon Linux 2023 AMI: root device /dev/xvda.
+  "aws:ec2/getAmi:getAmi": (inputs) => ({
+    id: inputs.filters?.[0]?.values?.[0] ?? "ami-0123456789abcdef0",
+    rootDeviceName: "/dev/xvda",
+    rootDeviceType: "ebs",
+    architecture: "x86_64",
+  }),
   "aws:ecr/getAuthorizationToken:getAuthorizationToken": (inputs) => ({
     authorizationToken: Buffer.from("AWS:mock-ecr-password").toString("base64"),
     expiresAt: "2099-01-01T00:00:00Z",

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Spec } from "../../lib/spec/spec";
 import { AwsStackConfig } from "../../lib/config/stackConfig";
 import { UserDataInput, renderUserData, userDataProblems } from "../../lib/aws/userData";
+import { instanceHardening } from "../../lib/aws/instanceHardening";
 import { AwsFrontDoor } from "./awsFrontDoor";
 import { AwsInstanceAccess } from "./awsInstanceAccess";
 
@@ -17,8 +18,6 @@ export interface AwsFleetArgs {
   readonly imageRef: pulumi.Input<string>;
   /** Validated aws stack config. */
   readonly config: AwsStackConfig;
-  /** Git commit of the checkout; a tag only, never a reason to replace the fleet. */
-  readonly gitSha: string;
   /**
    * Value of each name in `spec.secrets`, from stack secrets (`config.requireSecret(NAME)`), stored
    * as SSM SecureString parameters `/<project>/<stack>/<NAME>` that instances read at boot.
@@ -96,9 +95,10 @@ export class AwsFleet extends pulumi.ComponentResource {
       throw new pulumi.ResourceError(`AwsFleet ${name}:\n${problems.join("\n")}`, this);
     }
     // phoenix:stack lets the fleet audit (providers/awsAudit.ts) find groups a failed rollout left.
+    // No git commit here: a commit-only change must show no resource change in a preview (the
+    // commit is the image's revision label and a stack output).
     const baseTags = {
       "phoenix:spec-hash": args.specHash,
-      "phoenix:git-sha": args.gitSha,
       "phoenix:stack": `${pulumi.getProject()}/${pulumi.getStack()}`,
     };
     const tags = (suffix: string) => ({ ...baseTags, Name: `${name}${suffix}` });
@@ -106,7 +106,7 @@ export class AwsFleet extends pulumi.ComponentResource {
 
     const frontDoor = new AwsFrontDoor(
       `${name}-front`,
-      { vpcId: config.vpcId, subnetIds: config.subnetIds, app: spec.app, tags: baseTags },
+      { vpcId: config.vpcId, subnetIds: config.albSubnetIds, app: spec.app, tags: baseTags },
       parent,
     );
 
@@ -181,8 +181,11 @@ export class AwsFleet extends pulumi.ComponentResource {
       .all([args.imageRef, providerRegion])
       .apply(([ref]) => renderUserData(boot(ref)));
     // Only spec-derived tags go into the instances' tag specifications: those are part of the
-    // launch template version, and a new version replaces the ASG. The git sha reaches the
-    // instances through the ASG's propagated tags instead.
+    // launch template version, and a new version replaces the ASG.
+    const rootDeviceName = aws.ec2.getAmiOutput(
+      { filters: [{ name: "image-id", values: [config.amiId] }] },
+      parent,
+    ).rootDeviceName;
     const instanceTags = { "phoenix:spec-hash": args.specHash, Name: name };
     const lt = new aws.ec2.LaunchTemplate(
       `${name}-lt`,
@@ -190,12 +193,12 @@ export class AwsFleet extends pulumi.ComponentResource {
         imageId: config.amiId,
         instanceType: config.instanceType,
         iamInstanceProfile: { arn: access.instanceProfileArn },
-        vpcSecurityGroupIds: [sg.id],
-        metadataOptions: {
-          httpEndpoint: "enabled",
-          httpTokens: "required",
-          httpPutResponseHopLimit: 2,
-        },
+        ...instanceHardening({
+          securityGroupId: sg.id,
+          rootDeviceName,
+          kmsKeyId: config.kmsKeyId,
+          containerInstanceMetadata: spec.runtime.containerInstanceMetadata,
+        }),
         userData: userData.apply((text) => Buffer.from(text, "utf8").toString("base64")),
         updateDefaultVersion: true,
         tagSpecifications: [
@@ -224,7 +227,7 @@ export class AwsFleet extends pulumi.ComponentResource {
         minSize: config.minSize,
         maxSize: config.maxSize,
         desiredCapacity: config.desiredCount,
-        vpcZoneIdentifiers: [...config.subnetIds],
+        vpcZoneIdentifiers: [...config.instanceSubnetIds],
         targetGroupArns: [frontDoor.targetGroupArn],
         healthCheckType: "ELB",
         healthCheckGracePeriod: config.healthCheckGracePeriodSeconds,
@@ -271,11 +274,6 @@ function validate(args: AwsFleetArgs, bootInput: UserDataInput): string[] {
   const problems = userDataProblems(bootInput).filter((p) => !p.startsWith("imageRef:"));
   if (args.config.target !== "aws")
     problems.push(`config.target: must be aws, got ${JSON.stringify(args.config.target)}`);
-  if (!/^(?:[0-9a-f]{7,40}|unknown)$/.test(args.gitSha)) {
-    problems.push(
-      `gitSha: must be a git commit (7-40 hex) or "unknown", got ${JSON.stringify(args.gitSha)}`,
-    );
-  }
   const missing = args.spec.secrets.filter((s) => args.secretValues?.[s] === undefined);
   for (const secret of missing) {
     problems.push(

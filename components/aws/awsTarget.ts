@@ -40,6 +40,8 @@ export class AwsTarget extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
   /** What the last refresh found wrong with the fleet (empty when clean). */
   readonly auditFindings: pulumi.Output<string[]>;
+  /** Git commit of the checkout: an output and the image's revision label, never a resource tag. */
+  readonly gitCommit: string;
 
   constructor(name: string, args: AwsTargetArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("phoenix:index:AwsTarget", name, {}, opts);
@@ -64,7 +66,6 @@ export class AwsTarget extends pulumi.ComponentResource {
         specHash: args.specHash,
         imageRef: image.imageRef,
         config,
-        gitSha: args.gitCommit,
         secretValues: args.secretValues,
       },
       { parent: this },
@@ -88,6 +89,7 @@ export class AwsTarget extends pulumi.ComponentResource {
     this.asgName = fleet.asgName;
     this.url = fleet.url;
     this.auditFindings = audit.findings;
+    this.gitCommit = args.gitCommit;
     this.registerOutputs({
       specHash: this.specHash,
       imageTag: this.imageTag,
@@ -96,6 +98,7 @@ export class AwsTarget extends pulumi.ComponentResource {
       asgName: this.asgName,
       url: this.url,
       auditFindings: this.auditFindings,
+      gitCommit: this.gitCommit,
     });
   }
 }

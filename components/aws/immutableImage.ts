@@ -88,7 +88,6 @@ export class ImmutableImage extends pulumi.ComponentResource {
     const tags = {
       Name: `${name}`,
       "phoenix:spec-hash": args.specHash,
-      "phoenix:git-sha": args.gitCommit,
     };
 
     let repositoryUrl: pulumi.Output<string>;

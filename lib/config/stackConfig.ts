@@ -1,13 +1,19 @@
 import { z } from "zod";
 import { Issue, ValidationError, show } from "../core/errors";
+import {
+  AWS_PRODUCTION_KEYS,
+  REPLACED_KEYS,
+  awsProductionFields,
+  awsProductionIssues,
+} from "./awsProductionConfig";
+import { CONFIG_NAMESPACE, int, setHint, text, toList, toNumber } from "./configFields";
 
 /**
  * The stack config schema (namespace `phoenix`) for both targets, validated with zod. Pure: the
  * caller reads raw values with `pulumi.Config` and passes them in as strings or parsed JSON.
  */
 
-/** Config namespace of every key below. */
-export const CONFIG_NAMESPACE = "phoenix";
+export { CONFIG_NAMESPACE };
 
 /** Keys every target accepts. */
 export const COMMON_KEYS = ["target", "spec", "desiredCount", "keepImages"] as const;
@@ -17,7 +23,7 @@ export const LOCAL_KEYS = ["frontDoorPort"] as const;
 export const AWS_KEYS = [
   "region",
   "vpcId",
-  "subnetIds",
+  ...AWS_PRODUCTION_KEYS,
   "instanceType",
   "amiId",
   "minSize",
@@ -36,50 +42,6 @@ export type Target = (typeof TARGETS)[number];
 
 /** Secret values (`pulumi config set --secret DB_PASSWORD ...`) are UPPER_CASE and not part of this schema. */
 const SECRET_KEY = /^[A-Z][A-Z0-9_]*$/;
-
-const setHint = (key: string, example: string): string =>
-  `set it with \`pulumi config set ${CONFIG_NAMESPACE}:${key} ${example}\``;
-
-/** Accepts a number or a string of digits, as `pulumi.Config.get` returns numbers. */
-const toNumber = (v: unknown): unknown =>
-  typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
-
-/** Accepts an array, a JSON array string (what `pulumi.Config.get` returns for a list) or "a,b". */
-function toList(v: unknown): unknown {
-  if (typeof v !== "string") return v;
-  const s = v.trim();
-  if (s.startsWith("[")) {
-    try {
-      return JSON.parse(s) as unknown;
-    } catch {
-      return v;
-    }
-  }
-  return s === "" ? [] : s.split(",").map((x) => x.trim());
-}
-
-function int(key: string, min: number, max: number, example: string) {
-  return z.preprocess(
-    toNumber,
-    z
-      .number({
-        error: (iss) =>
-          iss.input === undefined ? `required; ${setHint(key, example)}` : "must be a whole number",
-      })
-      .int("must be a whole number")
-      .min(min, `must be at least ${min}`)
-      .max(max, `must be at most ${max}`),
-  );
-}
-
-function text(key: string, pattern: RegExp, what: string, example: string) {
-  return z
-    .string({
-      error: (iss) =>
-        iss.input === undefined ? `required; ${setHint(key, example)}` : `must be ${what}`,
-    })
-    .regex(pattern, `must be ${what}`);
-}
 
 const specPath = z
   .string({ error: "must be a path to the image spec, relative to the project root" })
@@ -122,30 +84,6 @@ const amiId = z
       }`,
   });
 
-const subnetIds = z.preprocess(
-  toList,
-  z
-    .array(
-      text(
-        "subnetIds",
-        /^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$/,
-        "a subnet id like subnet-0123456789abcdef0",
-        "",
-      ),
-      {
-        error: (iss) =>
-          iss.input === undefined
-            ? `required; ${setHint("subnetIds", '\'["subnet-…","subnet-…"]\'')}`
-            : "must be a list of subnet ids",
-      },
-    )
-    .min(2, {
-      error: (iss) =>
-        `needs at least 2 subnets in different AZs for the load balancer, got ${Array.isArray(iss.input) ? iss.input.length : 0}`,
-    })
-    .refine((ids) => new Set(ids).size === ids.length, "must not repeat a subnet"),
-);
-
 const AwsSchema = z
   .object({
     target: z.literal("aws"),
@@ -163,7 +101,7 @@ const AwsSchema = z
       "a VPC id like vpc-0123456789abcdef0",
       "vpc-0123456789abcdef0",
     ),
-    subnetIds,
+    ...awsProductionFields,
     instanceType: text(
       "instanceType",
       /^[a-z][a-z0-9-]*\.[a-z0-9]+$/,
@@ -266,7 +204,7 @@ function promoteIssues(values: Record<string, unknown>): Issue[] {
  * keys of other namespaces (`aws:region`) and UPPER_CASE secret names are ignored; any other unknown
  * key, or a key of the other target, is an error.
  * @throws ValidationError listing every problem, each with its config key, e.g.
- *   `phoenix:subnetIds: needs at least 2 subnets in different AZs for the load balancer, got 1`.
+ *   `phoenix:albSubnetIds: needs at least 2 subnets in different AZs for the load balancer, got 1`.
  */
 export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   const values: Record<string, unknown> = {};
@@ -302,7 +240,9 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     const near = STACK_CONFIG_KEYS.find((k) => k.toLowerCase() === key.toLowerCase());
     issues.push({
       path: `${CONFIG_NAMESPACE}:${key}`,
-      message: other
+      message: REPLACED_KEYS[key]
+        ? REPLACED_KEYS[key]
+        : other
         ? `only applies to target ${other}, this stack's target is ${String(target)}; remove it with \`pulumi config rm ${CONFIG_NAMESPACE}:${key}\``
         : `unknown key${near ? `; did you mean ${CONFIG_NAMESPACE}:${near}?` : ""} (known: ${allowed.join(", ")})`,
     });
@@ -324,7 +264,8 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
       issues.push({ path: keyPath(iss.path), message: `${iss.message}${shown}` });
     }
   }
-  if (target === "aws") issues.push(...sizeIssues(values), ...promoteIssues(values));
+  if (target === "aws")
+    issues.push(...sizeIssues(values), ...promoteIssues(values), ...awsProductionIssues(values));
   if (issues.length > 0 || parsed === undefined) throw new ValidationError(issues);
   return parsed;
 }

@@ -105,10 +105,12 @@ export function diffSpecs(a: SpecSide, b: SpecSide): Change[] {
       {
         readOnlyRootFilesystem: String(sa.runtime.readOnlyRootFilesystem),
         scratch: sa.runtime.scratch.join(", "),
+        containerInstanceMetadata: String(sa.runtime.containerInstanceMetadata ?? false),
       },
       {
         readOnlyRootFilesystem: String(sb.runtime.readOnlyRootFilesystem),
         scratch: sb.runtime.scratch.join(", "),
+        containerInstanceMetadata: String(sb.runtime.containerInstanceMetadata ?? false),
       },
     ),
   ];

@@ -97,6 +97,11 @@ export const SpecSchema = strict({
   secrets: list(rules.checkVarName, []),
   runtime: strict({
     readOnlyRootFilesystem: z.boolean().default(false),
+    /**
+     * aws: let containers reach the instance metadata service (IMDS hop limit 2) and so the
+     * instance role. Optional without a default, so specs that leave it out keep their hash.
+     */
+    containerInstanceMetadata: z.boolean().optional(),
     /** Absolute paths whose changes never count as drift (tmpfs when the root fs is read-only). */
     scratch: list(rules.checkImagePath, ["/tmp"]),
   }).prefault({}),

@@ -17,7 +17,8 @@ describe("index.ts (target aws)", () => {
         "phoenix:target": "aws",
         "phoenix:region": "eu-west-1",
         "phoenix:vpcId": "vpc-0123456789abcdef0",
-        "phoenix:subnetIds": '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]',
+        "phoenix:albSubnetIds": '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]',
+        "phoenix:instanceSubnetIds": '["subnet-0123456789abcdef2","subnet-0123456789abcdef3"]',
         "phoenix:amiId": "ami-0123456789abcdef0",
         "phoenix:desiredCount": "3",
         "phoenix:DB_PASSWORD": SECRET,
@@ -43,7 +44,7 @@ describe("index.ts (target aws)", () => {
     expect(await outputOf(pulumi.output(program.specHash))).toMatch(/^[0-9a-f]{64}$/);
     expect(await outputOf(program.imageRef)).toMatch(/@sha256:[0-9a-f]{64}$/);
     expect(Object.keys(program).sort()).toEqual(
-      ["auditFindings", "built", "fleetName", "imageRef", "imageTag", "specHash", "url"],
+      ["auditFindings", "built", "fleetName", "gitCommit", "imageRef", "imageTag", "specHash", "url"],
     );
   });
 

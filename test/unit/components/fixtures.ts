@@ -49,12 +49,13 @@ export function specText(opts: { openssl?: string; secrets?: string[] } = {}): s
   ].join("\n");
 }
 
-/** Raw config of a valid aws stack (eu-west-1, two subnets, a pinned AMI), as `pulumi config` holds it. */
+/** Raw config of a valid aws stack (eu-west-1, two public and two private subnets, a pinned AMI), as `pulumi config` holds it. */
 export const AWS_RAW_CONFIG: Readonly<Record<string, string>> = {
   target: "aws",
   region: "eu-west-1",
   vpcId: "vpc-0123456789abcdef0",
-  subnetIds: '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]',
+  albSubnetIds: '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]',
+  instanceSubnetIds: '["subnet-0123456789abcdef2","subnet-0123456789abcdef3"]',
   amiId: "ami-0123456789abcdef0",
 };
 

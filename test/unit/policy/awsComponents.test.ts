@@ -81,7 +81,6 @@ beforeAll(async () => {
     specHash: hash,
     imageRef: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:${"4".repeat(64)}`,
     config,
-    gitSha: "0123abc",
     secretValues: { DB_PASSWORD: pulumi.secret(SECRET) },
   });
   await outputOf(fleet.asgName);

@@ -12,6 +12,7 @@ const REF_A = `${REPO}@sha256:${"1".repeat(64)}`;
 const REF_B = `${REPO}@sha256:${"2".repeat(64)}`;
 
 const config = awsConfig({ desiredCount: "3", maxSize: "6" });
+const KMS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 
 let mocks: MockRecorder;
 let fleetModule: typeof import("../../../../components/aws/awsFleet");
@@ -31,16 +32,15 @@ async function fleet(
     spec?: string;
     specHash?: string;
     imageRef?: string;
-    gitSha?: string;
     amiId?: string;
+    config?: Partial<typeof config>;
   } = {},
 ): Promise<Built> {
   const f = new fleetModule.AwsFleet(name, {
     spec: parseSpec(over.spec ?? specText()),
     specHash: over.specHash ?? HASH_A,
     imageRef: over.imageRef ?? REF_A,
-    config: { ...config, amiId: over.amiId ?? config.amiId },
-    gitSha: over.gitSha ?? "1111111",
+    config: { ...config, amiId: over.amiId ?? config.amiId, ...over.config },
     secretValues: { DB_PASSWORD: pulumi.secret(SECRET) },
   });
   return { release: await outputOf(f.release), asgName: await outputOf(f.asgName) };
@@ -57,7 +57,10 @@ describe("AwsFleet", () => {
     mocks = await setupMocks({ project: "phoenix", stack: "prod" });
     fleetModule = await import("../../../../components/aws/awsFleet");
     built.a = await fleet("a");
-    built.sameSpecNewCommit = await fleet("same-spec-new-commit", { gitSha: "2222222" });
+    built.imdsOptIn = await fleet("imds-opt-in", {
+      spec: `${specText()}runtime: { containerInstanceMetadata: true }\n`,
+    });
+    built.ownKey = await fleet("own-key", { config: { kmsKeyId: KMS_KEY } });
     built.newSpec = await fleet("new-spec", {
       spec: specText({ openssl: "3.0.16-1~deb12u1" }),
       specHash: HASH_B,
@@ -97,15 +100,59 @@ describe("AwsFleet", () => {
     expect(toInstances).toHaveLength(1);
   });
 
-  it("requires IMDSv2 with hop limit 2 and sets no key pair on the launch template", () => {
+  it("requires IMDSv2 with hop limit 1 and sets no key pair on the launch template", () => {
     const lt = mocks.get(LT, "a-lt").inputs;
-    expect(lt.metadataOptions).toMatchObject({
+    expect(lt.metadataOptions).toEqual({
+      httpEndpoint: "enabled",
       httpTokens: "required",
-      httpPutResponseHopLimit: 2,
+      httpPutResponseHopLimit: 1,
     });
     expect(lt.keyName).toBeUndefined();
     expect(lt.imageId).toBe("ami-0123456789abcdef0");
     expect(lt.instanceType).toBe("t3.small");
+  });
+
+  it("raises the IMDS hop limit to 2 only for a spec that opts its containers in", () => {
+    const lt = mocks.get(LT, "imds-opt-in-lt").inputs;
+    expect(lt.metadataOptions.httpPutResponseHopLimit).toBe(2);
+  });
+
+  it("never gives an instance a public IP: one interface, no public address, the fleet's group", () => {
+    const lt = mocks.get(LT, "a-lt").inputs;
+    expect(lt.networkInterfaces).toEqual([
+      {
+        deviceIndex: 0,
+        associatePublicIpAddress: "false",
+        deleteOnTermination: "true",
+        securityGroups: ["a-instances-id"],
+      },
+    ]);
+    // Security groups live on the interface; the top-level list would conflict with it.
+    expect(lt.vpcSecurityGroupIds).toBeUndefined();
+  });
+
+  it("encrypts the root volume of the AMI with the default key, or with kmsKeyId", () => {
+    expect(mocks.get(LT, "a-lt").inputs.blockDeviceMappings).toEqual([
+      {
+        deviceName: "/dev/xvda",
+        ebs: { encrypted: "true", volumeType: "gp3", deleteOnTermination: "true" },
+      },
+    ]);
+    expect(mocks.get(LT, "own-key-lt").inputs.blockDeviceMappings[0].ebs).toEqual({
+      encrypted: "true",
+      kmsKeyId: KMS_KEY,
+      volumeType: "gp3",
+      deleteOnTermination: "true",
+    });
+    const ami = mocks.calls.find((c) => c.token === "aws:ec2/getAmi:getAmi");
+    expect(ami?.inputs.filters).toEqual([{ name: "image-id", values: ["ami-0123456789abcdef0"] }]);
+  });
+
+  it("puts the load balancer in albSubnetIds and the instances in instanceSubnetIds", () => {
+    expect(mocks.get("aws:lb/loadBalancer:LoadBalancer", "a-front").inputs.subnets).toEqual(
+      config.albSubnetIds,
+    );
+    expect(mocks.get(ASG, "a").inputs.vpcZoneIdentifiers).toEqual(config.instanceSubnetIds);
   });
 
   it("starts the image by digest with the spec's sysctls and env, and no secret value", () => {
@@ -170,21 +217,11 @@ describe("AwsFleet", () => {
       desiredCapacity: 3,
       minSize: 3,
       maxSize: 6,
-      vpcZoneIdentifiers: config.subnetIds,
     });
     expect(asg.targetGroupArns).toEqual([expect.stringContaining("targetgroup/a-front-tg")]);
     const deps = mocks.get(ASG, "a").options.dependencies;
     expect(deps.some((urn) => urn.endsWith("::a-front-http"))).toBe(true);
     expect(deps.some((urn) => urn.endsWith("::a-access-secret-db_password"))).toBe(true);
-  });
-
-  it("keeps the release when only the git commit changes", () => {
-    expect(built.sameSpecNewCommit.release).toBe(built.a.release);
-    expect(userDataOf("same-spec-new-commit")).toBe(userDataOf("a"));
-    const tagsOf = (n: string) => mocks.get(LT, `${n}-lt`).inputs.tagSpecifications;
-    expect(
-      JSON.stringify(tagsOf("same-spec-new-commit")).replace(/same-spec-new-commit/g, "a"),
-    ).toBe(JSON.stringify(tagsOf("a")));
   });
 
   it("changes the release (the ASG's replacement trigger) when the spec changes", () => {
@@ -198,7 +235,7 @@ describe("AwsFleet", () => {
     expect(mocks.get(LT, "new-ami-lt").inputs.imageId).toBe("ami-0fedcba9876543210");
   });
 
-  it("tags every taggable resource with the spec hash and git sha", () => {
+  it("tags every taggable resource with the spec hash and the stack, never the git commit", () => {
     const mine = mocks.resources.filter(
       (r) => r.custom && (r.name === "a" || r.name.startsWith("a-")),
     );
@@ -216,8 +253,9 @@ describe("AwsFleet", () => {
         : r.inputs.tags;
       expect(tags, `${r.type} ${r.name}`).toMatchObject({
         "phoenix:spec-hash": HASH_A,
-        "phoenix:git-sha": "1111111",
+        "phoenix:stack": "phoenix/prod",
       });
+      expect(JSON.stringify(tags), `${r.type} ${r.name}`).not.toMatch(/git/);
     }
   });
 
@@ -249,15 +287,15 @@ describe("AwsFleet", () => {
           specHash: HASH_A,
           imageRef: REF_A,
           config,
-          gitSha: "1111111",
         }),
     ).toThrow(
       /config\.sysctls\.vm\.swappiness: Docker only sets namespaced sysctls[\s\S]*secrets\.DB_PASSWORD: no value/,
     );
   });
 
-  it("asks the provider for its region and the account id, and nothing else", () => {
+  it("asks the provider for its region, the account id and the AMI, and nothing else", () => {
     expect([...new Set(mocks.calls.map((c) => c.token))].sort()).toEqual([
+      "aws:ec2/getAmi:getAmi",
       "aws:index/getCallerIdentity:getCallerIdentity",
       "aws:index/getRegion:getRegion",
     ]);

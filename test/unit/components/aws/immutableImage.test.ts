@@ -45,10 +45,8 @@ describe("ImmutableImage", () => {
       forceDelete: false,
     });
     expect(repo.options.retainOnDelete).toBe(true);
-    expect(repo.inputs.tags).toMatchObject({
-      "phoenix:spec-hash": hash,
-      "phoenix:git-sha": "0123abc",
-    });
+    // The commit is the image's revision label, not a tag: a new commit is no repository update.
+    expect(repo.inputs.tags).toEqual({ Name: "web", "phoenix:spec-hash": hash });
   });
 
   it("keeps the last keepImages images with a lifecycle policy", () => {

@@ -48,7 +48,6 @@ async function deploy(
     specHash: hash,
     imageRef: img.imageRef,
     config,
-    gitSha: "0123abc",
     secretValues: { DB_PASSWORD: pulumi.secret("s3cret") },
   });
   await outputOf(fleet.asgName);
@@ -143,7 +142,8 @@ describe("parseStackConfig imageSource / imageRepository", () => {
     target: "aws",
     region: "eu-west-1",
     vpcId: "vpc-0123456789abcdef0",
-    subnetIds: "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+    albSubnetIds: "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+    instanceSubnetIds: "subnet-0123456789abcdef2",
     amiId: "ami-0123456789abcdef0",
   };
 

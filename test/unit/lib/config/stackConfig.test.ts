@@ -6,7 +6,8 @@ const AWS = {
   target: "aws",
   region: "eu-west-1",
   vpcId: "vpc-0123456789abcdef0",
-  subnetIds: '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]',
+  albSubnetIds: '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]',
+  instanceSubnetIds: '["subnet-0123456789abcdef2","subnet-0123456789abcdef3"]',
   amiId: "ami-0123456789abcdef0",
 };
 
@@ -37,7 +38,8 @@ describe("parseStackConfig", () => {
       "phoenix:target": "aws",
       "phoenix:region": "eu-west-1",
       "phoenix:vpcId": "vpc-0123456789abcdef0",
-      "phoenix:subnetIds": '["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]',
+      "phoenix:albSubnetIds": '["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]',
+      "phoenix:instanceSubnetIds": '["subnet-0123456789abcdef2"]',
       "phoenix:amiId": "ami-0123456789abcdef0",
       "phoenix:desiredCount": "4",
       "phoenix:maxSize": "8",
@@ -51,7 +53,10 @@ describe("parseStackConfig", () => {
       keepImages: 10,
       region: "eu-west-1",
       vpcId: "vpc-0123456789abcdef0",
-      subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+      albSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+      instanceSubnetIds: ["subnet-0123456789abcdef2"],
+      logRetentionDays: 30,
+      vpcEndpoints: false,
       instanceType: "t3.small",
       amiId: "ami-0123456789abcdef0",
       minSize: 4,
@@ -64,11 +69,11 @@ describe("parseStackConfig", () => {
   it("accepts subnet lists as arrays and as comma-separated text", () => {
     const a = parseStackConfig({
       ...AWS,
-      subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+      albSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
     });
     const b = parseStackConfig({
       ...AWS,
-      subnetIds: "subnet-0123456789abcdef0, subnet-0123456789abcdef1",
+      albSubnetIds: "subnet-0123456789abcdef0, subnet-0123456789abcdef1",
     });
     expect(a).toEqual(b);
   });
@@ -77,7 +82,7 @@ describe("parseStackConfig", () => {
     expect(
       problems({
         target: "aws",
-        subnetIds: '["subnet-0123456789abcdef0"]',
+        albSubnetIds: '["subnet-0123456789abcdef0"]',
         amiId: "latest",
         instanceType: "big",
         desiredCount: "2",
@@ -86,7 +91,8 @@ describe("parseStackConfig", () => {
     ).toEqual([
       "phoenix:region: required; set it with `pulumi config set phoenix:region eu-west-1`",
       "phoenix:vpcId: required; set it with `pulumi config set phoenix:vpcId vpc-0123456789abcdef0`",
-      "phoenix:subnetIds: needs at least 2 subnets in different AZs for the load balancer, got 1",
+      "phoenix:albSubnetIds: needs at least 2 subnets in different AZs for the load balancer, got 1",
+      "phoenix:instanceSubnetIds: required; set it with `pulumi config set phoenix:instanceSubnetIds '[\"subnet-…\",\"subnet-…\"]'`",
       'phoenix:instanceType: must be an EC2 instance type like t3.small, got "big"',
       'phoenix:amiId: must be a pinned AMI id like ami-0123456789abcdef0 (look the AMI up once and pin its id, so the fleet only changes when you change it), got "latest"',
       "phoenix:minSize: must be at most desiredCount (2), got 5",
@@ -94,18 +100,73 @@ describe("parseStackConfig", () => {
   });
 
   it("names the bad element of a list", () => {
-    expect(problems({ ...AWS, subnetIds: ["subnet-0123456789abcdef0", "subnet-x"] })).toEqual([
-      'phoenix:subnetIds[1]: must be a subnet id like subnet-0123456789abcdef0, got "subnet-x"',
+    expect(problems({ ...AWS, albSubnetIds: ["subnet-0123456789abcdef0", "subnet-x"] })).toEqual([
+      'phoenix:albSubnetIds[1]: must be a subnet id like subnet-0123456789abcdef0, got "subnet-x"',
     ]);
     expect(
-      problems({ ...AWS, subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef0"] }),
-    ).toEqual(["phoenix:subnetIds: must not repeat a subnet, got a list"]);
+      problems({ ...AWS, albSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef0"] }),
+    ).toEqual(["phoenix:albSubnetIds: must not repeat a subnet, got a list"]);
+  });
+
+  it("parses the production keys: certificate, retention, KMS key, VPC endpoints", () => {
+    const cert = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+    const key = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+    expect(
+      parseStackConfig({
+        ...AWS,
+        certificateArn: cert,
+        logRetentionDays: "365",
+        kmsKeyId: key,
+        vpcEndpoints: "true",
+        instanceRouteTableIds: '["rtb-0123456789abcdef0"]',
+      }),
+    ).toMatchObject({
+      certificateArn: cert,
+      logRetentionDays: 365,
+      kmsKeyId: key,
+      vpcEndpoints: true,
+      instanceRouteTableIds: ["rtb-0123456789abcdef0"],
+    });
+  });
+
+  it("reports every production-key problem at once", () => {
+    expect(
+      problems({
+        ...AWS,
+        instanceSubnetIds: '["subnet-0123456789abcdef1"]',
+        certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+        logRetentionDays: "10",
+        kmsKeyId: "alias/aws/ebs",
+        vpcEndpoints: "yes",
+      }),
+    ).toEqual([
+      "phoenix:logRetentionDays: must be one of CloudWatch's retention periods: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, got \"10\"",
+      'phoenix:kmsKeyId: must be a KMS key ARN like arn:aws:kms:eu-west-1:123456789012:key/<uuid> (or an alias ARN), got "alias/aws/ebs"',
+      'phoenix:vpcEndpoints: must be true or false, got "yes"',
+      "phoenix:instanceSubnetIds: must not share subnets with albSubnetIds (instances go in private subnets, the load balancer in public ones), got subnet-0123456789abcdef1 in both",
+      "phoenix:certificateArn: must be in the stack's region eu-west-1, got one in us-east-1; create or import it in eu-west-1",
+    ]);
+  });
+
+  it("ties instanceRouteTableIds to vpcEndpoints, both ways", () => {
+    expect(problems({ ...AWS, vpcEndpoints: "true" })).toEqual([
+      "phoenix:instanceRouteTableIds: required with vpcEndpoints true (the S3 gateway endpoint ECR layers come from is added to these route tables); set it with `pulumi config set phoenix:instanceRouteTableIds '[\"rtb-…\"]'`",
+    ]);
+    expect(problems({ ...AWS, instanceRouteTableIds: "rtb-0123456789abcdef0" })).toEqual([
+      "phoenix:instanceRouteTableIds: only applies with vpcEndpoints true; remove it with `pulumi config rm phoenix:instanceRouteTableIds` or set phoenix:vpcEndpoints true",
+    ]);
+  });
+
+  it("names what replaced subnetIds", () => {
+    expect(problems({ ...AWS, subnetIds: AWS.albSubnetIds })).toEqual([
+      "phoenix:subnetIds: replaced by albSubnetIds (public subnets, at least 2 AZs, for the load balancer) and instanceSubnetIds (private subnets for the instances); set both and remove it with `pulumi config rm phoenix:subnetIds`",
+    ]);
   });
 
   it("rejects keys of the other target and unknown keys, suggesting the right spelling", () => {
     expect(problems({ ...AWS, frontDoorPort: "8080", desiredcount: "3" })).toEqual([
       "phoenix:frontDoorPort: only applies to target local, this stack's target is aws; remove it with `pulumi config rm phoenix:frontDoorPort`",
-      `phoenix:desiredcount: unknown key; did you mean phoenix:desiredCount? (known: target, spec, desiredCount, keepImages, region, vpcId, subnetIds, instanceType, amiId, minSize, maxSize, healthCheckGracePeriodSeconds, imageSource, imageRepository)`,
+      `phoenix:desiredcount: unknown key; did you mean phoenix:desiredCount? (known: target, spec, desiredCount, keepImages, region, vpcId, albSubnetIds, instanceSubnetIds, certificateArn, logRetentionDays, kmsKeyId, vpcEndpoints, instanceRouteTableIds, instanceType, amiId, minSize, maxSize, healthCheckGracePeriodSeconds, imageSource, imageRepository)`,
     ]);
   });
 

@@ -17,12 +17,16 @@ function stackConfig(file: string): Record<string, unknown> {
 }
 
 describe("Pulumi.<stack>.yaml", () => {
-  it("prod is a valid aws stack with a pinned AMI and two subnets", () => {
+  it("prod is a valid aws stack: pinned AMI, public and private subnets apart, HTTPS, retention", () => {
     const cfg = parseStackConfig(stackConfig("Pulumi.prod.yaml"));
     expect(cfg).toMatchObject({
       target: "aws",
       amiId: expect.stringMatching(/^ami-[0-9a-f]{17}$/),
-      subnetIds: [expect.stringMatching(/^subnet-/), expect.stringMatching(/^subnet-/)],
+      albSubnetIds: [expect.stringMatching(/^subnet-/), expect.stringMatching(/^subnet-/)],
+      instanceSubnetIds: [expect.stringMatching(/^subnet-/), expect.stringMatching(/^subnet-/)],
+      certificateArn: expect.stringMatching(/^arn:aws:acm:eu-west-1:/),
+      logRetentionDays: 90,
+      vpcEndpoints: false,
     });
   });
 
