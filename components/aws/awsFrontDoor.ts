@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Spec } from "../../lib/spec/spec";
+import { COMPONENT_TYPES } from "../../lib/core/identifiers";
 
 /** Arguments of {@link AwsFrontDoor}. */
 export interface AwsFrontDoorArgs {
@@ -64,7 +65,7 @@ export class AwsFrontDoor extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: AwsFrontDoorArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("phoenix:index:AwsFrontDoor", name, {}, opts);
+    super(COMPONENT_TYPES.awsFrontDoor, name, {}, opts);
     if (args.subnetIds.length < 2) {
       throw new pulumi.ResourceError(
         `AwsFrontDoor ${name}: subnetIds: needs at least 2 subnets in different AZs for the load balancer, got ${args.subnetIds.length}`,

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES } from "../../lib/core/identifiers";
 
 /** Arguments of {@link AwsInstanceAccess}. */
 export interface AwsInstanceAccessArgs {
@@ -63,7 +64,7 @@ export class AwsInstanceAccess extends pulumi.ComponentResource {
     args: AwsInstanceAccessArgs,
     opts: pulumi.ComponentResourceOptions = {},
   ) {
-    super("phoenix:index:AwsInstanceAccess", name, {}, opts);
+    super(COMPONENT_TYPES.awsInstanceAccess, name, {}, opts);
     const tags = (suffix: string) => ({ ...args.tags, Name: `${name}${suffix}` });
     const parent = { parent: this };
 

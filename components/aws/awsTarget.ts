@@ -4,6 +4,7 @@ import { AwsStackConfig } from "../../lib/config/stackConfig";
 import { FleetAudit } from "../../providers/aws/awsAudit";
 import { AwsFleet } from "./awsFleet";
 import { ImmutableImage } from "./immutableImage";
+import { COMPONENT_TYPES } from "../../lib/core/identifiers";
 
 /** Arguments of {@link AwsTarget}. */
 export interface AwsTargetArgs {
@@ -44,7 +45,7 @@ export class AwsTarget extends pulumi.ComponentResource {
   readonly gitCommit: string;
 
   constructor(name: string, args: AwsTargetArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("phoenix:index:AwsTarget", name, {}, opts);
+    super(COMPONENT_TYPES.awsTarget, name, {}, opts);
     const { loaded, config } = args;
     const image = new ImmutableImage(
       name,

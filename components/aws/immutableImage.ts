@@ -3,7 +3,19 @@ import * as pulumi from "@pulumi/pulumi";
 import { contextFiles } from "../../lib/image/context";
 import { imageTag } from "../../lib/image/hash";
 import { LoadedSpec } from "../../lib/spec/spec";
-import { IMAGE_SOURCES, type ImageSource, RegistryImage } from "../../providers/aws/registryImage";
+import {
+  COMPONENT_TYPES,
+  DIGEST_REFERENCE_RE,
+  ECR_REPOSITORY_URL_EXAMPLE,
+  ECR_REPOSITORY_URL_RE,
+  IMAGE_SOURCES,
+  TAGS,
+  type ImageSource,
+  gitCommitProblem,
+  isImageSource,
+  specHashProblem,
+} from "../../lib/core/identifiers";
+import { RegistryImage } from "../../providers/aws/registryImage";
 
 /** Arguments of {@link ImmutableImage}. */
 export interface ImmutableImageArgs {
@@ -34,9 +46,6 @@ export interface ImmutableImageArgs {
   readonly platform?: string;
 }
 
-/** `<registry>/<repository>@sha256:<64 hex>`: an image pinned by content. */
-export const DIGEST_REFERENCE = /^[^\s@]+\/[^\s@]+@sha256:[0-9a-f]{64}$/;
-
 /** ECR lifecycle policy document keeping the newest `keep` images, whatever their tags. */
 export function lifecyclePolicyDocument(keep: number): string {
   return JSON.stringify({
@@ -50,10 +59,6 @@ export function lifecyclePolicyDocument(keep: number): string {
     ],
   });
 }
-
-/** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<name>`: an ECR repository URL. */
-export const ECR_REPOSITORY_URL =
-  /^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/[a-z0-9][a-z0-9._/-]*$/;
 
 /**
  * The image of a spec in ECR, content-addressed: its tag `<version>-<hash12>` is looked up first and
@@ -79,7 +84,7 @@ export class ImmutableImage extends pulumi.ComponentResource {
   readonly built: pulumi.Output<boolean>;
 
   constructor(name: string, args: ImmutableImageArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("phoenix:index:ImmutableImage", name, {}, opts);
+    super(COMPONENT_TYPES.immutableImage, name, {}, opts);
     const problems = validate(args);
     if (problems.length > 0) {
       throw new pulumi.ResourceError(`ImmutableImage ${name}:\n${problems.join("\n")}`, this);
@@ -87,7 +92,7 @@ export class ImmutableImage extends pulumi.ComponentResource {
     const source = args.source ?? "build";
     const tags = {
       Name: `${name}`,
-      "phoenix:spec-hash": args.specHash,
+      [TAGS.specHash]: args.specHash,
     };
 
     let repositoryUrl: pulumi.Output<string>;
@@ -114,7 +119,7 @@ export class ImmutableImage extends pulumi.ComponentResource {
     } else {
       const url = args.repositoryUrl as string; // validated above
       repositoryUrl = pulumi.output(url);
-      registryId = (ECR_REPOSITORY_URL.exec(url) as RegExpExecArray)[1];
+      registryId = (ECR_REPOSITORY_URL_RE.exec(url) as RegExpExecArray)[1];
     }
 
     const token = aws.ecr.getAuthorizationTokenOutput({ registryId }, { parent: this });
@@ -145,7 +150,7 @@ export class ImmutableImage extends pulumi.ComponentResource {
     this.imageName = pulumi.interpolate`${repositoryUrl}:${this.imageTag}`;
     this.built = image.built;
     this.imageRef = image.imageRef.apply((ref) => {
-      if (!DIGEST_REFERENCE.test(ref)) {
+      if (!DIGEST_REFERENCE_RE.test(ref)) {
         throw new pulumi.ResourceError(
           `ImmutableImage ${name}: the registry returned ${JSON.stringify(ref)}, not a digest reference; the push did not complete`,
           this,
@@ -165,29 +170,24 @@ export class ImmutableImage extends pulumi.ComponentResource {
 }
 
 function validate(args: ImmutableImageArgs): string[] {
-  const problems: string[] = [];
-  if (!/^[0-9a-f]{64}$/.test(args.specHash)) {
-    problems.push(`specHash: must be 64 lowercase hex, got ${JSON.stringify(args.specHash)}`);
-  }
-  if (!Number.isInteger(args.keepImages) || args.keepImages < 1 || args.keepImages > 1000) {
-    problems.push(`keepImages: must be a whole number from 1 to 1000, got ${args.keepImages}`);
-  }
-  if (!/^(?:[0-9a-f]{7,40}|unknown)$/.test(args.gitCommit)) {
-    problems.push(
-      `gitCommit: must be a git commit (7-40 hex) or "unknown", got ${JSON.stringify(args.gitCommit)}`,
-    );
-  }
+  const problems = [
+    specHashProblem("specHash", args.specHash),
+    Number.isInteger(args.keepImages) && args.keepImages >= 1 && args.keepImages <= 1000
+      ? undefined
+      : `keepImages: must be a whole number from 1 to 1000, got ${args.keepImages}`,
+    gitCommitProblem("gitCommit", args.gitCommit),
+  ].filter((p): p is string => p !== undefined);
   if (args.dockerfile.trim() === "")
     problems.push("dockerfile: is empty; pass renderDockerfile(loaded, specHash)");
   const source = args.source ?? "build";
-  if (!(IMAGE_SOURCES as readonly string[]).includes(source)) {
+  if (!isImageSource(source)) {
     problems.push(
-      `source: must be build or promote (phoenix:imageSource), got ${JSON.stringify(source)}`,
+      `source: must be ${IMAGE_SOURCES.join(" or ")} (phoenix:imageSource), got ${JSON.stringify(source)}`,
     );
-  } else if (source === "promote" && !ECR_REPOSITORY_URL.test(args.repositoryUrl ?? "")) {
+  } else if (source === "promote" && !ECR_REPOSITORY_URL_RE.test(args.repositoryUrl ?? "")) {
     problems.push(
       "repositoryUrl: promote needs the ECR repository URL of the stack that builds (its " +
-        "repositoryUrl output, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-1a2b3c4; " +
+        `repositoryUrl output, e.g. ${ECR_REPOSITORY_URL_EXAMPLE}; ` +
         `set phoenix:imageRepository), got ${JSON.stringify(args.repositoryUrl ?? "")}`,
     );
   } else if (source === "build" && args.repositoryUrl !== undefined) {

@@ -9,6 +9,7 @@ import { LocalFleet } from "../../providers/local/localFleet";
 import { LocalFrontDoor } from "../../providers/local/localFrontDoor";
 import { LocalImage, localImageInputs } from "../../providers/local/localImage";
 import { LocalNetwork } from "../../providers/local/localNetwork";
+import { COMPONENT_TYPES } from "../../lib/core/identifiers";
 
 /** Arguments of {@link LocalTarget}. */
 export interface LocalTargetArgs {
@@ -49,7 +50,7 @@ export class LocalTarget extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: LocalTargetArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("phoenix:index:LocalTarget", name, {}, opts);
+    super(COMPONENT_TYPES.localTarget, name, {}, opts);
     const { loaded, config } = args;
     const spec = loaded.spec;
     const missing = spec.secrets.filter((s) => args.secretValues[s] === undefined);

@@ -8,8 +8,10 @@
  *   leftovers of a failed rollout that keep costing money and serving an old image.
  */
 
+import { TAGS } from "../core/identifiers";
+
 /** Tag key that marks an AWS resource as belonging to one Pulumi stack; value `<project>/<stack>`. */
-export const STACK_TAG_KEY = "phoenix:stack";
+export const STACK_TAG_KEY = TAGS.stack;
 
 /** A launch template reference as the Auto Scaling API reports it (version may be `$Latest`/`$Default`). */
 export interface LaunchTemplateRef {

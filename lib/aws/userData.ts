@@ -8,6 +8,7 @@
  * baked with `dnf install docker`. The script checks for both tools and fails the boot loudly if either
  * is missing, so the instance never turns healthy and the new fleet never replaces the old one.
  */
+import { DIGEST_REFERENCE_RE, LABELS, specHashProblem } from "../core/identifiers";
 
 /** Everything the boot script depends on; all plain values, already resolved. */
 export interface UserDataInput {
@@ -38,8 +39,6 @@ export interface UserDataInput {
   readonly stopGraceSeconds: number;
 }
 
-const DIGEST_REF =
-  /^[a-z0-9][a-z0-9.-]*(?::\d+)?\/[a-z0-9]+(?:[._/-][a-z0-9]+)*@sha256:[0-9a-f]{64}$/;
 const SECRET_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SYSCTL_KEY = /^[a-z0-9_]+(?:[./][a-z0-9_-]+)+$/;
@@ -71,15 +70,15 @@ export function userDataProblems(input: UserDataInput): string[] {
         `${field}: control characters and newlines are not allowed, got ${JSON.stringify(value)}`,
       );
   };
-  if (!DIGEST_REF.test(input.imageRef)) {
+  if (!DIGEST_REFERENCE_RE.test(input.imageRef)) {
     problems.push(
       `imageRef: must be an image reference by digest (<registry>/<repo>@sha256:<64 hex>), got ${JSON.stringify(input.imageRef)}`,
     );
   }
   if (!/^[a-z][a-z0-9-]{0,39}$/.test(input.name))
     problems.push(`name: must match [a-z][a-z0-9-]{0,39}, got ${JSON.stringify(input.name)}`);
-  if (!/^[0-9a-f]{64}$/.test(input.specHash))
-    problems.push(`specHash: must be 64 lowercase hex, got ${JSON.stringify(input.specHash)}`);
+  const hashProblem = specHashProblem("specHash", input.specHash);
+  if (hashProblem) problems.push(hashProblem);
   if (!REGION.test(input.region))
     problems.push(
       `region: must be an AWS region like eu-west-1, got ${JSON.stringify(input.region)}`,
@@ -150,7 +149,7 @@ export function renderUserData(input: UserDataInput): string {
     "--restart unless-stopped",
     `--stop-timeout ${input.stopGraceSeconds}`,
     `--publish ${input.port}:${input.port}`,
-    `--label ${shQuote(`io.phoenix.spec-hash=${input.specHash}`)}`,
+    `--label ${shQuote(`${LABELS.specHash}=${input.specHash}`)}`,
     ...sorted(input.sysctls).map(([k, v]) => `--sysctl ${shQuote(`${k}=${v}`)}`),
     ...sorted(input.env).map(([k, v]) => `--env ${shQuote(`${k}=${v}`)}`),
     ...secrets.map((name) => `--env ${name}`),

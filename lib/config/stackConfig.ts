@@ -7,6 +7,7 @@ import {
   awsProductionIssues,
 } from "./awsProductionConfig";
 import { CONFIG_NAMESPACE, int, setHint, text, toList, toNumber } from "./configFields";
+import { ECR_REPOSITORY_URL_EXAMPLE, ECR_REPOSITORY_URL_RE, IMAGE_SOURCES } from "../core/identifiers";
 
 /**
  * The stack config schema (namespace `phoenix`) for both targets, validated with zod. Pure: the
@@ -116,13 +117,12 @@ const AwsSchema = z
     ),
     // build: look the spec's tag up in ECR, build and push only when missing; promote: deploy the
     // image the stack owning imageRepository built, never build.
-    imageSource: z.enum(["build", "promote"], { error: "must be build or promote" }).default("build"),
+    imageSource: z.enum(IMAGE_SOURCES, { error: `must be ${IMAGE_SOURCES.join(" or ")}` }).default("build"),
     imageRepository: text(
       "imageRepository",
-      /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/[a-z0-9][a-z0-9._/-]*$/,
-      "an ECR repository URL like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-1a2b3c4 " +
-        "(the building stack's repositoryUrl output)",
-      "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-1a2b3c4",
+      ECR_REPOSITORY_URL_RE,
+      `an ECR repository URL like ${ECR_REPOSITORY_URL_EXAMPLE} (the building stack's repositoryUrl output)`,
+      ECR_REPOSITORY_URL_EXAMPLE,
     ).optional(),
   })
   .transform((c) => ({

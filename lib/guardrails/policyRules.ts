@@ -4,6 +4,7 @@
  * Every predicate returns one message per violation (empty = compliant); each message names the
  * property, shows the offending value (never a secret) and says the fix.
  */
+import { DIGEST_RE, DYNAMIC_TYPES, LABELS, TAGS } from "../core/identifiers";
 
 /** Resource type tokens the guardrails look at. */
 export const TYPES = {
@@ -15,15 +16,15 @@ export const TYPES = {
   ecrRepository: "aws:ecr/repository:Repository",
   ssmParameter: "aws:ssm/parameter:Parameter",
   dockerContainer: "docker:index/container:Container",
-  localFleet: "pulumi-nodejs:dynamic/phoenix:LocalFleet",
-  localImage: "pulumi-nodejs:dynamic/phoenix:LocalImage",
-  localFrontDoor: "pulumi-nodejs:dynamic/phoenix:LocalFrontDoor",
+  localFleet: DYNAMIC_TYPES.localFleet,
+  localImage: DYNAMIC_TYPES.localImage,
+  localFrontDoor: DYNAMIC_TYPES.localFrontDoor,
 } as const;
 
 /** Tag every fleet resource carries: the spec hash its image was built from. */
-export const SPEC_HASH_TAG = "phoenix:spec-hash";
+export const SPEC_HASH_TAG = TAGS.specHash;
 /** The same, as a Docker label on local containers. */
-export const SPEC_HASH_LABEL = "io.phoenix.spec-hash";
+export const SPEC_HASH_LABEL = LABELS.specHash;
 
 type Props = Record<string, unknown>;
 const show = (v: unknown): string => JSON.stringify(v) ?? "undefined";
@@ -188,7 +189,7 @@ export interface ImageRef {
 
 /** Splits an image reference; a bare `sha256:<hex>` (a local image id) has only a digest. */
 export function parseImageRef(ref: string): ImageRef {
-  if (/^sha256:[0-9a-f]{64}$/.test(ref)) return { name: "", digest: ref };
+  if (DIGEST_RE.test(ref)) return { name: "", digest: ref };
   const at = ref.indexOf("@");
   const digest = at >= 0 ? ref.slice(at + 1) : undefined;
   const rest = at >= 0 ? ref.slice(0, at) : ref;
@@ -205,7 +206,7 @@ export const SPEC_HASH_TAG_RE = /^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?-[0-9a-f]{12
 /** Requires an image reference by digest or by spec-hash tag; never `latest`, never untagged. */
 export function imageRefViolations(where: string, ref: string): string[] {
   const { tag, digest } = parseImageRef(ref);
-  if (digest !== undefined && /^sha256:[0-9a-f]{64}$/.test(digest)) return [];
+  if (digest !== undefined && DIGEST_RE.test(digest)) return [];
   if (tag !== undefined && SPEC_HASH_TAG_RE.test(tag)) return [];
   const why = tag === undefined ? "has no tag (means latest)" : `has tag ${show(tag)}`;
   return [

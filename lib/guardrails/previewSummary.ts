@@ -8,6 +8,7 @@
  * for those spec hashes (read from their rendered Dockerfile or a `packages` input).
  */
 import { z } from "zod";
+import { DYNAMIC_TYPES, TAGS } from "../core/identifiers";
 
 const StateSchema = z.looseObject({
   type: z.string(),
@@ -31,14 +32,14 @@ type Step = z.infer<typeof StepSchema>;
 type Inputs = Record<string, unknown>;
 
 /** Resource types that are a fleet: a set of instances started from one image. */
-export const FLEET_TYPES = [
-  "pulumi-nodejs:dynamic/phoenix:LocalFleet",
+export const FLEET_TYPES: readonly string[] = [
+  DYNAMIC_TYPES.localFleet,
   "aws:autoscaling/group:Group",
 ];
 /** Resource types that are an image built from a spec; their inputs carry the pinned packages. */
-export const IMAGE_TYPES = [
-  "pulumi-nodejs:dynamic/phoenix:LocalImage",
-  "pulumi-nodejs:dynamic/phoenix:RegistryImage",
+export const IMAGE_TYPES: readonly string[] = [
+  DYNAMIC_TYPES.localImage,
+  DYNAMIC_TYPES.registryImage,
 ];
 
 /** What the preview does to a resource, in the words of the summary. */
@@ -78,7 +79,7 @@ function specHashOf(inputs: Inputs | undefined): string | undefined {
   const tags = Array.isArray(inputs.tags) ? inputs.tags : [];
   for (const t of tags) {
     const tag = t as Inputs;
-    if (tag && tag.key === "phoenix:spec-hash") return str(tag.value);
+    if (tag && tag.key === TAGS.specHash) return str(tag.value);
   }
   return undefined;
 }

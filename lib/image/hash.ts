@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import canonicalize from "canonicalize";
 import { contextFiles } from "./context";
 import { LoadedSpec, Spec } from "../spec/spec";
+import { SPEC_HASH_SHORT, isSpecHash } from "../core/identifiers";
 
 /** Bumped whenever renderDockerfile's output changes for the same spec, so images are rebuilt. */
 export const RENDERER_VERSION = "2";
@@ -64,7 +65,7 @@ export function specHash(loaded: LoadedSpec): string {
 
 /** The image tag: `<app.version>-<first 12 hex of the hash>`, e.g. `v3.4.1-0123456789ab`. */
 export function imageTag(spec: Spec, hash: string): string {
-  if (!/^[0-9a-f]{64}$/.test(hash))
+  if (!isSpecHash(hash))
     throw new Error(`imageTag: hash must be 64 lowercase hex, got ${JSON.stringify(hash)}`);
-  return `${spec.app.version}-${hash.slice(0, 12)}`;
+  return `${spec.app.version}-${hash.slice(0, SPEC_HASH_SHORT)}`;
 }

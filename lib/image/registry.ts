@@ -3,6 +3,7 @@
  * and which manifest digest does it point at. ECR, the CNCF distribution registry and Docker Hub
  * all speak it. Pure apart from the network: it imports nothing from Pulumi or Docker.
  */
+import { DIGEST_RE } from "../core/identifiers";
 
 /** Every manifest media type we accept, so the registry never down-converts (changing the digest). */
 export const MANIFEST_ACCEPT = [
@@ -55,7 +56,6 @@ export function isRegistryError(err: unknown): err is RegistryError {
   return err instanceof Error && err.name === "RegistryError" && "kind" in err;
 }
 
-const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
 const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const REPO_RE =
   /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;

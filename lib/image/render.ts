@@ -6,6 +6,7 @@
  */
 import { LoadedSpec } from "../spec/spec";
 import * as rules from "../spec/specRules";
+import { LABELS, isSpecHash } from "../core/identifiers";
 
 /** Where the app tree is copied in the image; also the working directory. */
 export const APP_DIR = "/opt/app";
@@ -57,7 +58,7 @@ export function shellQuote(value: string): string {
  */
 export function renderDockerfile(loaded: LoadedSpec, hash: string): string {
   const { spec } = loaded;
-  if (!/^[0-9a-f]{64}$/.test(hash))
+  if (!isSpecHash(hash))
     throw new Error(`renderDockerfile: hash must be 64 lowercase hex, got ${JSON.stringify(hash)}`);
   const out: string[] = [
     "# Rendered by phoenix from an image spec. Do not edit: change the spec and render again.",
@@ -138,8 +139,8 @@ export function renderDockerfile(loaded: LoadedSpec, hash: string): string {
     `LABEL org.opencontainers.image.version=${dockerQuote(spec.app.version)}`,
     'LABEL org.opencontainers.image.revision="${GIT_COMMIT}"',
     `LABEL org.opencontainers.image.base.name=${dockerQuote(spec.base)}`,
-    `LABEL io.phoenix.name=${dockerQuote(spec.name)}`,
-    `LABEL io.phoenix.spec-hash=${dockerQuote(hash)}`,
+    `LABEL ${LABELS.name}=${dockerQuote(spec.name)}`,
+    `LABEL ${LABELS.specHash}=${dockerQuote(hash)}`,
     `CMD ${JSON.stringify(spec.app.command.map((c, i) => safe(`app.command[${i}]`, c, rules.checkNonEmpty)))}`,
   );
   return `${out.join("\n")}\n`;

@@ -10,6 +10,7 @@ import {
   type AuditReport,
   type LaunchTemplateSnapshot,
 } from "../../lib/aws/auditReport";
+import { DYNAMIC_MODULE, DYNAMIC_NAMES } from "../../lib/core/identifiers";
 
 /** Plain inputs of the audit, as the provider receives them. */
 export interface FleetAuditProps {
@@ -272,8 +273,8 @@ export class FleetAudit extends pulumi.dynamic.Resource {
         clean: undefined,
       },
       opts,
-      "phoenix",
-      "FleetAudit",
+      DYNAMIC_MODULE,
+      DYNAMIC_NAMES.fleetAudit,
     );
   }
 }

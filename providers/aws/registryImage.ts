@@ -9,6 +9,8 @@ import {
   resolveTag,
 } from "../../lib/image/registry";
 import { type DockerBuildOptions, buildImage } from "../docker/dockerBuild";
+import { DYNAMIC_MODULE, DYNAMIC_NAMES, type ImageSource, isImageSource } from "../../lib/core/identifiers";
+import { dockerClient } from "../docker/client";
 
 /**
  * A content-addressed image in a registry. For a spec hash it looks before it builds: when
@@ -17,11 +19,6 @@ import { type DockerBuildOptions, buildImage } from "../docker/dockerBuild";
  * recorded. A revert of the spec therefore brings back the very image that ran before, and an
  * IMMUTABLE ECR repository never sees a second push of a tag.
  */
-
-/** Where a stack's image comes from: built here if missing, or promoted from another stack. */
-export const IMAGE_SOURCES = ["build", "promote"] as const;
-/** `build` (look up, build and push when missing) or `promote` (look up only, never build). */
-export type ImageSource = (typeof IMAGE_SOURCES)[number];
 
 /** What the shared builder needs, rendered by the caller: `renderDockerfile` and `contextFiles`. */
 export type BuildInputs = Pick<
@@ -68,7 +65,7 @@ export function validateInputs(inputs: RegistryImageInputs): string[] {
         `tag names the content, got ${JSON.stringify(inputs.tag)}`,
     );
   }
-  if (!(IMAGE_SOURCES as readonly string[]).includes(inputs.source)) {
+  if (!isImageSource(inputs.source)) {
     problems.push(`source: must be one of build, promote, got ${JSON.stringify(inputs.source)}`);
   }
   if (inputs.source === "build" && !inputs.build) {
@@ -94,9 +91,7 @@ export async function pushImage(opts: {
   readonly credentials?: RegistryCredentials;
 }): Promise<string> {
   const { registry } = parseRepository(opts.repository);
-  // Required here, not at module level: this function is serialized into the Pulumi state.
-  const Docker: typeof Dockerode = require("dockerode");
-  const docker = new Docker();
+  const docker = dockerClient();
   await docker.getImage(opts.imageId).tag({ repo: opts.repository, tag: opts.tag });
   // The daemon requires an X-Registry-Auth header even for anonymous pushes: `{}` is anonymous.
   const authconfig = opts.credentials
@@ -286,7 +281,7 @@ export class RegistryImage extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: RegistryImageArgs, opts: pulumi.CustomResourceOptions = {}) {
     const source = args.source ?? "build";
-    if (!(IMAGE_SOURCES as readonly string[]).includes(source)) {
+    if (!isImageSource(source)) {
       throw new Error(`source: must be one of build, promote, got ${JSON.stringify(source)}`);
     }
     const props = {
@@ -306,8 +301,8 @@ export class RegistryImage extends pulumi.dynamic.Resource {
       name,
       props,
       { ...opts, additionalSecretOutputs },
-      "phoenix",
-      "RegistryImage",
+      DYNAMIC_MODULE,
+      DYNAMIC_NAMES.registryImage,
     );
   }
 }

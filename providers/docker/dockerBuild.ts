@@ -5,6 +5,7 @@
  * this file by value, so it keeps no module-level state and requires dockerode inside the call.
  */
 import { tarArchive } from "../../lib/image/tar";
+import { dockerClient } from "./client";
 
 /** One file of the build context (the shape of lib/context.ts's ContextFile). */
 export interface BuildContextFile {
@@ -67,11 +68,10 @@ export function buildContextTar(
  * Docker's error message and the last lines of build output when a step fails.
  */
 export async function buildImage(opts: DockerBuildOptions): Promise<{ imageId: string }> {
-  // Required here, not at module level: this function is serialized into the Pulumi state.
-  const Docker = require("dockerode");
-  const docker = new Docker();
+  const docker = dockerClient();
+  const { Readable } = require("node:stream") as typeof import("node:stream");
   const context = await buildContextTar(opts);
-  const stream = await docker.buildImage(context, {
+  const stream = await docker.buildImage(Readable.from([context]), {
     t: opts.tag,
     labels: opts.labels ?? {},
     buildargs: opts.buildArgs ?? {},

@@ -11,6 +11,8 @@ import {
   poolState,
   type ServerState,
 } from "../../lib/local/haproxyConfig";
+import type { ContainerInspectInfo } from "dockerode";
+import { dockerClient, dockerStatus, isNotFound } from "./client";
 
 /** Writes one line to the engine's output (a dynamic provider's stdout is shown as info). */
 export function say(line: string): void {
@@ -20,12 +22,6 @@ export function say(line: string): void {
 /** Resolves after `ms`; only used between polls of a condition that has its own deadline. */
 export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A dockerode client (honours DOCKER_HOST). */
-export function dockerClient(): any {
-  const Docker = require("dockerode");
-  return new Docker();
 }
 
 /** HTTP GET; resolves with the status and body, or undefined on a connection error or timeout. */
@@ -47,8 +43,8 @@ export function httpGet(
 }
 
 /** The container's IP on `network`, or undefined when it is not attached. */
-export function ipOn(info: any, network: string): string | undefined {
-  const ip = info?.NetworkSettings?.Networks?.[network]?.IPAddress;
+export function ipOn(info: ContainerInspectInfo, network: string): string | undefined {
+  const ip = info.NetworkSettings?.Networks?.[network]?.IPAddress;
   return typeof ip === "string" && ip !== "" ? ip : undefined;
 }
 
@@ -175,7 +171,7 @@ export async function frontDoorServers(
   frontDoor: string,
   network: string,
 ): Promise<ServerState[] | undefined> {
-  let info: any;
+  let info: ContainerInspectInfo;
   try {
     info = await dockerClient().getContainer(frontDoor).inspect();
   } catch {
@@ -255,7 +251,7 @@ export async function drainAndRemove(ids: readonly string[], opts: DrainOptions)
       if (info.State?.Running) await docker.getContainer(id).kill({ signal: "SIGTERM" });
       live.push({ id, name: String(info.Name ?? id).replace(/^\//, ""), ip: ip ?? "" });
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+      if (!isNotFound(err)) throw err;
     }
   }
   say(`${opts.label}: draining ${live.length} instance(s)`);
@@ -284,13 +280,13 @@ export async function drainAndRemove(ids: readonly string[], opts: DrainOptions)
       try {
         await c.stop({ t: opts.stopGraceSeconds });
       } catch (err) {
-        const code = (err as { statusCode?: number }).statusCode;
+        const code = dockerStatus(err);
         if (code !== 304 && code !== 404) throw err; // 304: already stopped
       }
       try {
         await c.remove({ force: true, v: true });
       } catch (err) {
-        if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+        if (!isNotFound(err)) throw err;
       }
     }),
   );

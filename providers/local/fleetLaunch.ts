@@ -6,8 +6,9 @@
  */
 import { instanceName, type FleetInstance } from "../../lib/local/fleetPlan";
 import { LABELS } from "../../lib/core/identifiers";
+import { dockerClient } from "../docker/client";
 import * as rt from "../docker/dockerRuntime";
-import type { LocalFleetInputs } from "./localFleet";
+import type { LocalFleetInputs } from "./fleetTypes";
 
 /** Four random base-36 characters, keeping container and fleet names unique. */
 export function randomSuffix(): string {
@@ -16,7 +17,7 @@ export function randomSuffix(): string {
 
 /** Creates and starts one instance in `slot`; resolves with its id, name and IP on the network. */
 async function launchOne(fleetId: string, p: LocalFleetInputs, slot: number): Promise<rt.Probed> {
-  const docker = rt.dockerClient();
+  const docker = dockerClient();
   const name = instanceName({
     stack: p.stack,
     fleet: p.fleet,
@@ -68,10 +69,10 @@ async function launchOne(fleetId: string, p: LocalFleetInputs, slot: number): Pr
  * cannot add an alias to a live endpoint, so the endpoint is re-attached). Resolves with its IP.
  */
 async function joinService(p: LocalFleetInputs, inst: rt.Probed): Promise<rt.Probed> {
-  const net = rt.dockerClient().getNetwork(p.network);
+  const net = dockerClient().getNetwork(p.network);
   await net.disconnect({ Container: inst.id, Force: false });
   await net.connect({ Container: inst.id, EndpointConfig: { Aliases: [p.alias] } });
-  const ip = rt.ipOn(await rt.dockerClient().getContainer(inst.id).inspect(), p.network);
+  const ip = rt.ipOn(await dockerClient().getContainer(inst.id).inspect(), p.network);
   if (ip === undefined)
     throw new Error(`${inst.name}: lost its address on ${p.network} while joining ${p.alias}`);
   return { ...inst, ip };

@@ -11,55 +11,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { classifyDrift, describeDrift, type ContainerChange } from "../../lib/local/drift";
 import { planFleetUpdate, type FleetInstance } from "../../lib/local/fleetPlan";
-import { LABELS } from "../../lib/core/identifiers";
+import { DYNAMIC_MODULE, DYNAMIC_NAMES, LABELS } from "../../lib/core/identifiers";
 import * as rt from "../docker/dockerRuntime";
 import { launchGated, randomSuffix } from "./fleetLaunch";
+import type { ContainerInspectInfo } from "dockerode";
+import { dockerClient, isNotFound } from "../docker/client";
+import type { LocalFleetInputs, LocalFleetOutputs } from "./fleetTypes";
 
-/** Inputs of a LocalFleet, as the provider receives them. */
-export interface LocalFleetInputs {
-  readonly stack: string;
-  /** Logical fleet name (the spec's name), e.g. "web". */
-  readonly fleet: string;
-  /** DNS alias every instance carries on `network`; the front door resolves it. */
-  readonly alias: string;
-  /** Docker network the instances join. */
-  readonly network: string;
-  readonly imageId: string;
-  readonly specHash: string;
-  readonly desiredCount: number;
-  /** The app's port inside each instance. */
-  readonly port: number;
-  readonly health: {
-    readonly path: string;
-    readonly intervalSeconds: number;
-    readonly timeoutSeconds: number;
-    readonly healthyThreshold: number;
-  };
-  /** Plain run-time environment (e.g. DRAIN_SECONDS). */
-  readonly env: Record<string, string>;
-  /** Secret environment (runtime injection); a Pulumi secret, kept encrypted in the state. */
-  readonly secretEnv: Record<string, string>;
-  readonly sysctls: Record<string, string>;
-  readonly readOnlyRootFilesystem: boolean;
-  /** Paths whose changes are not drift; mounted as tmpfs when the root filesystem is read-only. */
-  readonly scratch: string[];
-  readonly stopGraceSeconds: number;
-  /** Front door container whose pool the fleet joins and leaves. */
-  readonly frontDoor?: string;
-  /** Longest time the front door takes to drop an instance that fails its check, ms. */
-  readonly leavePoolMs: number;
-  /** Deadline for a whole launch to become healthy, ms. */
-  readonly healthDeadlineMs: number;
-}
-
-/** Outputs of a LocalFleet. */
-export interface LocalFleetOutputs extends LocalFleetInputs {
-  readonly instances: FleetInstance[];
-  /** Container ids, in slot order. */
-  readonly instanceIds: string[];
-  /** Names of the instances refresh found drifted; replaced by the next `pulumi up`. */
-  readonly drifted: string[];
-}
+export type { LocalFleetInputs, LocalFleetOutputs } from "./fleetTypes";
 
 /** Fields whose change replaces the whole fleet (never modify a running instance). */
 const REPLACE_ON = [
@@ -179,16 +138,16 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
 
   async read(id, props) {
     const p = props!;
-    const docker = rt.dockerClient();
+    const docker = dockerClient();
     const checkTimeout = p.health.timeoutSeconds * 1000;
     const instances = await Promise.all(
       p.instances.map(async (inst): Promise<FleetInstance> => {
         const base = { index: inst.index, id: inst.id, name: inst.name };
-        let info: any;
+        let info: ContainerInspectInfo;
         try {
           info = await docker.getContainer(inst.id).inspect();
         } catch (err) {
-          if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+          if (!isNotFound(err)) throw err;
           return {
             ...base,
             drift: classifyDrift({ exists: false, running: false, changes: [] }, p)!,
@@ -215,7 +174,7 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
   },
 
   async delete(id, props) {
-    const docker = rt.dockerClient();
+    const docker = dockerClient();
     // Also sweep containers of this fleet the state does not know (e.g. an interrupted update).
     const labelled: Array<{ Id: string }> = await docker.listContainers({
       all: true,
@@ -250,8 +209,8 @@ export class LocalFleet extends pulumi.dynamic.Resource {
       { ...args, instances: undefined, instanceIds: undefined, drifted: undefined },
       // The secret env stays encrypted in the state's outputs as well as its inputs.
       { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "secretEnv"] },
-      "phoenix",
-      "LocalFleet",
+      DYNAMIC_MODULE,
+      DYNAMIC_NAMES.localFleet,
     );
   }
 }

@@ -7,8 +7,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { FRONT_DOOR_LISTEN_PORT } from "../../lib/local/haproxyConfig";
-import { LABELS } from "../../lib/core/identifiers";
+import { DYNAMIC_MODULE, DYNAMIC_NAMES, LABELS } from "../../lib/core/identifiers";
 import * as rt from "../docker/dockerRuntime";
+import { dockerClient, isNotFound } from "../docker/client";
 
 /** Inputs of a LocalFrontDoor. */
 export interface LocalFrontDoorInputs {
@@ -36,7 +37,7 @@ export interface LocalFrontDoorOutputs extends LocalFrontDoorInputs {
 const REPLACE_ON = ["stack", "name", "imageId", "network", "hostPort", "env"] as const;
 
 async function removeByName(name: string, stack: string): Promise<void> {
-  const docker = rt.dockerClient();
+  const docker = dockerClient();
   try {
     const info = await docker.getContainer(name).inspect();
     if (
@@ -50,7 +51,7 @@ async function removeByName(name: string, stack: string): Promise<void> {
     }
     await docker.getContainer(name).remove({ force: true, v: true });
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    if (!isNotFound(err)) throw err;
   }
 }
 
@@ -69,7 +70,7 @@ export const localFrontDoorProvider: pulumi.dynamic.ResourceProvider<
   },
 
   async create(inputs) {
-    const docker = rt.dockerClient();
+    const docker = dockerClient();
     await removeByName(inputs.name, inputs.stack); // a leftover of an interrupted run
     const port = `${FRONT_DOOR_LISTEN_PORT}/tcp`;
     const container = await docker.createContainer({
@@ -117,23 +118,23 @@ export const localFrontDoorProvider: pulumi.dynamic.ResourceProvider<
   async read(id, props) {
     const p = props!;
     try {
-      const info = await rt.dockerClient().getContainer(id).inspect();
+      const info = await dockerClient().getContainer(id).inspect();
       const running = info.State?.Running === true;
       if (!running)
         rt.say(`drift: front door ${p.name} is not running; the next \`pulumi up\` replaces it`);
       return { id, props: { ...p, running } };
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return { id: "" };
+      if (isNotFound(err)) return { id: "" };
       throw err;
     }
   },
 
   async delete(id) {
-    const c = rt.dockerClient().getContainer(id);
+    const c = dockerClient().getContainer(id);
     try {
       await c.remove({ force: true, v: true });
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+      if (!isNotFound(err)) throw err;
     }
   },
 };
@@ -155,8 +156,8 @@ export class LocalFrontDoor extends pulumi.dynamic.Resource {
       name,
       { ...args, containerId: undefined, url: undefined, running: undefined },
       opts,
-      "phoenix",
-      "LocalFrontDoor",
+      DYNAMIC_MODULE,
+      DYNAMIC_NAMES.localFrontDoor,
     );
   }
 }

@@ -8,9 +8,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildImage, type BuildContextFile } from "../docker/dockerBuild";
 import { contextFiles } from "../../lib/image/context";
 import { imageTag } from "../../lib/image/hash";
-import { LABELS } from "../../lib/core/identifiers";
+import { DYNAMIC_MODULE, DYNAMIC_NAMES, LABELS } from "../../lib/core/identifiers";
 import { renderDockerfile } from "../../lib/image/render";
 import type { LoadedSpec } from "../../lib/spec/spec";
+import { dockerClient, isNotFound } from "../docker/client";
 
 /** Inputs of a LocalImage (plain values, as the provider receives them). */
 export interface LocalImageInputs {
@@ -52,8 +53,7 @@ function say(line: string): void {
 
 /** Keeps the newest `keep` images named `name`, and `protect`; removes others no container uses. */
 async function pruneImages(name: string, keep: number, protect: string): Promise<string[]> {
-  const Docker = require("dockerode");
-  const docker = new Docker();
+  const docker = dockerClient();
   const images: Array<{ Id: string; Created: number }> = await docker.listImages({
     filters: { label: [`${LABELS.name}=${name}`, LABELS.specHash] },
   });
@@ -75,13 +75,11 @@ export const localImageProvider: pulumi.dynamic.ResourceProvider<
   LocalImageOutputs
 > = {
   async check(_olds, news) {
-    const Docker = require("dockerode");
     try {
-      const base = await new Docker().getImage(news.base).inspect();
+      const base = await dockerClient().getImage(news.base).inspect();
       return { inputs: { ...news, baseId: base.Id as string } };
     } catch (err) {
-      const status = (err as { statusCode?: number }).statusCode;
-      if (status !== 404) throw err;
+      if (!isNotFound(err)) throw err;
       return {
         failures: [
           {
@@ -107,8 +105,7 @@ export const localImageProvider: pulumi.dynamic.ResourceProvider<
   },
 
   async create(inputs) {
-    const Docker = require("dockerode");
-    const docker = new Docker();
+    const docker = dockerClient();
     const ref = `${inputs.name}:${inputs.tag}`;
     if (inputs.baseId === undefined)
       throw new Error(`LocalImage ${ref}: baseId missing (check did not run)`);
@@ -157,13 +154,12 @@ export const localImageProvider: pulumi.dynamic.ResourceProvider<
   },
 
   async read(id, props) {
-    const Docker = require("dockerode");
     try {
-      const info = await new Docker().getImage(id).inspect();
+      const info = await dockerClient().getImage(id).inspect();
       const labels: Record<string, string> = info.Config?.Labels ?? {};
       return { id, props: { ...props!, specHash: labels[LABELS.specHash] ?? props!.specHash } };
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return { id: "" }; // gone: recreate
+      if (isNotFound(err)) return { id: "" }; // gone: recreate
       throw err;
     }
   },
@@ -226,8 +222,8 @@ export class LocalImage extends pulumi.dynamic.Resource {
       name,
       { ...args, baseId: undefined, imageId: undefined, ref: undefined, reused: undefined },
       opts,
-      "phoenix",
-      "LocalImage",
+      DYNAMIC_MODULE,
+      DYNAMIC_NAMES.localImage,
     );
   }
 }

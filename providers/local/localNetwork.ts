@@ -4,7 +4,8 @@
  * how the front door follows fleet swaps.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { LABELS } from "../../lib/core/identifiers";
+import { DYNAMIC_MODULE, DYNAMIC_NAMES, LABELS } from "../../lib/core/identifiers";
+import { dockerClient, isNotFound } from "../docker/client";
 
 /** Inputs of a LocalNetwork. */
 export interface LocalNetworkInputs {
@@ -30,8 +31,7 @@ export const localNetworkProvider: pulumi.dynamic.ResourceProvider<
   },
 
   async create(inputs) {
-    const Docker = require("dockerode");
-    const docker = new Docker();
+    const docker = dockerClient();
     // The name filter matches substrings: keep exact matches only.
     const existing = (
       (await docker.listNetworks({ filters: { name: [inputs.name] } })) as Array<{
@@ -59,24 +59,22 @@ export const localNetworkProvider: pulumi.dynamic.ResourceProvider<
   },
 
   async read(id, props) {
-    const Docker = require("dockerode");
     try {
-      await new Docker().getNetwork(id).inspect();
+      await dockerClient().getNetwork(id).inspect();
       return { id, props };
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return { id: "" };
+      if (isNotFound(err)) return { id: "" };
       throw err;
     }
   },
 
   async delete(id, props) {
-    const Docker = require("dockerode");
-    const net = new Docker().getNetwork(id);
+    const net = dockerClient().getNetwork(id);
     let info: { Containers?: Record<string, { Name: string }> };
     try {
       info = await net.inspect();
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return;
+      if (isNotFound(err)) return;
       throw err;
     }
     const attached = Object.values(info.Containers ?? {}).map((c) => c.Name);
@@ -106,8 +104,8 @@ export class LocalNetwork extends pulumi.dynamic.Resource {
       name,
       { ...args, networkId: undefined },
       opts,
-      "phoenix",
-      "LocalNetwork",
+      DYNAMIC_MODULE,
+      DYNAMIC_NAMES.localNetwork,
     );
   }
 }

@@ -313,7 +313,7 @@ describe("regionProblem", () => {
   // A mismatch fails the deployment from inside an Output (the provider's region is only known
   // there), which the mock runtime surfaces as an unhandled rejection; so the rule is tested here.
   it("accepts the configured region and names both regions otherwise", async () => {
-    const { regionProblem } = await import("../../../../components/aws/awsFleet");
+    const { regionProblem } = await import("../../../../lib/aws/release");
     expect(regionProblem("eu-west-1", "eu-west-1")).toBeUndefined();
     expect(regionProblem("us-east-1", "eu-west-1")).toBe(
       "the aws provider targets us-east-1 but phoenix:region is eu-west-1; " +
