@@ -62,7 +62,13 @@ export class AwsFleet extends pulumi.ComponentResource {
 
     const frontDoor = new AwsFrontDoor(
       `${name}-front`,
-      { vpcId: config.vpcId, subnetIds: config.albSubnetIds, app: spec.app, tags: ctx.baseTags },
+      {
+        vpcId: config.vpcId,
+        subnetIds: config.albSubnetIds,
+        app: spec.app,
+        tags: ctx.baseTags,
+        certificateArn: config.certificateArn,
+      },
       { parent: this },
     );
     const sg = instanceSecurityGroup(ctx, frontDoor.securityGroupId);

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Spec } from "../../lib/spec/spec";
 import { COMPONENT_TYPES } from "../../lib/core/identifiers";
+import { createFrontDoorListeners } from "./frontDoorListeners";
 
 /** Arguments of {@link AwsFrontDoor}. */
 export interface AwsFrontDoorArgs {
@@ -12,6 +13,11 @@ export interface AwsFrontDoorArgs {
   readonly app: Pick<Spec["app"], "port" | "health" | "stopGraceSeconds">;
   /** Tags put on every resource (plus Name). */
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * ACM certificate ARN: HTTPS on 443 (TLS 1.3/1.2) and port 80 redirecting to it.
+   * @default - HTTP only on port 80, with a warning at preview
+   */
+  readonly certificateArn?: string;
 }
 
 /** ALB target group health check settings. */
@@ -47,8 +53,9 @@ export function albHealthCheck(app: Pick<Spec["app"], "port" | "health">): AlbHe
 }
 
 /**
- * The stable front door of an AWS fleet: an internet-facing ALB, its security group (port 80 from
- * anywhere), a target group on the app port with the spec's health check, and an HTTP listener.
+ * The stable front door of an AWS fleet: an internet-facing ALB in the public subnets, its security
+ * group (80, and 443 with a certificate, from anywhere), a target group on the app port with the
+ * spec's health check, and its listeners (see frontDoorListeners.ts: HTTPS + 301, or HTTP only).
  * Fleets come and go behind it; nothing here depends on the image, so it is never replaced by a
  * release.
  */
@@ -57,11 +64,11 @@ export class AwsFrontDoor extends pulumi.ComponentResource {
   readonly securityGroupId: pulumi.Output<string>;
   /** Target group the fleet's ASGs register in. */
   readonly targetGroupArn: pulumi.Output<string>;
-  /** The listener; depend on it so instances are health-checked as soon as they register. */
+  /** The forwarding listener; depend on it so instances are health-checked once they register. */
   readonly listener: aws.lb.Listener;
   /** DNS name of the load balancer. */
   readonly dnsName: pulumi.Output<string>;
-  /** `http://<dnsName>/`. */
+  /** `https://<dnsName>/` with a certificate, `http://<dnsName>/` without. */
   readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: AwsFrontDoorArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -83,20 +90,6 @@ export class AwsFrontDoor extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-http-in`,
-      {
-        securityGroupId: sg.id,
-        ipProtocol: "tcp",
-        fromPort: 80,
-        toPort: 80,
-        cidrIpv4: "0.0.0.0/0",
-        description: "HTTP from anywhere",
-        tags: tags("-http-in"),
-      },
-      { parent: this },
-    );
-
     const alb = new aws.lb.LoadBalancer(
       name,
       {
@@ -123,22 +116,21 @@ export class AwsFrontDoor extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.listener = new aws.lb.Listener(
-      `${name}-http`,
-      {
-        loadBalancerArn: alb.arn,
-        port: 80,
-        protocol: "HTTP",
-        defaultActions: [{ type: "forward", targetGroupArn: tg.arn }],
-        tags: tags("-http"),
-      },
-      { parent: this },
-    );
+    const listeners = createFrontDoorListeners({
+      name,
+      parent: this,
+      loadBalancerArn: alb.arn,
+      securityGroupId: sg.id,
+      forwardTargetGroupArn: tg.arn,
+      certificateArn: args.certificateArn,
+      tags: args.tags,
+    });
+    this.listener = listeners.forward;
 
     this.securityGroupId = sg.id;
     this.targetGroupArn = tg.arn;
     this.dnsName = alb.dnsName;
-    this.url = pulumi.interpolate`http://${alb.dnsName}/`;
+    this.url = pulumi.interpolate`${listeners.scheme}://${alb.dnsName}/`;
     this.registerOutputs({
       securityGroupId: this.securityGroupId,
       targetGroupArn: this.targetGroupArn,

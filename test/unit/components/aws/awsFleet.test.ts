@@ -12,6 +12,7 @@ const REF_A = `${REPO}@sha256:${"1".repeat(64)}`;
 const REF_B = `${REPO}@sha256:${"2".repeat(64)}`;
 
 const config = awsConfig({ desiredCount: "3", maxSize: "6" });
+const CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 const KMS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 
 let mocks: MockRecorder;
@@ -61,6 +62,7 @@ describe("AwsFleet", () => {
       spec: `${specText()}runtime: { containerInstanceMetadata: true }\n`,
     });
     built.ownKey = await fleet("own-key", { config: { kmsKeyId: KMS_KEY } });
+    built.tls = await fleet("tls", { config: { certificateArn: CERT } });
     built.newSpec = await fleet("new-spec", {
       spec: specText({ openssl: "3.0.16-1~deb12u1" }),
       specHash: HASH_B,
@@ -146,6 +148,13 @@ describe("AwsFleet", () => {
     });
     const ami = mocks.calls.find((c) => c.token === "aws:ec2/getAmi:getAmi");
     expect(ami?.inputs.filters).toEqual([{ name: "image-id", values: ["ami-0123456789abcdef0"] }]);
+  });
+
+  it("serves the stack's certificate on 443 and gates the ASG on that listener", () => {
+    const https = mocks.get("aws:lb/listener:Listener", "tls-front-https").inputs;
+    expect(https).toMatchObject({ protocol: "HTTPS", certificateArn: CERT });
+    const deps = mocks.get(ASG, "tls").options.dependencies;
+    expect(deps.some((urn) => urn.endsWith("::tls-front-https"))).toBe(true);
   });
 
   it("puts the load balancer in albSubnetIds and the instances in instanceSubnetIds", () => {

@@ -1,0 +1,97 @@
+import * as pulumi from "@pulumi/pulumi";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { TLS_POLICY } from "../../../../lib/aws/frontDoorListeners";
+import { parseSpec } from "../../../../lib/spec/spec";
+import { MockRecorder, outputOf, setupMocks } from "../../../mocks";
+import { specText } from "../fixtures";
+
+const LISTENER = "aws:lb/listener:Listener";
+const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+
+let mocks: MockRecorder;
+const urls: Record<string, string> = {};
+const warn = vi.spyOn(pulumi.log, "warn");
+
+beforeAll(async () => {
+  mocks = await setupMocks({ project: "phoenix", stack: "prod" });
+  const { AwsFrontDoor } = await import("../../../../components/aws/awsFrontDoor");
+  const app = parseSpec(specText()).app;
+  for (const [name, certificateArn] of [
+    ["tls", CERT],
+    ["plain", undefined],
+  ] as const) {
+    const door = new AwsFrontDoor(name, {
+      vpcId: "vpc-0123456789abcdef0",
+      subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+      app,
+      tags: { "phoenix:stack": "phoenix/prod" },
+      certificateArn,
+    });
+    urls[name] = await outputOf(door.url);
+    await outputOf(door.listener.arn);
+  }
+});
+
+afterAll(() => warn.mockRestore());
+
+describe("AwsFrontDoor with certificateArn", () => {
+  it("serves HTTPS on 443 with a TLS 1.3/1.2 policy, forwarding to the target group", () => {
+    const https = mocks.get(LISTENER, "tls-https").inputs;
+    expect(https).toMatchObject({
+      port: 443,
+      protocol: "HTTPS",
+      sslPolicy: "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+      certificateArn: CERT,
+    });
+    expect(TLS_POLICY).toMatch(/^ELBSecurityPolicy-TLS13-1-2-/);
+    expect(https.defaultActions).toEqual([
+      { type: "forward", targetGroupArn: expect.stringContaining("targetgroup/tls-tg") },
+    ]);
+  });
+
+  it("answers port 80 with a 301 to https and forwards nothing there", () => {
+    const http = mocks.get(LISTENER, "tls-http").inputs;
+    expect(http).toMatchObject({ port: 80, protocol: "HTTP" });
+    expect(http.defaultActions).toEqual([
+      { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+    ]);
+  });
+
+  it("admits 80 and 443 from anywhere, and reports an https URL", () => {
+    const ports = mocks
+      .ofType(INGRESS)
+      .filter((r) => r.name.startsWith("tls-"))
+      .map((r) => [r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4]);
+    expect(ports.sort()).toEqual([
+      [443, 443, "0.0.0.0/0"],
+      [80, 80, "0.0.0.0/0"],
+    ]);
+    expect(urls.tls).toBe("https://tls.eu-west-1.elb.amazonaws.com/");
+  });
+});
+
+describe("AwsFrontDoor without certificateArn", () => {
+  it("serves HTTP on 80 only, forwarding to the target group", () => {
+    expect(mocks.ofType(LISTENER).filter((r) => r.name.startsWith("plain-")).map((r) => r.name)).toEqual(
+      ["plain-http"],
+    );
+    expect(mocks.get(LISTENER, "plain-http").inputs).toMatchObject({
+      port: 80,
+      protocol: "HTTP",
+      defaultActions: [
+        { type: "forward", targetGroupArn: expect.stringContaining("targetgroup/plain-tg") },
+      ],
+    });
+    expect(mocks.ofType(INGRESS).filter((r) => r.name.startsWith("plain-")).map((r) => r.name)).toEqual(
+      ["plain-http-in"],
+    );
+    expect(urls.plain).toBe("http://plain.eu-west-1.elb.amazonaws.com/");
+  });
+
+  it("warns once (for this door, not the one with a certificate), naming the key to set", () => {
+    expect(warn.mock.calls.map((c) => c[0])).toEqual([
+      expect.stringMatching(/^phoenix:certificateArn is not set: the front door serves plain HTTP/),
+    ]);
+  });
+});
