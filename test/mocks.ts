@@ -124,7 +124,8 @@ function computedOutputs(
       return { repoDigest: `${repo}@sha256:${sha256(JSON.stringify(inputs))}` };
     }
     case "aws:ec2/launchTemplate:LaunchTemplate":
-      return { arn: arn("ec2", "launch-template"), latestVersion: 1, defaultVersion: 1 };
+      // Not 1: a launch template pinned to version "1" must not pass for "the latest version".
+      return { arn: arn("ec2", "launch-template"), latestVersion: 7, defaultVersion: 7 };
     case "aws:lb/loadBalancer:LoadBalancer":
       return {
         arn: arn("elasticloadbalancing", "loadbalancer/app"),
@@ -135,6 +136,8 @@ function computedOutputs(
       return { arn: arn("elasticloadbalancing", "targetgroup"), arnSuffix: `targetgroup/${name}` };
     case "aws:lb/listener:Listener":
       return { arn: arn("elasticloadbalancing", "listener/app") };
+    case "aws:lb/listenerRule:ListenerRule":
+      return { arn: arn("elasticloadbalancing", "listener-rule/app") };
     case "aws:iam/role:Role":
     case "aws:iam/instanceProfile:InstanceProfile":
       return {
@@ -142,7 +145,14 @@ function computedOutputs(
         name: inputs.name ?? name,
       };
     case "aws:ssm/parameter:Parameter":
-      return { arn: `arn:aws:ssm:${MOCK_REGION}:${MOCK_ACCOUNT}:parameter${inputs.name}` };
+      return {
+        arn: `arn:aws:ssm:${MOCK_REGION}:${MOCK_ACCOUNT}:parameter${inputs.name}`,
+        // SSM bumps the version on every new value; derived from the value here, never equal to it.
+        version: 1 + (parseInt(sha256(JSON.stringify(inputs.value)).slice(0, 6), 16) % 1000),
+      };
+    case "pulumi-nodejs:dynamic/phoenix:ReleaseGate":
+      // What a gate that passed records: the candidate now serves.
+      return { servingRelease: inputs.release, servingTargetGroupArn: inputs.targetGroupArn };
     case "aws:autoscaling/group:Group":
       return {
         arn: arn("autoscaling", "autoScalingGroup"),

@@ -2,14 +2,31 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Spec } from "../../lib/spec/spec";
 import { AwsStackConfig } from "../../lib/config/stackConfig";
-import { regionProblem, releaseId } from "../../lib/aws/release";
+import {
+  FLEET_TAG_KEY,
+  RELEASE_TAG_KEY,
+  durationSeconds,
+  regionProblem,
+  releaseId,
+} from "../../lib/aws/release";
+import type { ProviderConnection } from "../../lib/aws/providerConnection";
 import { UserDataInput, renderUserData, userDataProblems } from "../../lib/aws/userData";
 import { instanceHardening } from "../../lib/aws/instanceHardening";
 import { AwsFrontDoor } from "./awsFrontDoor";
 import { AwsInstanceAccess } from "./awsInstanceAccess";
+import {
+  awsProviderConnection,
+  candidateRules,
+  releaseTargetGroup,
+  switchWhenHealthy,
+} from "./awsRelease";
+import { releaseGroup } from "./releaseGroup";
 import { formatIssues } from "../../lib/core/errors";
 import { COMPONENT_TYPES, TAGS } from "../../lib/core/identifiers";
 import { missingSecretIssues } from "../../lib/config/secrets";
+
+/** How long a release may take to have `desiredCount` healthy targets before it fails. */
+export const DEFAULT_CAPACITY_TIMEOUT = "10m";
 
 /** Arguments of {@link AwsFleet}. */
 export interface AwsFleetArgs {
@@ -29,19 +46,32 @@ export interface AwsFleetArgs {
   readonly secretValues?: Readonly<Record<string, pulumi.Input<string>>>;
   /** How long a new ASG may take to become healthy before the release fails. @default - "10m" */
   readonly waitForCapacityTimeout?: string;
+  /**
+   * Where and as whom the release gate and retire call AWS.
+   * @default - phoenix:region with the aws provider's `aws:profile` and `aws:assumeRoles`
+   */
+  readonly connection?: ProviderConnection;
 }
 
 /**
  * A fleet of identical EC2 instances running one image by digest behind a stable ALB. Every release
- * (new spec, image, AMI or instance type) makes a NEW autonamed ASG from a new launch template
- * version; the new ASG must have `desiredCount` instances healthy in the target group before the
- * old one is deleted (create-before-delete). No SSH: no key pair, no port 22.
+ * (new spec, image, AMI, instance type or secret version) makes a NEW autonamed ASG from the launch
+ * template's latest version, with a NEW target group of its own. The listener moves to it only once
+ * it has `desiredCount` healthy targets (the release gate); only then are older releases and the
+ * leftovers of failed ones drained and deleted (the retire). A failed release never moves traffic,
+ * is scaled to zero, and is deleted by the next healthy release. No SSH: no key pair, no port 22.
  */
 export class AwsFleet extends pulumi.ComponentResource {
   /** Physical name of the current ASG (`<name>-<release>-<suffix>`). */
   readonly asgName: pulumi.Output<string>;
   /** Release id (see releaseId in lib/aws/release.ts). */
   readonly release: pulumi.Output<string>;
+  /** The current release's own target group. */
+  readonly targetGroupArn: pulumi.Output<string>;
+  /** The release the listener forwards to (moves only when a candidate passed the gate). */
+  readonly servingRelease: pulumi.Output<string>;
+  /** The retire step; depend on it for anything that must see only the serving release. */
+  readonly retired: pulumi.Resource;
   /** `http://<alb dns>/`. */
   readonly url: pulumi.Output<string>;
   /** Launch template id. */
@@ -65,7 +95,6 @@ export class AwsFleet extends pulumi.ComponentResource {
       {
         vpcId: config.vpcId,
         subnetIds: config.albSubnetIds,
-        app: spec.app,
         tags: ctx.baseTags,
         certificateArn: config.certificateArn,
       },
@@ -87,30 +116,86 @@ export class AwsFleet extends pulumi.ComponentResource {
       .apply(([ref]) => renderUserData(boot(ref)));
     const lt = launchTemplate(ctx, { securityGroupId: sg.id, access, userData });
 
-    this.release = pulumi.all([args.imageRef, userData]).apply(([imageRef, text]) =>
-      releaseId({
-        specHash: args.specHash,
-        imageRef,
-        amiId: config.amiId,
-        instanceType: config.instanceType,
-        userData: text,
-      }),
-    );
-    const asg = autoScalingGroup(ctx, {
-      launchTemplate: lt,
-      release: this.release,
-      targetGroupArn: frontDoor.targetGroupArn,
-      // Instances boot only once they can read their secrets and be health-checked.
-      dependsOn: [access, frontDoor.listener],
+    this.release = pulumi
+      .all([args.imageRef, userData, access.secretVersions])
+      .apply(([imageRef, text, secretVersions]) =>
+        releaseId({
+          specHash: args.specHash,
+          imageRef,
+          amiId: config.amiId,
+          instanceType: config.instanceType,
+          userData: text,
+          secretVersions,
+        }),
+      );
+    // Every release is a group AND a target group of its own, tagged with the fleet so the retire
+    // finds what older and failed releases left, whatever the state still tracks.
+    const fleetTag = `${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
+    const releaseTags = (suffix: string) => ({
+      ...nameTags(ctx, suffix),
+      [FLEET_TAG_KEY]: fleetTag,
+      [RELEASE_TAG_KEY]: this.release,
     });
+    const tg = releaseTargetGroup(
+      `${name}-tg`,
+      { vpcId: config.vpcId, app: spec.app, release: this.release, tags: releaseTags("-tg") },
+      this,
+    );
+    const candidate = candidateRules(
+      `${name}-candidate`,
+      {
+        listeners: frontDoor.trafficListeners,
+        release: this.release,
+        targetGroupArn: tg.arn,
+        tags: nameTags(ctx, "-candidate"),
+      },
+      this,
+    );
+    const capacityTimeout = args.waitForCapacityTimeout ?? DEFAULT_CAPACITY_TIMEOUT;
+    const asg = releaseGroup(
+      name,
+      {
+        launchTemplate: lt,
+        config,
+        targetGroupArn: tg.arn,
+        release: this.release,
+        tags: { ...ctx.baseTags, [FLEET_TAG_KEY]: fleetTag, Name: name },
+        waitForCapacityTimeout: capacityTimeout,
+        // Instances boot only once they can read their secrets and are health-checked (their
+        // target group is on the load balancer through the candidate rule).
+        dependsOn: [access, ...candidate],
+      },
+      this,
+    );
+    const { gate, retire } = switchWhenHealthy(
+      name,
+      {
+        connection: args.connection ?? awsProviderConnection(config.region),
+        fleetTag,
+        release: this.release,
+        targetGroupArn: tg.arn,
+        desiredCount: config.desiredCount,
+        timeoutSeconds: durationSeconds("waitForCapacityTimeout", capacityTimeout),
+        listeners: frontDoor.trafficListeners,
+        candidateRules: candidate,
+        group: asg,
+        tags: nameTags(ctx, "-serving"),
+      },
+      this,
+    );
 
     this.asgName = asg.name;
+    this.targetGroupArn = tg.arn;
+    this.servingRelease = gate.servingRelease;
+    this.retired = retire;
     this.url = frontDoor.url;
     this.launchTemplateId = lt.id;
     this.instanceSecurityGroupId = sg.id;
     this.registerOutputs({
       asgName: this.asgName,
       release: this.release,
+      targetGroupArn: this.targetGroupArn,
+      servingRelease: this.servingRelease,
       url: this.url,
       launchTemplateId: this.launchTemplateId,
       instanceSecurityGroupId: this.instanceSecurityGroupId,
@@ -273,62 +358,20 @@ function launchTemplate(
   );
 }
 
-/**
- * The release's autonamed ASG, replaced whenever the release id changes (create-before-delete): it
- * counts as created only when `desiredCount` instances pass the ALB health check, so until then the
- * old ASG keeps serving, and a failing release never replaces it.
- */
-function autoScalingGroup(
-  ctx: FleetContext,
-  input: {
-    readonly launchTemplate: aws.ec2.LaunchTemplate;
-    readonly release: pulumi.Output<string>;
-    readonly targetGroupArn: pulumi.Input<string>;
-    readonly dependsOn: pulumi.Resource[];
-  },
-): aws.autoscaling.Group {
-  const { name, args } = ctx;
-  const { config } = args;
-  const lt = input.launchTemplate;
-  return new aws.autoscaling.Group(
-    name,
-    {
-      namePrefix: pulumi.interpolate`${name}-${input.release}-`,
-      launchTemplate: { id: lt.id, version: lt.latestVersion.apply((v) => String(v)) },
-      minSize: config.minSize,
-      maxSize: config.maxSize,
-      desiredCapacity: config.desiredCount,
-      vpcZoneIdentifiers: [...config.instanceSubnetIds],
-      targetGroupArns: [input.targetGroupArn],
-      healthCheckType: "ELB",
-      healthCheckGracePeriod: config.healthCheckGracePeriodSeconds,
-      waitForElbCapacity: config.desiredCount,
-      minElbCapacity: config.desiredCount,
-      waitForCapacityTimeout: args.waitForCapacityTimeout ?? "10m",
-      tags: [
-        ...Object.entries(ctx.baseTags).map(([key, value]) => ({
-          key,
-          value,
-          propagateAtLaunch: true,
-        })),
-        { key: "Name", value: name, propagateAtLaunch: true },
-        { key: TAGS.release, value: input.release, propagateAtLaunch: true },
-      ],
-    },
-    {
-      parent: ctx.parent,
-      dependsOn: input.dependsOn,
-      replaceOnChanges: ["launchTemplate"],
-      deleteBeforeReplace: false,
-      replacementTrigger: input.release,
-    },
-  );
-}
-
 function validate(args: AwsFleetArgs, bootInput: UserDataInput): string[] {
   const problems = userDataProblems(bootInput).filter((p) => !p.startsWith("imageRef:"));
   if (args.config.target !== "aws")
     problems.push(`config.target: must be aws, got ${JSON.stringify(args.config.target)}`);
+  const timeout = args.waitForCapacityTimeout ?? DEFAULT_CAPACITY_TIMEOUT;
+  try {
+    if (durationSeconds("waitForCapacityTimeout", timeout) === 0) {
+      problems.push(
+        'waitForCapacityTimeout: "0" turns the health wait off, so a failing release would count as created; use a duration like 10m',
+      );
+    }
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
   const missing = missingSecretIssues(args.spec.secrets, args.secretValues ?? {});
   problems.push(...missing.map((issue) => formatIssues([issue])));
   return problems;

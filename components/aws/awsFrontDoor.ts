@@ -1,6 +1,5 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Spec } from "../../lib/spec/spec";
 import { COMPONENT_TYPES } from "../../lib/core/identifiers";
 import { createFrontDoorListeners } from "./frontDoorListeners";
 
@@ -9,8 +8,6 @@ export interface AwsFrontDoorArgs {
   readonly vpcId: string;
   /** At least two subnets in different AZs (an ALB requirement). */
   readonly subnetIds: readonly string[];
-  /** The app's port on the instances and its health check. */
-  readonly app: Pick<Spec["app"], "port" | "health" | "stopGraceSeconds">;
   /** Tags put on every resource (plus Name). */
   readonly tags: Readonly<Record<string, string>>;
   /**
@@ -20,52 +17,23 @@ export interface AwsFrontDoorArgs {
   readonly certificateArn?: string;
 }
 
-/** ALB target group health check settings. */
-export interface AlbHealthCheck {
-  readonly path: string;
-  readonly port: string;
-  readonly protocol: "HTTP";
-  readonly matcher: string;
-  readonly interval: number;
-  readonly timeout: number;
-  readonly healthyThreshold: number;
-  readonly unhealthyThreshold: number;
-}
-
-/**
- * The spec's health check as an ALB target group health check. Path and port are the spec's; the
- * timings are the spec's raised to the ALB's floors (interval >= 5 s, timeout 2..interval-1,
- * healthy threshold >= 2), because the spec's timings also drive the container HEALTHCHECK, where
- * shorter values are fine.
- */
-export function albHealthCheck(app: Pick<Spec["app"], "port" | "health">): AlbHealthCheck {
-  const interval = Math.min(300, Math.max(5, app.health.intervalSeconds));
-  return {
-    path: app.health.path,
-    port: String(app.port),
-    protocol: "HTTP",
-    matcher: "200-299",
-    interval,
-    timeout: Math.min(interval - 1, Math.max(2, app.health.timeoutSeconds)),
-    healthyThreshold: Math.min(10, Math.max(2, app.health.healthyThreshold)),
-    unhealthyThreshold: 2,
-  };
-}
-
 /**
  * The stable front door of an AWS fleet: an internet-facing ALB in the public subnets, its security
- * group (80, and 443 with a certificate, from anywhere), a target group on the app port with the
- * spec's health check, and its listeners (see frontDoorListeners.ts: HTTPS + 301, or HTTP only).
- * Fleets come and go behind it; nothing here depends on the image, so it is never replaced by a
- * release.
+ * group (80, and 443 with a certificate, from anywhere) and its listeners (see frontDoorListeners.ts:
+ * HTTPS + 301, or HTTP only). Releases come and go behind it: each brings its own target group, and
+ * the fleet's listener rules (components/aws/awsRelease.ts) forward every listener in
+ * `trafficListeners` to the serving release; until a first release is healthy they answer 503.
+ * Nothing here depends on the image, so it is never replaced by a release.
  */
 export class AwsFrontDoor extends pulumi.ComponentResource {
   /** Security group of the load balancer; the fleet admits the app port from it only. */
   readonly securityGroupId: pulumi.Output<string>;
-  /** Target group the fleet's ASGs register in. */
-  readonly targetGroupArn: pulumi.Output<string>;
-  /** The forwarding listener; depend on it so instances are health-checked once they register. */
-  readonly listener: aws.lb.Listener;
+  /**
+   * The listeners that carry traffic (HTTPS with a certificate, HTTP without; never the redirect):
+   * the fleet adds its release rules (the candidate header rule, the forward to the serving
+   * release's target group) to each of them.
+   */
+  readonly trafficListeners: aws.lb.Listener[];
   /** DNS name of the load balancer. */
   readonly dnsName: pulumi.Output<string>;
   /** `https://<dnsName>/` with a certificate, `http://<dnsName>/` without. */
@@ -102,38 +70,21 @@ export class AwsFrontDoor extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const tg = new aws.lb.TargetGroup(
-      `${name}-tg`,
-      {
-        vpcId: args.vpcId,
-        targetType: "instance",
-        protocol: "HTTP",
-        port: args.app.port,
-        healthCheck: { enabled: true, ...albHealthCheck(args.app) },
-        // Drain for as long as the app is given to stop, not the ALB's default 300 s.
-        deregistrationDelay: args.app.stopGraceSeconds,
-        tags: tags("-tg"),
-      },
-      { parent: this },
-    );
     const listeners = createFrontDoorListeners({
       name,
       parent: this,
       loadBalancerArn: alb.arn,
       securityGroupId: sg.id,
-      forwardTargetGroupArn: tg.arn,
       certificateArn: args.certificateArn,
       tags: args.tags,
     });
-    this.listener = listeners.forward;
+    this.trafficListeners = [listeners.forward];
 
     this.securityGroupId = sg.id;
-    this.targetGroupArn = tg.arn;
     this.dnsName = alb.dnsName;
     this.url = pulumi.interpolate`${listeners.scheme}://${alb.dnsName}/`;
     this.registerOutputs({
       securityGroupId: this.securityGroupId,
-      targetGroupArn: this.targetGroupArn,
       dnsName: this.dnsName,
       url: this.url,
     });

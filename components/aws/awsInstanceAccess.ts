@@ -58,6 +58,11 @@ export class AwsInstanceAccess extends pulumi.ComponentResource {
   readonly instanceProfileArn: pulumi.Output<string>;
   /** Name of the instance role. */
   readonly roleName: pulumi.Output<string>;
+  /**
+   * SSM parameter version of each secret, by NAME: a rotated value is a new version, and so a new
+   * release (never the value itself, which stays in SSM and in encrypted state).
+   */
+  readonly secretVersions: pulumi.Output<Record<string, number>>;
 
   constructor(
     name: string,
@@ -107,9 +112,10 @@ export class AwsInstanceAccess extends pulumi.ComponentResource {
         parent,
       );
     }
+    const versions: Record<string, pulumi.Output<number>> = {};
     for (const secret of names) {
       const suffix = `-secret-${secret.toLowerCase()}`;
-      new aws.ssm.Parameter(
+      versions[secret] = new aws.ssm.Parameter(
         `${name}${suffix}`,
         {
           name: `${args.ssmPrefix}/${secret}`,
@@ -119,7 +125,7 @@ export class AwsInstanceAccess extends pulumi.ComponentResource {
           tags: tags(suffix),
         },
         parent,
-      );
+      ).version;
     }
     const profile = new aws.iam.InstanceProfile(
       `${name}-profile`,
@@ -129,6 +135,11 @@ export class AwsInstanceAccess extends pulumi.ComponentResource {
 
     this.instanceProfileArn = profile.arn;
     this.roleName = role.name;
-    this.registerOutputs({ instanceProfileArn: this.instanceProfileArn, roleName: this.roleName });
+    this.secretVersions = pulumi.output(versions);
+    this.registerOutputs({
+      instanceProfileArn: this.instanceProfileArn,
+      roleName: this.roleName,
+      secretVersions: this.secretVersions,
+    });
   }
 }

@@ -3,6 +3,7 @@ import { LoadedSpec } from "../../lib/spec/spec";
 import { AwsStackConfig } from "../../lib/config/stackConfig";
 import { FleetAudit } from "../../providers/aws/awsAudit";
 import { AwsFleet } from "./awsFleet";
+import { awsProviderConnection } from "./awsRelease";
 import { ImmutableImage } from "./immutableImage";
 import { COMPONENT_TYPES } from "../../lib/core/identifiers";
 
@@ -60,6 +61,7 @@ export class AwsTarget extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    const connection = awsProviderConnection(config.region);
     const fleet = new AwsFleet(
       `${name}-fleet`,
       {
@@ -68,20 +70,22 @@ export class AwsTarget extends pulumi.ComponentResource {
         imageRef: image.imageRef,
         config,
         secretValues: args.secretValues,
+        connection,
       },
       { parent: this },
     );
     // On `pulumi refresh`: instances off the current launch template version, and groups or templates
-    // tagged with this stack that it no longer tracks (left behind by a failed rollout).
+    // tagged with this stack that it no longer tracks (left behind by a failed rollout). It runs
+    // after the retire, so what this `up` replaces is gone by then and never reported.
     const audit = new FleetAudit(
       `${name}-audit`,
       {
-        region: config.region,
+        ...connection,
         stackTagValue: `${pulumi.getProject()}/${pulumi.getStack()}`,
         asgNames: [fleet.asgName],
         launchTemplateIds: [fleet.launchTemplateId],
       },
-      { parent: this },
+      { parent: this, dependsOn: [fleet.retired] },
     );
     this.specHash = args.specHash;
     this.imageTag = image.imageTag;

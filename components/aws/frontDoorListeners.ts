@@ -11,8 +11,12 @@ export interface FrontDoorListenersArgs {
   readonly loadBalancerArn: pulumi.Input<string>;
   /** The load balancer's security group; gets one ingress rule per listener port. */
   readonly securityGroupId: pulumi.Input<string>;
-  /** The target group the forwarding listener sends traffic to (the current release's group). */
-  readonly forwardTargetGroupArn: pulumi.Input<string>;
+  /**
+   * The target group the forwarding listener's default action sends traffic to.
+   * @default - 503 "no release is serving yet": the fleet's serving rule (components/aws/awsRelease.ts)
+   * forwards to the serving release's target group, so the default only answers before the first one
+   */
+  readonly forwardTargetGroupArn?: pulumi.Input<string>;
   /** ACM certificate ARN. @default - HTTP only on port 80, with a warning at preview */
   readonly certificateArn?: string;
   /** Tags put on every resource (plus Name). */
@@ -65,7 +69,7 @@ export function createFrontDoorListeners(args: FrontDoorListenersArgs): FrontDoo
         certificateArn: l.certificateArn,
         defaultActions: [
           l.action === "forward"
-            ? { type: "forward", targetGroupArn: args.forwardTargetGroupArn }
+            ? forwardAction(args.forwardTargetGroupArn)
             : {
                 type: "redirect",
                 redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" },
@@ -79,4 +83,18 @@ export function createFrontDoorListeners(args: FrontDoorListenersArgs): FrontDoo
   }
   if (!forward) throw new pulumi.ResourceError(`${args.name}: no forwarding listener`, args.parent);
   return { forward, scheme: plan.scheme };
+}
+
+/** The forwarding listener's default action: a target group, or 503 until a release serves. */
+function forwardAction(targetGroupArn: pulumi.Input<string> | undefined) {
+  return targetGroupArn !== undefined
+    ? { type: "forward", targetGroupArn }
+    : {
+        type: "fixed-response",
+        fixedResponse: {
+          statusCode: "503",
+          contentType: "text/plain",
+          messageBody: "no release is serving yet",
+        },
+      };
 }

@@ -1,4 +1,120 @@
+/**
+ * The release lifecycle of the aws target, as pure functions: what a release is, when it may take
+ * traffic, and what a healthy release retires. The dynamic providers in providers/aws/ only carry
+ * these decisions out against the AWS API.
+ *
+ * A release is one Auto Scaling group and one target group of its own. The listener forwards to the
+ * serving release's target group; a candidate is switched in only once it has `desiredCount` healthy
+ * targets, and only then is every other group and target group of the fleet drained and deleted.
+ */
+
 import { createHash } from "node:crypto";
+import { TAGS } from "../core/identifiers";
+
+/** Tag on every group and target group of a release: which fleet (`<project>/<stack>/<fleet>`). */
+export const FLEET_TAG_KEY = TAGS.fleet;
+/** Tag on every group and target group of a release: the release id. */
+export const RELEASE_TAG_KEY = TAGS.release;
+
+/** A target as DescribeTargetHealth reports it. */
+export interface TargetHealthSnapshot {
+  readonly id: string;
+  /** initial | healthy | unhealthy | unused | draining | unavailable */
+  readonly state: string;
+}
+
+/** A group of the fleet as DescribeAutoScalingGroups reports it. */
+export interface GroupSnapshot {
+  readonly name: string;
+  readonly targetGroupArns: readonly string[];
+  readonly tags: Readonly<Record<string, string>>;
+  readonly instanceIds: readonly string[];
+}
+
+/** A target group of the fleet as DescribeTargetGroups + DescribeTags report it. */
+export interface TargetGroupSnapshot {
+  readonly arn: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Number of targets the load balancer would send traffic to. */
+export function healthyCount(targets: readonly TargetHealthSnapshot[]): number {
+  return targets.filter((t) => t.state === "healthy").length;
+}
+
+/** Why a candidate may not take traffic yet, or undefined when it may. */
+export function gateProblem(p: {
+  readonly release: string;
+  readonly targets: readonly TargetHealthSnapshot[];
+  readonly desiredCount: number;
+}): string | undefined {
+  const healthy = healthyCount(p.targets);
+  if (healthy >= p.desiredCount) return undefined;
+  const states = p.targets.map((t) => `${t.id}=${t.state}`).join(", ") || "no targets registered";
+  return `release ${p.release}: ${healthy}/${p.desiredCount} targets healthy (${states})`;
+}
+
+/** True when a tag set says the resource belongs to this fleet. */
+export function ofFleet(tags: Readonly<Record<string, string>>, fleetTag: string): boolean {
+  return tags[FLEET_TAG_KEY] === fleetTag;
+}
+
+/** What a retire removes: every group and target group of the fleet that does not serve. */
+export interface RetirePlan {
+  readonly groups: GroupSnapshot[];
+  readonly targetGroupArns: string[];
+}
+
+/**
+ * Everything of the fleet except the serving target group and the groups attached to it: old
+ * releases and whatever failed releases left. Resources of other fleets or stacks are never touched.
+ */
+export function planRetire(p: {
+  readonly fleetTag: string;
+  readonly servingTargetGroupArn: string;
+  readonly groups: readonly GroupSnapshot[];
+  readonly targetGroups: readonly TargetGroupSnapshot[];
+}): RetirePlan {
+  const serving = (g: GroupSnapshot) => g.targetGroupArns.includes(p.servingTargetGroupArn);
+  return {
+    groups: p.groups
+      .filter((g) => ofFleet(g.tags, p.fleetTag) && !serving(g))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    targetGroupArns: p.targetGroups
+      .filter((t) => ofFleet(t.tags, p.fleetTag) && t.arn !== p.servingTargetGroupArn)
+      .map((t) => t.arn)
+      .sort(),
+  };
+}
+
+/**
+ * The groups a failed gate scales to zero: the fleet's groups attached to the candidate's target
+ * group, never one attached to the serving target group.
+ */
+export function failedCandidateGroups(p: {
+  readonly fleetTag: string;
+  readonly candidateTargetGroupArn: string;
+  readonly servingTargetGroupArn?: string;
+  readonly groups: readonly GroupSnapshot[];
+}): GroupSnapshot[] {
+  return p.groups.filter(
+    (g) =>
+      ofFleet(g.tags, p.fleetTag) &&
+      g.targetGroupArns.includes(p.candidateTargetGroupArn) &&
+      (p.servingTargetGroupArn === undefined ||
+        !g.targetGroupArns.includes(p.servingTargetGroupArn)),
+  );
+}
+
+/** Seconds in a Terraform-style duration ("90s", "10m", "1h5m", "0"); throws naming the field. */
+export function durationSeconds(field: string, text: string): number {
+  if (text.trim() === "0") return 0;
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
+  if (!m || text.trim() === "") {
+    throw new Error(`${field}: must be a duration like 10m, 90s or 1h, got ${JSON.stringify(text)}`);
+  }
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
 
 /** What decides whether instances differ, and so whether the ASG is replaced. */
 export interface ReleaseInputs {
@@ -7,15 +123,25 @@ export interface ReleaseInputs {
   readonly amiId: string;
   readonly instanceType: string;
   readonly userData: string;
+  /** SSM parameter version of each secret (never its value): a rotation is a new release. */
+  readonly secretVersions: Readonly<Record<string, number>>;
 }
 
 /**
  * 12 hex naming a release: changes with the spec, the image digest, the pinned AMI, the instance
- * type or the boot script, and with nothing else (not the git commit). It is the ASG's replacement
- * trigger and part of its name prefix.
+ * type, the boot script or a secret's version, and with nothing else (not the git commit). It is
+ * the replacement trigger of the release's group and target group and part of the group's name.
  */
 export function releaseId(r: ReleaseInputs): string {
-  const doc = JSON.stringify([r.specHash, r.imageRef, r.amiId, r.instanceType, r.userData]);
+  const versions = Object.entries(r.secretVersions).sort(([a], [b]) => (a < b ? -1 : 1));
+  const doc = JSON.stringify([
+    r.specHash,
+    r.imageRef,
+    r.amiId,
+    r.instanceType,
+    r.userData,
+    ...(versions.length > 0 ? [versions] : []),
+  ]);
   return createHash("sha256").update(doc).digest("hex").slice(0, 12);
 }
 

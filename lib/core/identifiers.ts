@@ -30,8 +30,10 @@ export const TAGS = {
   specHash: "phoenix:spec-hash",
   /** `<project>/<stack>`: lets the fleet audit find groups and templates a failed rollout left. */
   stack: "phoenix:stack",
-  /** Instances: the release id of the group that launched them. */
+  /** Groups, target groups and instances: the release id they belong to. */
   release: "phoenix:release",
+  /** Groups and target groups of a release: `<project>/<stack>/<fleet>`, what the retire sweeps. */
+  fleet: "phoenix:fleet",
 } as const;
 
 /** Type tokens of the ComponentResources (stable: changing one needs `aliases`). */
@@ -55,6 +57,8 @@ export const DYNAMIC_NAMES = {
   localNetwork: "LocalNetwork",
   registryImage: "RegistryImage",
   fleetAudit: "FleetAudit",
+  releaseGate: "ReleaseGate",
+  releaseRetire: "ReleaseRetire",
 } as const;
 
 type DynamicKey = keyof typeof DYNAMIC_NAMES;

@@ -11,12 +11,10 @@ import {
   type LaunchTemplateSnapshot,
 } from "../../lib/aws/auditReport";
 import { DYNAMIC_MODULE, DYNAMIC_NAMES } from "../../lib/core/identifiers";
+import { type AwsConnection, checkFailures, clientConfig, connectionShape } from "./awsConnection";
 
-/** Plain inputs of the audit, as the provider receives them. */
-export interface FleetAuditProps {
-  region: string;
-  /** Custom AWS API endpoint (an emulator); empty = the SDK default (honours AWS_ENDPOINT_URL). */
-  endpoint: string;
+/** Plain inputs of the audit, as the provider receives them (region, endpoint, profile, role). */
+export interface FleetAuditProps extends AwsConnection {
   stackTagKey: string;
   stackTagValue: string;
   asgNames: string[];
@@ -37,10 +35,7 @@ export interface FleetAuditOutputs extends FleetAuditProps {
 function propsSchema() {
   const { z } = require("zod") as typeof import("zod");
   return z.object({
-    region: z.string().min(1, "region: must name an AWS region, e.g. us-east-1"),
-    endpoint: z.string().refine((e) => e === "" || /^https?:\/\/\S+$/.test(e), {
-      message: "endpoint: must be empty or an http(s) URL, e.g. http://127.0.0.1:5000",
-    }),
+    ...connectionShape(),
     stackTagKey: z.string().min(1, "stackTagKey: must not be empty"),
     stackTagValue: z.string().min(1, "stackTagValue: must not be empty, e.g. phoenix/dev"),
     asgNames: z.array(z.string().min(1)),
@@ -77,7 +72,8 @@ function ltSnapshot(t: EC2.LaunchTemplate): LaunchTemplateSnapshot {
  * and for each instance the launch template version EC2 launched it from.
  */
 export async function collectSnapshot(props: FleetAuditProps): Promise<AuditInput> {
-  const config = { region: props.region, ...(props.endpoint ? { endpoint: props.endpoint } : {}) };
+  // The aws provider's region, profile and role: the audit reads the account the stack deploys to.
+  const config = clientConfig(props);
   // Required here, not imported at the top: the provider's code is serialized into the state and
   // node_modules packages must be loaded by name when it runs.
   const as = require("@aws-sdk/client-auto-scaling") as typeof AutoScaling;
@@ -187,7 +183,17 @@ async function audit(props: FleetAuditProps): Promise<FleetAuditOutputs> {
 
 function inputsOf(p: FleetAuditProps): FleetAuditProps {
   const { region, endpoint, stackTagKey, stackTagValue, asgNames, launchTemplateIds } = p;
-  return { region, endpoint, stackTagKey, stackTagValue, asgNames, launchTemplateIds };
+  const { profile, roleArn } = p;
+  return {
+    region,
+    endpoint,
+    profile: profile ?? "",
+    roleArn: roleArn ?? "",
+    stackTagKey,
+    stackTagValue,
+    asgNames,
+    launchTemplateIds,
+  };
 }
 
 /**
@@ -201,14 +207,7 @@ export const fleetAuditProvider: pulumi.dynamic.ResourceProvider<
   async check(_olds, news) {
     const parsed = propsSchema().safeParse(news);
     if (parsed.success) return { inputs: parsed.data };
-    return {
-      failures: parsed.error.issues.map((i) => ({
-        property: String(i.path[0] ?? ""),
-        reason: `${i.message} (got ${JSON.stringify(
-          i.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown>)?.[k], news),
-        )})`,
-      })),
-    };
+    return { failures: checkFailures(parsed.error.issues, news) };
   },
   async diff(_id, olds, news) {
     const changed = (Object.keys(inputsOf(news)) as (keyof FleetAuditProps)[]).filter(
@@ -238,6 +237,10 @@ export interface FleetAuditArgs {
   readonly region: pulumi.Input<string>;
   /** @default - the AWS SDK default endpoint (or AWS_ENDPOINT_URL) */
   readonly endpoint?: pulumi.Input<string>;
+  /** Shared-config profile of the aws provider. @default - the SDK's default credential chain */
+  readonly profile?: pulumi.Input<string>;
+  /** Role the aws provider assumes. @default - none */
+  readonly roleArn?: pulumi.Input<string>;
   /** Value of the stack tag, `<project>/<stack>`. */
   readonly stackTagValue: pulumi.Input<string>;
   /** @default - `phoenix:stack` */
@@ -264,6 +267,8 @@ export class FleetAudit extends pulumi.dynamic.Resource {
       {
         region: args.region,
         endpoint: args.endpoint ?? "",
+        profile: args.profile ?? "",
+        roleArn: args.roleArn ?? "",
         stackTagKey: args.stackTagKey ?? STACK_TAG_KEY,
         stackTagValue: args.stackTagValue,
         asgNames: args.asgNames,

@@ -158,6 +158,8 @@ describe("fleetAuditProvider against moto", () => {
     const props: FleetAuditProps = {
       region: REGION,
       endpoint,
+      profile: "",
+      roleArn: "",
       stackTagKey: "phoenix:stack",
       stackTagValue: STACK,
       asgNames: ["web-asg"],
@@ -190,6 +192,8 @@ describe("fleetAuditProvider against moto", () => {
     const props: FleetAuditProps = {
       region: REGION,
       endpoint,
+      profile: "",
+      roleArn: "",
       stackTagKey: "phoenix:stack",
       stackTagValue: STACK,
       asgNames: ["web-asg"],
@@ -286,6 +290,8 @@ describe("fleetAuditProvider against moto", () => {
     const created = await fleetAuditProvider.create({
       region: REGION,
       endpoint,
+      profile: "",
+      roleArn: "",
       stackTagKey: "phoenix:stack",
       stackTagValue: STACK,
       asgNames: ["web-asg-gone"],
@@ -301,6 +307,8 @@ describe("fleetAuditProvider against moto", () => {
     const res = await fleetAuditProvider.check!({} as FleetAuditProps, {
       region: REGION,
       endpoint: "127.0.0.1:5000",
+      profile: "",
+      roleArn: "",
       stackTagKey: "phoenix:stack",
       stackTagValue: STACK,
       asgNames: [],

@@ -20,6 +20,12 @@ let fleetModule: typeof import("../../../../components/aws/awsFleet");
 
 const ASG = "aws:autoscaling/group:Group";
 const LT = "aws:ec2/launchTemplate:LaunchTemplate";
+const TG = "aws:lb/targetGroup:TargetGroup";
+const RULE = "aws:lb/listenerRule:ListenerRule";
+const GATE = "pulumi-nodejs:dynamic/phoenix:ReleaseGate";
+const RETIRE = "pulumi-nodejs:dynamic/phoenix:ReleaseRetire";
+const TG_ARN = (name: string) =>
+  `arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/${name}`;
 
 interface Built {
   release: string;
@@ -35,6 +41,7 @@ async function fleet(
     imageRef?: string;
     amiId?: string;
     config?: Partial<typeof config>;
+    secret?: string;
   } = {},
 ): Promise<Built> {
   const f = new fleetModule.AwsFleet(name, {
@@ -42,7 +49,7 @@ async function fleet(
     specHash: over.specHash ?? HASH_A,
     imageRef: over.imageRef ?? REF_A,
     config: { ...config, amiId: over.amiId ?? config.amiId, ...over.config },
-    secretValues: { DB_PASSWORD: pulumi.secret(SECRET) },
+    secretValues: { DB_PASSWORD: pulumi.secret(over.secret ?? SECRET) },
   });
   return { release: await outputOf(f.release), asgName: await outputOf(f.asgName) };
 }
@@ -69,7 +76,12 @@ describe("AwsFleet", () => {
       imageRef: REF_B,
     });
     built.newAmi = await fleet("new-ami", { amiId: "ami-0fedcba9876543210" });
-  });
+    built.newHealth = await fleet("new-health", {
+      spec: specText().replace("path: /healthz", "path: /ready"),
+      specHash: HASH_B,
+    });
+    built.rotated = await fleet("rotated", { secret: "rotated-value-of-the-secret" });
+  }, 60_000);
 
   it("opens no port 22 and no full port range on any security group", () => {
     const groups = mocks.ofType("aws:ec2/securityGroup:SecurityGroup");
@@ -150,11 +162,18 @@ describe("AwsFleet", () => {
     expect(ami?.inputs.filters).toEqual([{ name: "image-id", values: ["ami-0123456789abcdef0"] }]);
   });
 
-  it("serves the stack's certificate on 443 and gates the ASG on that listener", () => {
+  it("serves the stack's certificate on 443 and routes releases on that listener", () => {
     const https = mocks.get("aws:lb/listener:Listener", "tls-front-https").inputs;
     expect(https).toMatchObject({ protocol: "HTTPS", certificateArn: CERT });
+    const httpsArn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/tls-front-https";
+    expect(mocks.get(RULE, "tls-candidate").inputs.listenerArn).toBe(httpsArn);
+    expect(mocks.get(RULE, "tls-serving").inputs.listenerArn).toBe(httpsArn);
+    expect(mocks.ofType(RULE).filter((r) => r.name.startsWith("tls-")).map((r) => r.name)).toEqual([
+      "tls-candidate",
+      "tls-serving",
+    ]);
     const deps = mocks.get(ASG, "tls").options.dependencies;
-    expect(deps.some((urn) => urn.endsWith("::tls-front-https"))).toBe(true);
+    expect(deps.some((urn) => urn.endsWith("::tls-candidate"))).toBe(true);
   });
 
   it("puts the load balancer in albSubnetIds and the instances in instanceSubnetIds", () => {
@@ -209,28 +228,144 @@ describe("AwsFleet", () => {
     expect(built.a.asgName.startsWith(asg.namePrefix)).toBe(true);
   });
 
-  it("replaces the ASG on launch template changes, creating the new one before deleting the old", () => {
+  it("replaces the ASG on launch template changes, creating the new one before letting the old go", () => {
     const { options } = mocks.get(ASG, "a");
     expect(options.replaceOnChanges).toEqual(["launchTemplate"]);
     expect(options.deleteBeforeReplace).toBe(false);
     expect(options.replacementTrigger).toBe(built.a.release);
-    expect(mocks.get(ASG, "a").inputs.launchTemplate).toEqual({ id: "a-lt-id", version: "1" });
+    // Retained: the engine never deletes a release (not even a pending delete of a failed up);
+    // the retire step does, once another release serves.
+    expect(options.retainOnDelete).toBe(true);
   });
 
-  it("gates the new ASG on ELB health: waitForElbCapacity = desired, health check type ELB", () => {
+  it("launches from the launch template's latest version, not a pinned one", () => {
+    // The mock launch template reports latestVersion 7.
+    expect(mocks.get(ASG, "a").inputs.launchTemplate).toEqual({ id: "a-lt-id", version: "7" });
+  });
+
+  it("waits for desiredCount healthy targets within 10m, in the group and in the gate", () => {
     const asg = mocks.get(ASG, "a").inputs;
     expect(asg).toMatchObject({
       healthCheckType: "ELB",
       healthCheckGracePeriod: 120,
       waitForElbCapacity: 3,
+      minElbCapacity: 3,
+      waitForCapacityTimeout: "10m",
       desiredCapacity: 3,
       minSize: 3,
       maxSize: 6,
     });
-    expect(asg.targetGroupArns).toEqual([expect.stringContaining("targetgroup/a-front-tg")]);
+    const gate = mocks.get(GATE, "a-gate").inputs;
+    expect(gate).toMatchObject({ desiredCount: 3, timeoutSeconds: 600, release: built.a.release });
+    expect(gate.targetGroupArn).toBe(TG_ARN("a-tg"));
+  });
+
+  it("rejects a capacity wait of 0 (no wait) and a malformed one, naming the field", () => {
+    const make = (waitForCapacityTimeout: string) => () =>
+      new fleetModule.AwsFleet(`bad-wait-${waitForCapacityTimeout.length}`, {
+        spec: parseSpec(specText()),
+        specHash: HASH_A,
+        imageRef: REF_A,
+        config,
+        secretValues: { DB_PASSWORD: pulumi.secret(SECRET) },
+        waitForCapacityTimeout,
+      });
+    expect(make("0")).toThrow(/waitForCapacityTimeout: "0" turns the health wait off/);
+    expect(make("ten minutes")).toThrow(
+      /waitForCapacityTimeout: must be a duration like 10m, 90s or 1h, got "ten minutes"/,
+    );
+  });
+
+  it("registers each release in a target group of its own, replaced with the release", () => {
+    expect(mocks.get(ASG, "a").inputs.targetGroupArns).toEqual([TG_ARN("a-tg")]);
+    const tg = mocks.get(TG, "a-tg");
+    expect(tg.options.replacementTrigger).toBe(built.a.release);
+    expect(tg.options.deleteBeforeReplace).toBe(false);
+    expect(tg.options.retainOnDelete).toBe(true);
+    expect(tg.inputs.tags).toMatchObject({
+      "phoenix:fleet": "phoenix/prod/a",
+      "phoenix:release": built.a.release,
+    });
     const deps = mocks.get(ASG, "a").options.dependencies;
-    expect(deps.some((urn) => urn.endsWith("::a-front-http"))).toBe(true);
+    expect(deps.some((urn) => urn.endsWith("::a-candidate"))).toBe(true);
     expect(deps.some((urn) => urn.endsWith("::a-access-secret-db_password"))).toBe(true);
+  });
+
+  it("checks health with this release's path, 2xx only, and drains for stopGraceSeconds", () => {
+    const tg = mocks.get(TG, "a-tg").inputs;
+    expect(tg.port).toBe(8080);
+    expect(tg.healthCheck).toEqual({
+      enabled: true,
+      path: "/healthz",
+      port: "8080",
+      protocol: "HTTP",
+      matcher: "200-299",
+      interval: 5,
+      timeout: 2,
+      healthyThreshold: 2,
+      unhealthyThreshold: 2,
+    });
+    expect(tg.deregistrationDelay).toBe(10);
+    // A new health path is a new release with a new target group: the old release's instances
+    // keep being checked on their own path.
+    const other = mocks.get(TG, "new-health-tg");
+    expect(other.inputs.healthCheck.path).toBe("/ready");
+    expect(built.newHealth.release).not.toBe(built.a.release);
+    expect(other.options.replacementTrigger).toBe(built.newHealth.release);
+  });
+
+  it("switches traffic to the gate's serving target group only after the group and the gate", () => {
+    const listener = mocks.get("aws:lb/listener:Listener", "a-front-http").inputs;
+    expect(listener.defaultActions).toEqual([
+      {
+        type: "fixed-response",
+        fixedResponse: {
+          statusCode: "503",
+          contentType: "text/plain",
+          messageBody: "no release is serving yet",
+        },
+      },
+    ]);
+    const serving = mocks.get(RULE, "a-serving");
+    expect(serving.inputs).toMatchObject({
+      priority: 50000,
+      conditions: [{ pathPattern: { values: ["*"] } }],
+      actions: [{ type: "forward", targetGroupArn: TG_ARN("a-tg") }],
+    });
+    const deps = serving.options.dependencies;
+    expect(deps.some((urn) => urn.endsWith("$aws:autoscaling/group:Group::a"))).toBe(true);
+    expect(deps.some((urn) => urn.endsWith("::a-gate"))).toBe(true);
+    const candidate = mocks.get(RULE, "a-candidate").inputs;
+    expect(candidate).toMatchObject({
+      priority: 10,
+      conditions: [
+        { httpHeader: { httpHeaderName: "X-Phoenix-Release", values: [built.a.release] } },
+      ],
+      actions: [{ type: "forward", targetGroupArn: TG_ARN("a-tg") }],
+    });
+    // The gate watches the candidate while its group is created: it must not wait for the group.
+    const gateDeps = mocks.get(GATE, "a-gate").options.dependencies;
+    expect(gateDeps.some((urn) => urn.endsWith("$aws:autoscaling/group:Group::a"))).toBe(false);
+    expect(gateDeps.some((urn) => urn.endsWith("::a-candidate"))).toBe(true);
+  });
+
+  it("retires older releases only after the switch, with the aws provider's region", () => {
+    const retire = mocks.get(RETIRE, "a-retire");
+    expect(retire.inputs).toMatchObject({
+      fleetTag: "phoenix/prod/a",
+      servingRelease: built.a.release,
+      servingTargetGroupArn: TG_ARN("a-tg"),
+      desiredCount: 3,
+      region: "eu-west-1",
+      profile: "",
+      roleArn: "",
+    });
+    expect(retire.options.dependencies.some((urn) => urn.endsWith("::a-serving"))).toBe(true);
+  });
+
+  it("makes a new release when a secret's SSM version changes, never from its value", () => {
+    expect(built.rotated.release).not.toBe(built.a.release);
+    expect(userDataOf("rotated")).toBe(userDataOf("a"));
   });
 
   it("changes the release (the ASG's replacement trigger) when the spec changes", () => {
@@ -251,6 +386,7 @@ describe("AwsFleet", () => {
     expect(mine.length).toBeGreaterThan(8);
     for (const r of mine) {
       if (
+        r.type.startsWith("pulumi-nodejs:dynamic/") ||
         r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" ||
         r.type === "aws:iam/rolePolicy:RolePolicy"
       )
@@ -266,23 +402,6 @@ describe("AwsFleet", () => {
       });
       expect(JSON.stringify(tags), `${r.type} ${r.name}`).not.toMatch(/git/);
     }
-  });
-
-  it("mirrors the spec's health check on the target group, within the ALB's limits", () => {
-    const tg = mocks.get("aws:lb/targetGroup:TargetGroup", "a-front-tg").inputs;
-    expect(tg.port).toBe(8080);
-    expect(tg.healthCheck).toMatchObject({
-      path: "/healthz",
-      port: "8080",
-      timeout: 2,
-      healthyThreshold: 2,
-      interval: 5,
-    });
-    const listener = mocks.get("aws:lb/listener:Listener", "a-front-http").inputs;
-    expect(listener.defaultActions[0]).toMatchObject({
-      type: "forward",
-      targetGroupArn: expect.stringContaining("a-front-tg"),
-    });
   });
 
   it("rejects a spec secret without a value, and unsafe sysctls, naming each", () => {

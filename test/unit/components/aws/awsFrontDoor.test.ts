@@ -1,9 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { TLS_POLICY } from "../../../../lib/aws/frontDoorListeners";
-import { parseSpec } from "../../../../lib/spec/spec";
 import { MockRecorder, outputOf, setupMocks } from "../../../mocks";
-import { specText } from "../fixtures";
 
 const LISTENER = "aws:lb/listener:Listener";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
@@ -16,7 +14,6 @@ const warn = vi.spyOn(pulumi.log, "warn");
 beforeAll(async () => {
   mocks = await setupMocks({ project: "phoenix", stack: "prod" });
   const { AwsFrontDoor } = await import("../../../../components/aws/awsFrontDoor");
-  const app = parseSpec(specText()).app;
   for (const [name, certificateArn] of [
     ["tls", CERT],
     ["plain", undefined],
@@ -24,19 +21,19 @@ beforeAll(async () => {
     const door = new AwsFrontDoor(name, {
       vpcId: "vpc-0123456789abcdef0",
       subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
-      app,
       tags: { "phoenix:stack": "phoenix/prod" },
       certificateArn,
     });
     urls[name] = await outputOf(door.url);
-    await outputOf(door.listener.arn);
+    expect(door.trafficListeners).toHaveLength(1);
+    await outputOf(door.trafficListeners[0].arn);
   }
 });
 
 afterAll(() => warn.mockRestore());
 
 describe("AwsFrontDoor with certificateArn", () => {
-  it("serves HTTPS on 443 with a TLS 1.3/1.2 policy, forwarding to the target group", () => {
+  it("serves HTTPS on 443 with a TLS 1.3/1.2 policy, answering 503 until a release serves", () => {
     const https = mocks.get(LISTENER, "tls-https").inputs;
     expect(https).toMatchObject({
       port: 443,
@@ -45,8 +42,16 @@ describe("AwsFrontDoor with certificateArn", () => {
       certificateArn: CERT,
     });
     expect(TLS_POLICY).toMatch(/^ELBSecurityPolicy-TLS13-1-2-/);
+    // The fleet's serving rule forwards to the serving release (components/aws/awsRelease.ts).
     expect(https.defaultActions).toEqual([
-      { type: "forward", targetGroupArn: expect.stringContaining("targetgroup/tls-tg") },
+      {
+          type: "fixed-response",
+          fixedResponse: {
+            statusCode: "503",
+            contentType: "text/plain",
+            messageBody: "no release is serving yet",
+          },
+        },
     ]);
   });
 
@@ -72,7 +77,7 @@ describe("AwsFrontDoor with certificateArn", () => {
 });
 
 describe("AwsFrontDoor without certificateArn", () => {
-  it("serves HTTP on 80 only, forwarding to the target group", () => {
+  it("serves HTTP on 80 only, answering 503 until a release serves", () => {
     expect(mocks.ofType(LISTENER).filter((r) => r.name.startsWith("plain-")).map((r) => r.name)).toEqual(
       ["plain-http"],
     );
@@ -80,7 +85,14 @@ describe("AwsFrontDoor without certificateArn", () => {
       port: 80,
       protocol: "HTTP",
       defaultActions: [
-        { type: "forward", targetGroupArn: expect.stringContaining("targetgroup/plain-tg") },
+        {
+            type: "fixed-response",
+            fixedResponse: {
+              statusCode: "503",
+              contentType: "text/plain",
+              messageBody: "no release is serving yet",
+            },
+          },
       ],
     });
     expect(mocks.ofType(INGRESS).filter((r) => r.name.startsWith("plain-")).map((r) => r.name)).toEqual(

@@ -1,0 +1,224 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { Spec } from "../../lib/spec/spec";
+import { type ProviderConnection, providerConnection } from "../../lib/aws/providerConnection";
+import type { AwsConnection } from "../../providers/aws/awsConnection";
+import { ReleaseGate } from "../../providers/aws/releaseGate";
+import { ReleaseRetire } from "../../providers/aws/releaseRetire";
+
+/**
+ * What belongs to one release of an AWS fleet besides its Auto Scaling group: its own target group
+ * (health check, port and deregistration delay of THIS release, so an old release is never checked
+ * against a new release's settings), and the listener rules that route to releases.
+ *
+ * Routing, on every listener that carries traffic (`AwsFrontDoor.trafficListeners`):
+ * - priority {@link CANDIDATE_RULE_PRIORITY}: requests with header `X-Phoenix-Release: <candidate>`
+ *   go to the candidate's target group. This attaches the candidate to the load balancer (a target
+ *   group no listener uses is never health-checked) and lets an operator try it before it serves.
+ * - priority {@link SERVING_RULE_PRIORITY}: every other request goes to the serving release's target
+ *   group, the release gate's pointer. This is the seam every listener forwards through.
+ * - the listener's default action answers 503 until a first release is healthy.
+ */
+
+/** Priority of the rule that routes `X-Phoenix-Release: <candidate>` to the candidate. */
+export const CANDIDATE_RULE_PRIORITY = 10;
+/** Priority of the rule that routes all traffic to the serving release. */
+export const SERVING_RULE_PRIORITY = 50000;
+/** Header that selects the candidate release. */
+export const RELEASE_HEADER = "X-Phoenix-Release";
+
+/** ALB target group health check settings. */
+export interface AlbHealthCheck {
+  readonly path: string;
+  readonly port: string;
+  readonly protocol: "HTTP";
+  readonly matcher: string;
+  readonly interval: number;
+  readonly timeout: number;
+  readonly healthyThreshold: number;
+  readonly unhealthyThreshold: number;
+}
+
+/**
+ * The spec's health check as an ALB target group health check. Path and port are the spec's; only
+ * 2xx counts as healthy (a 404 from a release that lacks the path must fail it); the timings are the
+ * spec's raised to the ALB's floors (interval >= 5 s, timeout 2..interval-1, healthy threshold >= 2),
+ * because the spec's timings also drive the container HEALTHCHECK, where shorter values are fine.
+ */
+export function albHealthCheck(app: Pick<Spec["app"], "port" | "health">): AlbHealthCheck {
+  const interval = Math.min(300, Math.max(5, app.health.intervalSeconds));
+  return {
+    path: app.health.path,
+    port: String(app.port),
+    protocol: "HTTP",
+    matcher: "200-299",
+    interval,
+    timeout: Math.min(interval - 1, Math.max(2, app.health.timeoutSeconds)),
+    healthyThreshold: Math.min(10, Math.max(2, app.health.healthyThreshold)),
+    unhealthyThreshold: 2,
+  };
+}
+
+/**
+ * Resource options of everything that is made anew per release (group, target group). Retained on
+ * delete: the engine never deletes a release, not even as a pending delete of a failed `up` (run
+ * first by the next `up`, pulumi/pulumi#9979); only the retire step does, once the serving release
+ * is healthy. Created before the old one is let go; the release id is the replacement trigger.
+ */
+export function releaseResourceOptions(
+  release: pulumi.Input<string>,
+): Pick<pulumi.CustomResourceOptions, "retainOnDelete" | "deleteBeforeReplace" | "replacementTrigger"> {
+  return { retainOnDelete: true, deleteBeforeReplace: false, replacementTrigger: release };
+}
+
+/** Arguments of {@link releaseTargetGroup}. */
+export interface ReleaseTargetGroupArgs {
+  readonly vpcId: string;
+  readonly app: Pick<Spec["app"], "port" | "health" | "stopGraceSeconds">;
+  readonly release: pulumi.Input<string>;
+  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** The target group of one release: its port, its health check, its deregistration delay. */
+export function releaseTargetGroup(
+  name: string,
+  args: ReleaseTargetGroupArgs,
+  parent: pulumi.Resource,
+): aws.lb.TargetGroup {
+  return new aws.lb.TargetGroup(
+    name,
+    {
+      vpcId: args.vpcId,
+      targetType: "instance",
+      protocol: "HTTP",
+      port: args.app.port,
+      healthCheck: { enabled: true, ...albHealthCheck(args.app) },
+      // Drain for as long as the app is given to stop, not the ALB's default 300 s.
+      deregistrationDelay: args.app.stopGraceSeconds,
+      tags: args.tags,
+    },
+    { parent, ...releaseResourceOptions(args.release) },
+  );
+}
+
+/** Arguments of {@link candidateRules} and {@link servingRules}. */
+export interface ReleaseRuleArgs {
+  /** Listeners that carry traffic. */
+  readonly listeners: readonly aws.lb.Listener[];
+  readonly targetGroupArn: pulumi.Input<string>;
+  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** Routes `X-Phoenix-Release: <release>` to the candidate, on every traffic listener. */
+export function candidateRules(
+  name: string,
+  args: ReleaseRuleArgs & { readonly release: pulumi.Input<string> },
+  parent: pulumi.Resource,
+): aws.lb.ListenerRule[] {
+  return args.listeners.map(
+    (listener, i) =>
+      new aws.lb.ListenerRule(
+        i === 0 ? name : `${name}-${i}`,
+        {
+          listenerArn: listener.arn,
+          priority: CANDIDATE_RULE_PRIORITY,
+          conditions: [{ httpHeader: { httpHeaderName: RELEASE_HEADER, values: [args.release] } }],
+          actions: [{ type: "forward", targetGroupArn: args.targetGroupArn }],
+          tags: args.tags,
+        },
+        { parent },
+      ),
+  );
+}
+
+/** Routes all traffic to the serving release, on every traffic listener. */
+export function servingRules(
+  name: string,
+  args: ReleaseRuleArgs,
+  opts: pulumi.CustomResourceOptions & { parent: pulumi.Resource },
+): aws.lb.ListenerRule[] {
+  return args.listeners.map(
+    (listener, i) =>
+      new aws.lb.ListenerRule(
+        i === 0 ? name : `${name}-${i}`,
+        {
+          listenerArn: listener.arn,
+          priority: SERVING_RULE_PRIORITY,
+          conditions: [{ pathPattern: { values: ["*"] } }],
+          actions: [{ type: "forward", targetGroupArn: args.targetGroupArn }],
+          tags: args.tags,
+        },
+        opts,
+      ),
+  );
+}
+
+/** Arguments of {@link switchWhenHealthy}. */
+export interface SwitchArgs {
+  readonly connection: pulumi.Input<AwsConnection>;
+  /** `<project>/<stack>/<fleet>`. */
+  readonly fleetTag: string;
+  readonly release: pulumi.Input<string>;
+  /** The candidate release's target group. */
+  readonly targetGroupArn: pulumi.Input<string>;
+  readonly desiredCount: number;
+  readonly timeoutSeconds: number;
+  readonly listeners: readonly aws.lb.Listener[];
+  /** The rules that put the candidate on the load balancer (it is health-checked only then). */
+  readonly candidateRules: readonly pulumi.Resource[];
+  /** The candidate's group: the listener moves only once it was created. */
+  readonly group: pulumi.Resource;
+  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * The gate, the listener switch and the retire of a release, in that order. The gate does not wait
+ * for the group: it watches the candidate's target group while the group is created, so on a time-out
+ * it scales the failed group to zero within the same `up`. The serving rules forward to the gate's
+ * pointer and wait for the group and the gate; the retire runs only after the switch.
+ */
+export function switchWhenHealthy(
+  name: string,
+  args: SwitchArgs,
+  parent: pulumi.Resource,
+): { gate: ReleaseGate; serving: aws.lb.ListenerRule[]; retire: ReleaseRetire } {
+  const gate = new ReleaseGate(
+    `${name}-gate`,
+    {
+      connection: args.connection,
+      fleetTag: args.fleetTag,
+      release: args.release,
+      targetGroupArn: args.targetGroupArn,
+      desiredCount: args.desiredCount,
+      timeoutSeconds: args.timeoutSeconds,
+    },
+    { parent, dependsOn: [...args.candidateRules] },
+  );
+  const serving = servingRules(
+    `${name}-serving`,
+    { listeners: args.listeners, targetGroupArn: gate.servingTargetGroupArn, tags: args.tags },
+    { parent, dependsOn: [args.group, gate] },
+  );
+  const retire = new ReleaseRetire(
+    `${name}-retire`,
+    {
+      connection: args.connection,
+      fleetTag: args.fleetTag,
+      servingRelease: gate.servingRelease,
+      servingTargetGroupArn: gate.servingTargetGroupArn,
+      desiredCount: args.desiredCount,
+    },
+    { parent, dependsOn: serving },
+  );
+  return { gate, serving, retire };
+}
+
+/** The aws provider's region, profile and role, read from `aws:*` stack config. */
+export function awsProviderConnection(region: string): ProviderConnection {
+  const c = new pulumi.Config("aws");
+  return providerConnection(region, {
+    region: c.get("region"),
+    profile: c.get("profile"),
+    assumeRoles: c.getObject<{ roleArn?: string }[]>("assumeRoles"),
+  });
+}

@@ -1,0 +1,85 @@
+import type * as Creds from "@aws-sdk/credential-providers";
+
+/**
+ * Where and as whom the dynamic providers call AWS: the same region, profile and assumed role as the
+ * stack's aws provider (see `awsProviderConnection` in components/aws/awsConnection.ts), so an audit
+ * or a retire never acts on another account than the one the stack deploys to. Plain strings: the
+ * value is stored in the state with the resource (no secrets in it: credentials are resolved at run
+ * time from the profile or the environment).
+ */
+export interface AwsConnection {
+  region: string;
+  /** Custom AWS API endpoint (an emulator); empty = the SDK default (honours AWS_ENDPOINT_URL). */
+  endpoint: string;
+  /** Shared-config profile (`aws:profile`); empty = the SDK's default credential chain. */
+  profile: string;
+  /** Role to assume (`aws:assumeRoles[0].roleArn`); empty = none. */
+  roleArn: string;
+}
+
+/** A target group ARN (the gate's and the retire's inputs). */
+export const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:\S+:targetgroup\/\S+$/;
+
+/** Zod shape of {@link AwsConnection}, built when needed (providers are serialized by value). */
+export function connectionShape() {
+  const { z } = require("zod") as typeof import("zod");
+  return {
+    region: z.string().min(1, "region: must name an AWS region, e.g. us-east-1"),
+    endpoint: z.string().refine((e) => e === "" || /^https?:\/\/\S+$/.test(e), {
+      message: "endpoint: must be empty or an http(s) URL, e.g. http://127.0.0.1:5000",
+    }),
+    profile: z.string(),
+    roleArn: z.string().refine((r) => r === "" || /^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/.test(r), {
+      message: "roleArn: must be empty or an IAM role ARN, e.g. arn:aws:iam::123456789012:role/deploy",
+    }),
+  };
+}
+
+/**
+ * SDK client config for a connection. Called inside each provider method: clients and credential
+ * providers are never captured in a provider's serialized closure.
+ */
+export function clientConfig(c: AwsConnection): {
+  region: string;
+  endpoint?: string;
+  credentials?: ReturnType<typeof Creds.fromIni>;
+} {
+  const creds = require("@aws-sdk/credential-providers") as typeof Creds;
+  const base = { region: c.region, ...(c.endpoint ? { endpoint: c.endpoint } : {}) };
+  let credentials = c.profile ? creds.fromIni({ profile: c.profile }) : undefined;
+  if (c.roleArn) {
+    credentials = creds.fromTemporaryCredentials({
+      params: { RoleArn: c.roleArn, RoleSessionName: "phoenix-release" },
+      ...(credentials ? { masterCredentials: credentials } : {}),
+      clientConfig: base,
+    });
+  }
+  return { ...base, ...(credentials ? { credentials } : {}) };
+}
+
+/** Reads `{ Key, Value }[]` tags into a record. */
+export function tagRecord(
+  tags: readonly { Key?: string; Value?: string }[] | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? "";
+  return out;
+}
+
+/** Resolves after `ms` milliseconds; the providers wait on AWS conditions with deadlines. */
+export function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Formats zod issues as dynamic-provider check failures, each naming its property and value. */
+export function checkFailures(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  news: unknown,
+): { property: string; reason: string }[] {
+  return issues.map((i) => ({
+    property: String(i.path[0] ?? ""),
+    reason: `${i.message} (got ${JSON.stringify(
+      i.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown>)?.[k], news),
+    )})`,
+  }));
+}

@@ -1,0 +1,156 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DYNAMIC_MODULE, DYNAMIC_NAMES } from "../../lib/core/identifiers";
+import { gateProblem, planRetire } from "../../lib/aws/release";
+import {
+  TARGET_GROUP_ARN,
+  type AwsConnection,
+  checkFailures,
+  connectionShape } from "./awsConnection";
+import {
+  deleteTargetGroup,
+  drainAndDelete,
+  fleetGroups,
+  fleetTargetGroups,
+  targetHealth,
+} from "./releaseAws";
+
+/** Plain inputs of the retire, as the provider receives them. */
+export interface ReleaseRetireProps extends AwsConnection {
+  /** `<project>/<stack>/<fleet>`: the phoenix:fleet tag of the fleet's groups and target groups. */
+  fleetTag: string;
+  /** The release the listener forwards to (the gate's output). */
+  servingRelease: string;
+  servingTargetGroupArn: string;
+  /** Healthy targets the serving release must have before anything else is retired. */
+  desiredCount: number;
+}
+
+/** What the retire records: its inputs plus what it removed. */
+export interface ReleaseRetireOutputs extends ReleaseRetireProps {
+  retiredGroups: string[];
+  retiredTargetGroups: string[];
+}
+
+function propsSchema() {
+  const { z } = require("zod") as typeof import("zod");
+  return z.object({
+    ...connectionShape(),
+    fleetTag: z.string().min(1, "fleetTag: must not be empty, e.g. phoenix/dev/web"),
+    servingRelease: z.string().regex(/^[0-9a-f]{12}$/, "servingRelease: must be 12 hex"),
+    servingTargetGroupArn: z
+      .string()
+      .regex(TARGET_GROUP_ARN, "must be a target group ARN"),
+    desiredCount: z.number().int().min(1, "desiredCount: must be at least 1"),
+  });
+}
+
+/**
+ * Drains and deletes every group and target group of the fleet except the serving ones: old
+ * releases and the leftovers of failed ones. Refuses to touch anything while the serving release
+ * has fewer than `desiredCount` healthy targets. Every step is idempotent, so an interrupted retire
+ * finishes on the next run.
+ */
+export async function retire(props: ReleaseRetireProps): Promise<ReleaseRetireOutputs> {
+  const problem = gateProblem({
+    release: props.servingRelease,
+    targets: await targetHealth(props, props.servingTargetGroupArn),
+    desiredCount: props.desiredCount,
+  });
+  if (problem) {
+    throw new Error(
+      `retire: refusing to remove older releases while the serving one is not healthy: ${problem}`,
+    );
+  }
+  const plan = planRetire({
+    fleetTag: props.fleetTag,
+    servingTargetGroupArn: props.servingTargetGroupArn,
+    groups: await fleetGroups(props, props.fleetTag),
+    targetGroups: await fleetTargetGroups(props, props.fleetTag),
+  });
+  for (const group of plan.groups) await drainAndDelete(props, group);
+  for (const arn of plan.targetGroupArns) await deleteTargetGroup(props, arn);
+  return {
+    ...props,
+    retiredGroups: plan.groups.map((g) => g.name),
+    retiredTargetGroups: plan.targetGroupArns,
+  };
+}
+
+function inputsOf(p: ReleaseRetireProps): ReleaseRetireProps {
+  const { region, endpoint, profile, roleArn, fleetTag } = p;
+  const { servingRelease, servingTargetGroupArn, desiredCount } = p;
+  return {
+    ...{ region, endpoint, profile, roleArn, fleetTag },
+    ...{ servingRelease, servingTargetGroupArn, desiredCount },
+  };
+}
+
+/**
+ * Dynamic provider of the retire step. It runs whenever the serving release changes (and again on
+ * the next `up` when a run did not finish, because then its new inputs were never recorded).
+ */
+export const releaseRetireProvider: pulumi.dynamic.ResourceProvider<
+  ReleaseRetireProps,
+  ReleaseRetireOutputs
+> = {
+  async check(_olds, news) {
+    const parsed = propsSchema().safeParse(news);
+    if (parsed.success) return { inputs: parsed.data };
+    return { failures: checkFailures(parsed.error.issues, news) };
+  },
+  async diff(_id, olds, news) {
+    const changed = (Object.keys(inputsOf(news)) as (keyof ReleaseRetireProps)[]).filter(
+      (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
+    );
+    // Never replaced: it owns nothing; every change is one more retire run.
+    return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+  },
+  async create(inputs) {
+    return { id: inputs.fleetTag, outs: await retire(inputsOf(inputs)) };
+  },
+  async update(_id, _olds, news) {
+    return { outs: await retire(inputsOf(news)) };
+  },
+  async delete() {
+    // Destroying the stack deletes the serving release through its own resources; the retire
+    // created nothing of its own.
+  },
+};
+
+/** Arguments of {@link ReleaseRetire}. */
+export interface ReleaseRetireArgs {
+  readonly connection: pulumi.Input<AwsConnection>;
+  readonly fleetTag: pulumi.Input<string>;
+  readonly servingRelease: pulumi.Input<string>;
+  readonly servingTargetGroupArn: pulumi.Input<string>;
+  readonly desiredCount: pulumi.Input<number>;
+}
+
+/** Retires every release of the fleet but the serving one, once the serving one is healthy. */
+export class ReleaseRetire extends pulumi.dynamic.Resource {
+  declare public readonly retiredGroups: pulumi.Output<string[]>;
+  declare public readonly retiredTargetGroups: pulumi.Output<string[]>;
+
+  constructor(name: string, args: ReleaseRetireArgs, opts: pulumi.CustomResourceOptions = {}) {
+    const c = pulumi.output(args.connection);
+    super(
+      releaseRetireProvider,
+      name,
+      {
+        region: c.region,
+        endpoint: c.endpoint,
+        profile: c.profile,
+        roleArn: c.roleArn,
+        fleetTag: args.fleetTag,
+        servingRelease: args.servingRelease,
+        servingTargetGroupArn: args.servingTargetGroupArn,
+        desiredCount: args.desiredCount,
+        retiredGroups: undefined,
+        retiredTargetGroups: undefined,
+      },
+      opts,
+      DYNAMIC_MODULE,
+      DYNAMIC_NAMES.releaseRetire,
+    );
+  }
+}

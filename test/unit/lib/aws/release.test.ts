@@ -1,0 +1,125 @@
+import { describe, expect, it } from "vitest";
+import { providerConnection } from "../../../../lib/aws/providerConnection";
+import {
+  durationSeconds,
+  failedCandidateGroups,
+  gateProblem,
+  planRetire,
+  releaseId,
+  type GroupSnapshot,
+} from "../../../../lib/aws/release";
+
+const FLEET = "phoenix/prod/web-fleet";
+const TG_A = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/a/1";
+const TG_B = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/b/2";
+const TG_OTHER = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/o/3";
+const group = (name: string, tg: string, fleet = FLEET): GroupSnapshot => ({
+  name,
+  targetGroupArns: [tg],
+  tags: { "phoenix:fleet": fleet },
+  instanceIds: [`i-${name}`],
+});
+
+describe("gateProblem", () => {
+  it("passes only with desiredCount healthy targets, naming every target's state otherwise", () => {
+    const targets = [
+      { id: "i-1", state: "healthy" },
+      { id: "i-2", state: "unhealthy" },
+      { id: "i-3", state: "healthy" },
+    ];
+    expect(gateProblem({ release: "abc", targets, desiredCount: 2 })).toBeUndefined();
+    expect(gateProblem({ release: "abc", targets, desiredCount: 3 })).toBe(
+      "release abc: 2/3 targets healthy (i-1=healthy, i-2=unhealthy, i-3=healthy)",
+    );
+    expect(gateProblem({ release: "abc", targets: [], desiredCount: 1 })).toBe(
+      "release abc: 0/1 targets healthy (no targets registered)",
+    );
+  });
+});
+
+describe("planRetire", () => {
+  it("retires every group and target group of the fleet but the serving ones, nothing of others", () => {
+    const plan = planRetire({
+      fleetTag: FLEET,
+      servingTargetGroupArn: TG_B,
+      groups: [group("old", TG_A), group("live", TG_B), group("theirs", TG_OTHER, "x/y/z")],
+      targetGroups: [
+        { arn: TG_A, tags: { "phoenix:fleet": FLEET } },
+        { arn: TG_B, tags: { "phoenix:fleet": FLEET } },
+        { arn: TG_OTHER, tags: { "phoenix:fleet": "x/y/z" } },
+      ],
+    });
+    expect(plan.groups.map((g) => g.name)).toEqual(["old"]);
+    expect(plan.targetGroupArns).toEqual([TG_A]);
+  });
+});
+
+describe("failedCandidateGroups", () => {
+  it("picks the candidate's groups and never one attached to the serving target group", () => {
+    const shared = { ...group("both", TG_B), targetGroupArns: [TG_A, TG_B] };
+    const picked = failedCandidateGroups({
+      fleetTag: FLEET,
+      candidateTargetGroupArn: TG_B,
+      servingTargetGroupArn: TG_A,
+      groups: [group("serving", TG_A), group("failed", TG_B), shared, group("x", TG_B, "o/t/h")],
+    });
+    expect(picked.map((g) => g.name)).toEqual(["failed"]);
+  });
+});
+
+describe("durationSeconds", () => {
+  it("reads Terraform durations and rejects anything else, naming the field", () => {
+    expect(durationSeconds("t", "10m")).toBe(600);
+    expect(durationSeconds("t", "1h5m30s")).toBe(3930);
+    expect(durationSeconds("t", "0")).toBe(0);
+    expect(() => durationSeconds("waitForCapacityTimeout", "10 minutes")).toThrow(
+      'waitForCapacityTimeout: must be a duration like 10m, 90s or 1h, got "10 minutes"',
+    );
+  });
+});
+
+describe("releaseId", () => {
+  const base = {
+    specHash: "a".repeat(64),
+    imageRef: "r/x@sha256:" + "1".repeat(64),
+    amiId: "ami-0123456789abcdef0",
+    instanceType: "t3.small",
+    userData: "#!/bin/sh",
+    secretVersions: { DB_PASSWORD: 1 },
+  };
+  it("changes with a secret's version and not with the order of the secrets", () => {
+    expect(releaseId({ ...base, secretVersions: { DB_PASSWORD: 2 } })).not.toBe(releaseId(base));
+    expect(releaseId({ ...base, secretVersions: { A: 1, B: 2 } })).toBe(
+      releaseId({ ...base, secretVersions: { B: 2, A: 1 } }),
+    );
+    expect(releaseId(base)).toMatch(/^[0-9a-f]{12}$/);
+  });
+});
+
+describe("providerConnection", () => {
+  it("uses the aws provider's region, profile and single assumed role", () => {
+    expect(
+      providerConnection("eu-west-1", {
+        profile: "deploy",
+        assumeRoles: [{ roleArn: "arn:aws:iam::123456789012:role/phoenix" }],
+      }),
+    ).toEqual({
+      region: "eu-west-1",
+      endpoint: "",
+      profile: "deploy",
+      roleArn: "arn:aws:iam::123456789012:role/phoenix",
+    });
+    expect(providerConnection("eu-west-1", { region: "us-east-1" }).region).toBe("us-east-1");
+  });
+
+  it("rejects a chain of roles, naming aws:assumeRoles", () => {
+    expect(() =>
+      providerConnection("eu-west-1", {
+        assumeRoles: [
+          { roleArn: "arn:aws:iam::123456789012:role/a" },
+          { roleArn: "arn:aws:iam::123456789012:role/b" },
+        ],
+      }),
+    ).toThrow(/^aws:assumeRoles: .* got a chain of 2/);
+  });
+});
