@@ -12,6 +12,7 @@ import {
 import type { ProviderConnection } from "../../lib/aws/providerConnection";
 import { UserDataInput, renderUserData, userDataProblems } from "../../lib/aws/userData";
 import { instanceHardening } from "../../lib/aws/instanceHardening";
+import { fleetLogGroupName } from "../../lib/aws/instancePolicies";
 import { AwsFrontDoor } from "./awsFrontDoor";
 import { AwsInstanceAccess } from "./awsInstanceAccess";
 import {
@@ -108,6 +109,9 @@ export class AwsFleet extends pulumi.ComponentResource {
         ssmPrefix,
         secrets: Object.fromEntries(spec.secrets.map((s) => [s, args.secretValues![s]])),
         tags: ctx.baseTags,
+        imageRef: args.imageRef,
+        logGroupName: logGroupOf(args),
+        logRetentionDays: config.logRetentionDays,
       },
       { parent: this },
     );
@@ -225,7 +229,17 @@ function bootInput(args: AwsFleetArgs, ssmPrefix: string, imageRef: string): Use
     ssmPrefix,
     runtime: spec.runtime,
     stopGraceSeconds: spec.app.stopGraceSeconds,
+    logGroupName: logGroupOf(args),
   };
+}
+
+/** The fleet's log group: one per stack and spec. */
+function logGroupOf(args: AwsFleetArgs): string {
+  return fleetLogGroupName({
+    project: pulumi.getProject(),
+    stack: pulumi.getStack(),
+    fleet: args.spec.name,
+  });
 }
 
 /**

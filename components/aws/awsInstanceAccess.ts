@@ -1,6 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES } from "../../lib/core/identifiers";
+import {
+  ecrPullPolicyDocument,
+  logsPolicyDocument,
+  repositoryArnOf,
+  secretsPolicyDocument,
+} from "../../lib/aws/instancePolicies";
 
 /** Arguments of {@link AwsInstanceAccess}. */
 export interface AwsInstanceAccessArgs {
@@ -12,45 +18,18 @@ export interface AwsInstanceAccessArgs {
   readonly secrets: Readonly<Record<string, pulumi.Input<string>>>;
   /** Tags put on every resource (plus Name). */
   readonly tags: Readonly<Record<string, string>>;
-}
-
-/** The AWS partition of a region (aws, aws-cn, aws-us-gov). */
-export function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
-
-/** Inline policy of the instance role: read the stack's SSM parameters and decrypt them via SSM. */
-export function secretsPolicyDocument(p: {
-  region: string;
-  accountId: string;
-  ssmPrefix: string;
-}): string {
-  const partition = partitionOf(p.region);
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "ReadStackSecrets",
-        Effect: "Allow",
-        Action: ["ssm:GetParameter", "ssm:GetParameters"],
-        Resource: `arn:${partition}:ssm:${p.region}:${p.accountId}:parameter${p.ssmPrefix}/*`,
-      },
-      {
-        Sid: "DecryptStackSecretsViaSsm",
-        Effect: "Allow",
-        Action: "kms:Decrypt",
-        Resource: `arn:${partition}:kms:${p.region}:${p.accountId}:key/*`,
-        Condition: { StringEquals: { "kms:ViaService": `ssm.${p.region}.amazonaws.com` } },
-      },
-    ],
-  });
+  /** The image the instances pull (by digest); the role may pull from its repository only. */
+  readonly imageRef: pulumi.Input<string>;
+  /** CloudWatch Logs group created for the fleet; the role may write to it only. */
+  readonly logGroupName: string;
+  /** Retention of the log group, in days (one of CloudWatch's periods). */
+  readonly logRetentionDays: number;
 }
 
 /**
- * What a fleet instance may do, and the secrets it may read: an EC2 role with ECR read-only, read of
- * the stack's SSM parameters (only when there are secrets), an instance profile, and one SSM
+ * What a fleet instance may do, and the secrets it may read: an EC2 role that may pull from the
+ * fleet's ECR repository, write to the fleet's log group (created here, with its retention) and
+ * read the stack's SSM parameters (only when there are secrets); an instance profile; one SSM
  * SecureString per secret. Depend on this component to have all of it in place before boot.
  */
 export class AwsInstanceAccess extends pulumi.ComponentResource {
@@ -63,6 +42,8 @@ export class AwsInstanceAccess extends pulumi.ComponentResource {
    * release (never the value itself, which stays in SSM and in encrypted state).
    */
   readonly secretVersions: pulumi.Output<Record<string, number>>;
+  /** The fleet's CloudWatch Logs group. */
+  readonly logGroupName: pulumi.Output<string>;
 
   constructor(
     name: string,
@@ -90,17 +71,39 @@ export class AwsInstanceAccess extends pulumi.ComponentResource {
       },
       parent,
     );
-    new aws.iam.RolePolicyAttachment(
-      `${name}-ecr-read`,
+    new aws.iam.RolePolicy(
+      `${name}-ecr-pull`,
       {
-        role: role.name,
-        policyArn: `arn:${partitionOf(args.region)}:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly`,
+        role: role.id,
+        policy: pulumi
+          .output(args.imageRef)
+          .apply((ref) => ecrPullPolicyDocument(repositoryArnOf(ref))),
+      },
+      parent,
+    );
+    // Logs outlive the instances: one group per stack and fleet, kept for logRetentionDays.
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      {
+        name: args.logGroupName,
+        retentionInDays: args.logRetentionDays,
+        tags: tags("-logs"),
+      },
+      parent,
+    );
+    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+    new aws.iam.RolePolicy(
+      `${name}-logs`,
+      {
+        role: role.id,
+        policy: pulumi.all([accountId, logGroup.name]).apply(([a, group]) =>
+          logsPolicyDocument({ region: args.region, accountId: a, logGroupName: group }),
+        ),
       },
       parent,
     );
     const names = Object.keys(args.secrets).sort();
     if (names.length > 0) {
-      const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
       new aws.iam.RolePolicy(
         `${name}-secrets`,
         {
@@ -136,10 +139,12 @@ export class AwsInstanceAccess extends pulumi.ComponentResource {
     this.instanceProfileArn = profile.arn;
     this.roleName = role.name;
     this.secretVersions = pulumi.output(versions);
+    this.logGroupName = logGroup.name;
     this.registerOutputs({
       instanceProfileArn: this.instanceProfileArn,
       roleName: this.roleName,
       secretVersions: this.secretVersions,
+      logGroupName: this.logGroupName,
     });
   }
 }

@@ -9,6 +9,7 @@
  * is missing, so the instance never turns healthy and the new fleet never replaces the old one.
  */
 import { DIGEST_REFERENCE_RE, LABELS, specHashProblem } from "../core/identifiers";
+import { BOOT_PRELUDE } from "./bootPrelude";
 
 /** Everything the boot script depends on; all plain values, already resolved. */
 export interface UserDataInput {
@@ -37,6 +38,8 @@ export interface UserDataInput {
   };
   /** SIGTERM -> SIGKILL grace when the instance is drained and stopped. */
   readonly stopGraceSeconds: number;
+  /** CloudWatch Logs group of the fleet: the container's logs and the boot's own steps go there. */
+  readonly logGroupName: string;
 }
 
 const SECRET_NAME = /^[A-Z_][A-Z0-9_]*$/;
@@ -45,6 +48,7 @@ const SYSCTL_KEY = /^[a-z0-9_]+(?:[./][a-z0-9_-]+)+$/;
 const SSM_PREFIX = /^(?:\/[A-Za-z0-9_.-]+)+$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
+const LOG_GROUP = /^[A-Za-z0-9._/#-]{1,512}$/;
 
 /**
  * Sysctls Docker accepts inside a container's namespaces (docker run reference). Anything else fails
@@ -90,6 +94,10 @@ export function userDataProblems(input: UserDataInput): string[] {
       `app.stopGraceSeconds: must be a whole number of seconds >= 0, got ${input.stopGraceSeconds}`,
     );
   }
+  if (!LOG_GROUP.test(input.logGroupName))
+    problems.push(
+      `logGroupName: must be a CloudWatch Logs group name ([A-Za-z0-9._/#-], 1-512), got ${JSON.stringify(input.logGroupName)}`,
+    );
   if (!SSM_PREFIX.test(input.ssmPrefix))
     problems.push(
       `ssmPrefix: must be an absolute SSM path like /phoenix/prod, got ${JSON.stringify(input.ssmPrefix)}`,
@@ -149,6 +157,12 @@ export function renderUserData(input: UserDataInput): string {
     "--restart unless-stopped",
     `--stop-timeout ${input.stopGraceSeconds}`,
     `--publish ${input.port}:${input.port}`,
+    "--log-driver awslogs",
+    // Whole words in double quotes: the policy pack's boot-script reader splits on quotes.
+    '--log-opt "awslogs-region=$REGION"',
+    '--log-opt "awslogs-group=$LOG_GROUP"',
+    // The container name is [a-z0-9-] (userDataProblems checks the spec name).
+    `--log-opt "awslogs-stream=$INSTANCE_ID/${container}"`,
     `--label ${shQuote(`${LABELS.specHash}=${input.specHash}`)}`,
     ...sorted(input.sysctls).map(([k, v]) => `--sysctl ${shQuote(`${k}=${v}`)}`),
     ...sorted(input.env).map(([k, v]) => `--env ${shQuote(`${k}=${v}`)}`),
@@ -167,23 +181,38 @@ export function renderUserData(input: UserDataInput): string {
   const lines = [
     "#!/bin/bash",
     "# Phoenix boot script: starts one immutable image by digest. Never patched in place.",
+    "# Every step logs to the console and to CloudWatch Logs <LOG_GROUP>/<instance-id>/boot.",
     "set -euo pipefail",
-    'fail() { echo "phoenix: $*" >&2; exit 1; }',
+    `REGION=${shQuote(input.region)}`,
+    `LOG_GROUP=${shQuote(input.logGroupName)}`,
+    `IMAGE=${shQuote(input.imageRef)}`,
+    ...BOOT_PRELUDE,
+    "STEP=tools",
     "command -v docker >/dev/null || fail 'docker is not installed on this AMI; pin an AMI that ships Docker (e.g. ECS-optimized Amazon Linux 2023)'",
     "command -v aws >/dev/null || fail 'AWS CLI v2 is not installed on this AMI; pin an AMI that ships it'",
+    "STEP=log-stream",
+    'retry "creating log stream $BOOT_STREAM in $LOG_GROUP" aws logs create-log-stream --region "$REGION" --log-group-name "$LOG_GROUP" --log-stream-name "$BOOT_STREAM"',
+    "LOGS_READY=1",
+    'log "instance $INSTANCE_ID booting $IMAGE"',
+    "STEP=docker",
     "systemctl enable --now docker",
-    `REGION=${shQuote(input.region)}`,
-    `IMAGE=${shQuote(input.imageRef)}`,
-    `aws ecr get-login-password --region "$REGION" | docker login --username AWS --password-stdin ${shQuote(registry)}`,
-    'docker pull "$IMAGE"',
-    ...secrets.map(
-      (name) =>
-        `${name}="$(aws ssm get-parameter --region "$REGION" --with-decryption --name ${shQuote(`${input.ssmPrefix}/${name}`)} --query Parameter.Value --output text)" || fail ${shQuote(`cannot read secret ${name} from SSM ${input.ssmPrefix}/${name}`)}`,
-    ),
+    "STEP=ecr-login",
+    `ecr_login() { aws ecr get-login-password --region "$REGION" | docker login --username AWS --password-stdin ${shQuote(registry)}; }`,
+    'retry "ECR login" ecr_login',
+    "STEP=pull",
+    'retry "docker pull $IMAGE" docker pull "$IMAGE"',
+    ...(secrets.length > 0 ? ["STEP=secrets"] : []),
+    ...secrets.map((name) => {
+      const param = `${input.ssmPrefix}/${name}`;
+      return `${name}="$(retry ${shQuote(`SSM read of ${param}`)} aws ssm get-parameter --region "$REGION" --with-decryption --name ${shQuote(param)} --query Parameter.Value --output text)"`;
+    }),
     ...(secrets.length > 0 ? [`export ${secrets.join(" ")}`] : []),
+    "STEP=run",
     `docker rm --force ${shQuote(container)} >/dev/null 2>&1 || true`,
     run.join(" \\\n  "),
     ...(secrets.length > 0 ? [`unset ${secrets.join(" ")}`] : []),
+    "STEP=done",
+    `log ${shQuote(`OK: ${container} is running`)}" $IMAGE"`,
     "",
   ];
   return lines.join("\n");

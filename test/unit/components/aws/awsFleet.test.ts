@@ -70,6 +70,7 @@ describe("AwsFleet", () => {
     });
     built.ownKey = await fleet("own-key", { config: { kmsKeyId: KMS_KEY } });
     built.tls = await fleet("tls", { config: { certificateArn: CERT } });
+    built.longLogs = await fleet("long-logs", { config: { logRetentionDays: 365 } });
     built.newSpec = await fleet("new-spec", {
       spec: specText({ openssl: "3.0.16-1~deb12u1" }),
       specHash: HASH_B,
@@ -202,14 +203,53 @@ describe("AwsFleet", () => {
     expect(unsecret(p.inputs.value)).toBe(SECRET);
   });
 
-  it("grants the instance role ECR pull and read of the stack's SSM parameters only", () => {
-    const attach = mocks.get(
-      "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-      "a-access-ecr-read",
+  it("lets the instance role pull from the fleet's repository only, not every repository", () => {
+    expect(mocks.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toEqual([]);
+    const policy = JSON.parse(
+      mocks.get("aws:iam/rolePolicy:RolePolicy", "a-access-ecr-pull").inputs.policy,
     );
-    expect(attach.inputs.policyArn).toBe(
-      "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
-    );
+    expect(policy.Statement).toEqual([
+      { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+      {
+        Sid: "PullFleetImage",
+        Effect: "Allow",
+        Action: [
+          "ecr:BatchGetImage",
+          "ecr:GetDownloadUrlForLayer",
+          "ecr:BatchCheckLayerAvailability",
+        ],
+        Resource: "arn:aws:ecr:eu-west-1:123456789012:repository/web-1234567",
+      },
+    ]);
+  });
+
+  it("creates one log group per stack and fleet with the configured retention", () => {
+    const group = mocks.get("aws:cloudwatch/logGroup:LogGroup", "a-access-logs").inputs;
+    expect(group).toMatchObject({ name: "/phoenix/phoenix/prod/web", retentionInDays: 30 });
+    const longer = mocks.get("aws:cloudwatch/logGroup:LogGroup", "long-logs-access-logs").inputs;
+    expect(longer.retentionInDays).toBe(365);
+  });
+
+  it("lets the instance role write to the fleet's log group only", () => {
+    const policy = JSON.parse(mocks.get("aws:iam/rolePolicy:RolePolicy", "a-access-logs").inputs.policy);
+    const group = "arn:aws:logs:eu-west-1:123456789012:log-group:/phoenix/phoenix/prod/web";
+    expect(policy.Statement).toEqual([
+      {
+        Sid: "WriteFleetLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [group, `${group}:log-stream:*`],
+      },
+    ]);
+  });
+
+  it("sends the container's logs and the boot's to that log group", () => {
+    const text = userDataOf("a");
+    expect(text).toContain("LOG_GROUP='/phoenix/phoenix/prod/web'");
+    expect(text).toContain("--log-driver awslogs");
+  });
+
+  it("lets the instance role read the stack's SSM parameters only", () => {
     const policy = JSON.parse(
       mocks.get("aws:iam/rolePolicy:RolePolicy", "a-access-secrets").inputs.policy,
     );

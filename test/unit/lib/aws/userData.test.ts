@@ -20,26 +20,50 @@ const INPUT: UserDataInput = {
   ssmPrefix: "/phoenix/prod",
   runtime: { readOnlyRootFilesystem: false, scratch: ["/tmp"] },
   stopGraceSeconds: 10,
+  logGroupName: "/phoenix/phoenix/prod/web",
 };
 
+const INSTANCE = "i-0123456789abcdef0";
+
+/** What a run of the boot script did. */
+interface Run {
+  /** Every invocation of a fake, as its argv (name first). */
+  calls: string[][];
+  status: number;
+  stderr: string;
+  /** The messages the script shipped to CloudWatch Logs (put-log-events), in order. */
+  shipped: string[];
+  /** The pauses the script asked `sleep` for, in seconds. */
+  sleeps: string[];
+}
+
 /**
- * Run a rendered script with fake `docker`, `aws` and `systemctl` on PATH. Each fake appends its argv
- * (NUL-separated) to a log; fake `aws ssm get-parameter` prints `secret-for:<name>`; fake `docker run`
- * also records the value of DB_PASSWORD it inherits. PATH holds only the fakes and `cat`. Returns the
- * logged invocations, the exit status and stderr.
+ * Run a rendered script with fake `docker`, `aws`, `curl`, `systemctl` and `sleep` on PATH. Each fake
+ * appends its argv (NUL-separated) to a log; fake `curl` answers IMDSv2 with an instance id; fake
+ * `aws ssm get-parameter` prints `secret-for:<name>`; fake `docker run` also records the value of
+ * DB_PASSWORD it inherits; fake `sleep` returns at once. `failFirst` makes `<tool> <subcommand>`
+ * (e.g. "docker pull", "aws ssm", "aws ecr") fail that many times before it succeeds. PATH holds only
+ * the fakes, `cat` and `date`.
  */
 function runWithFakes(
   script: string,
-  opts: { withoutAws?: boolean } = {},
-): { calls: string[][]; status: number; stderr: string } {
+  opts: { withoutAws?: boolean; failFirst?: Record<string, number> } = {},
+): Run {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-userdata-"));
   const bin = path.join(dir, "bin");
   fs.mkdirSync(bin);
   const log = path.join(dir, "calls");
+  for (const [key, n] of Object.entries(opts.failFirst ?? {})) {
+    fs.writeFileSync(path.join(dir, `fail-${key.replace(" ", "-")}`), String(n));
+  }
+  // A fake fails while its counter file (fail-<tool>-<subcommand>) holds a number above 0.
+  const failing = (name: string) =>
+    `f=${shQuote(dir)}/fail-${name}-"$1"; if [ -f "$f" ] && [ "$(cat "$f")" -gt 0 ]; then ` +
+    `echo $(( $(cat "$f") - 1 )) > "$f"; echo "${name} $1: transient error" >&2; exit 1; fi`;
   const fake = (name: string, extra = "") =>
     fs.writeFileSync(
       path.join(bin, name),
-      `#!/bin/bash\n{ printf '%s\\0' ${name} "$@"; printf '\\n'; } >> ${shQuote(log)}\n${extra}\n`,
+      `#!/bin/bash\n{ printf '%s\\0' ${name} "$@"; printf '\\n'; } >> ${shQuote(log)}\n${failing(name)}\n${extra}\n`,
       { mode: 0o755 },
     );
   fake(
@@ -51,21 +75,27 @@ function runWithFakes(
   if (!opts.withoutAws) {
     fake(
       "aws",
-      'if [ "$1" = ssm ]; then for a in "$@"; do case "$a" in /*) echo "secret-for:$a";; esac; done; else echo token; fi',
+      'if [ "$1" = ssm ]; then for a in "$@"; do case "$a" in /*) echo "secret-for:$a";; esac; done; elif [ "$1" = ecr ]; then echo token; fi',
     );
   }
+  fake("curl", `case "$*" in *api/token*) echo imds-token;; *instance-id*) echo ${INSTANCE};; esac`);
   fake("systemctl");
+  fake("sleep");
   // Like `docker login --password-stdin`, the fake reads the password, so the pipe never breaks.
-  fs.symlinkSync(
-    execFileSync("/bin/bash", ["-c", "command -v cat"]).toString().trim(),
-    path.join(bin, "cat"),
-  );
+  for (const tool of ["cat", "date"]) {
+    fs.symlinkSync(
+      execFileSync("/bin/bash", ["-c", `command -v ${tool}`]).toString().trim(),
+      path.join(bin, tool),
+    );
+  }
   const file = path.join(dir, "user-data.sh");
   fs.writeFileSync(file, script, { mode: 0o755 });
   let status = 0;
   let stderr = "";
   try {
-    execFileSync("/bin/bash", [file], { env: { PATH: bin }, stdio: ["ignore", "pipe", "pipe"] });
+    stderr = String(
+      execFileSync("/bin/bash", [file], { env: { PATH: bin }, stdio: ["ignore", "pipe", "pipe"] }),
+    );
   } catch (e) {
     status = (e as { status: number }).status;
     stderr = String((e as { stderr: Buffer }).stderr);
@@ -78,14 +108,27 @@ function runWithFakes(
         .map((l) => l.split("\0").slice(0, -1))
     : [];
   fs.rmSync(dir, { recursive: true, force: true });
-  return { calls, status, stderr };
+  const shipped = calls
+    .filter((c) => c[0] === "aws" && c[1] === "logs" && c[2] === "put-log-events")
+    .map((c) => {
+      expect(c.slice(c.indexOf("--log-group-name"), c.indexOf("--log-group-name") + 4)).toEqual([
+        "--log-group-name",
+        "/phoenix/phoenix/prod/web",
+        "--log-stream-name",
+        `${INSTANCE}/boot`,
+      ]);
+      const events = JSON.parse(c[c.indexOf("--log-events") + 1]) as { message: string }[];
+      return events[0].message;
+    });
+  const sleeps = calls.filter((c) => c[0] === "sleep").map((c) => c[1]);
+  return { calls, status, stderr, shipped, sleeps };
 }
 
 describe("renderUserData", () => {
   it("logs in to ECR, reads secrets from SSM and runs the image by digest", () => {
     const { calls, status } = runWithFakes(renderUserData(INPUT));
     expect(status).toBe(0);
-    expect(calls[0]).toEqual(["systemctl", "enable", "--now", "docker"]);
+    expect(calls).toContainEqual(["systemctl", "enable", "--now", "docker"]);
     expect(calls).toContainEqual(["aws", "ecr", "get-login-password", "--region", "eu-west-1"]);
     expect(calls).toContainEqual([
       "docker",
@@ -123,6 +166,14 @@ describe("renderUserData", () => {
       "10",
       "--publish",
       "8080:8080",
+      "--log-driver",
+      "awslogs",
+      "--log-opt",
+      "awslogs-region=eu-west-1",
+      "--log-opt",
+      "awslogs-group=/phoenix/phoenix/prod/web",
+      "--log-opt",
+      `awslogs-stream=${INSTANCE}/phoenix-web`,
       "--label",
       `io.phoenix.spec-hash=${"c".repeat(64)}`,
       "--sysctl",
@@ -135,6 +186,72 @@ describe("renderUserData", () => {
     ]);
     // The secret reaches docker through its environment, never its argv.
     expect(calls).toContainEqual(["ENV:DB_PASSWORD", "secret-for:/phoenix/prod/DB_PASSWORD"]);
+  });
+
+  it("logs every step to <instance-id>/boot in the fleet's log group, ending with OK", () => {
+    const { calls, status, shipped, sleeps } = runWithFakes(renderUserData(INPUT));
+    expect(status).toBe(0);
+    expect(calls).toContainEqual([
+      "aws",
+      "logs",
+      "create-log-stream",
+      "--region",
+      "eu-west-1",
+      "--log-group-name",
+      "/phoenix/phoenix/prod/web",
+      "--log-stream-name",
+      `${INSTANCE}/boot`,
+    ]);
+    expect(shipped).toEqual([
+      `phoenix boot [log-stream]: instance ${INSTANCE} booting ${REF}`,
+      `phoenix boot [done]: OK: phoenix-web is running ${REF}`,
+    ]);
+    expect(sleeps).toEqual([]);
+  });
+
+  it("retries ECR login, the pull and SSM reads with backoff, logging each retry", () => {
+    const { status, shipped, sleeps, calls } = runWithFakes(renderUserData(INPUT), {
+      failFirst: { "aws ecr": 2, "docker pull": 3, "aws ssm": 1 },
+    });
+    expect(status).toBe(0);
+    expect(sleeps).toEqual(["2", "4", "2", "4", "8", "2"]);
+    expect(shipped).toEqual([
+      `phoenix boot [log-stream]: instance ${INSTANCE} booting ${REF}`,
+      "phoenix boot [ecr-login]: ECR login failed (attempt 1 of 5), retrying in 2s",
+      "phoenix boot [ecr-login]: ECR login failed (attempt 2 of 5), retrying in 4s",
+      `phoenix boot [pull]: docker pull ${REF} failed (attempt 1 of 5), retrying in 2s`,
+      `phoenix boot [pull]: docker pull ${REF} failed (attempt 2 of 5), retrying in 4s`,
+      `phoenix boot [pull]: docker pull ${REF} failed (attempt 3 of 5), retrying in 8s`,
+      "phoenix boot [secrets]: SSM read of /phoenix/prod/DB_PASSWORD failed (attempt 1 of 5), retrying in 2s",
+      `phoenix boot [done]: OK: phoenix-web is running ${REF}`,
+    ]);
+    expect(calls).toContainEqual(["ENV:DB_PASSWORD", "secret-for:/phoenix/prod/DB_PASSWORD"]);
+  });
+
+  it("gives up on a pull after 5 attempts and ends the boot log with a clear failure line", () => {
+    const { status, shipped, sleeps, calls, stderr } = runWithFakes(renderUserData(INPUT), {
+      failFirst: { "docker pull": 99 },
+    });
+    expect(status).toBe(1);
+    expect(sleeps).toEqual(["2", "4", "8", "16"]);
+    expect(shipped.slice(-2)).toEqual([
+      `phoenix boot [pull]: docker pull ${REF} failed 5 times, giving up`,
+      "phoenix boot [pull]: BOOT FAILED (exit 1): this instance never turns healthy and is replaced; the previous fleet keeps serving",
+    ]);
+    expect(stderr.trim().split("\n").at(-1)).toBe(shipped.at(-1));
+    expect(calls.some((c) => c[0] === "docker" && c[1] === "run")).toBe(false);
+  });
+
+  it("fails at the secrets step when SSM stays unreachable, without logging a secret", () => {
+    const { status, shipped, stderr } = runWithFakes(renderUserData(INPUT), {
+      failFirst: { "aws ssm": 99 },
+    });
+    expect(status).toBe(1);
+    expect(shipped.at(-2)).toBe(
+      "phoenix boot [secrets]: SSM read of /phoenix/prod/DB_PASSWORD failed 5 times, giving up",
+    );
+    expect(shipped.at(-1)).toMatch(/^phoenix boot \[secrets\]: BOOT FAILED \(exit 1\)/);
+    expect(`${shipped.join("\n")}${stderr}`).not.toContain("secret-for:");
   });
 
   it("mounts scratch tmpfs only when the root filesystem is read-only", () => {
@@ -156,7 +273,10 @@ describe("renderUserData", () => {
   it("fails the boot loudly when the AMI lacks the AWS CLI", () => {
     const { status, stderr, calls } = runWithFakes(renderUserData(INPUT), { withoutAws: true });
     expect(status).toBe(1);
-    expect(stderr).toContain("AWS CLI v2 is not installed on this AMI");
+    expect(stderr.trim().split("\n")).toEqual([
+      "phoenix boot [tools]: AWS CLI v2 is not installed on this AMI; pin an AMI that ships it",
+      "phoenix boot [tools]: BOOT FAILED (exit 1): this instance never turns healthy and is replaced; the previous fleet keeps serving",
+    ]);
     expect(calls.some((c) => c[1] === "run")).toBe(false);
   });
 
@@ -179,7 +299,7 @@ describe("renderUserData", () => {
         examples: [["$(touch /tmp/pwned)"], ["'; reboot; echo '"], ["`id`"], ["a\\"], ["${PATH}"]],
       },
     );
-  });
+  }, 60_000);
 
   it("refuses a tag reference, a control character, a host-wide sysctl and a secret also in env", () => {
     expect(() =>

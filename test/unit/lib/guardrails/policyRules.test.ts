@@ -183,6 +183,7 @@ describe("image references", () => {
       sysctls: { "net.core.somaxconn": "1024" },
       secrets: ["DB_PASSWORD"],
       ssmPrefix: "/phoenix/prod",
+      logGroupName: "/phoenix/phoenix/prod/web",
       runtime: { readOnlyRootFilesystem: true, scratch: ["/tmp"] },
       stopGraceSeconds: 10,
     });
