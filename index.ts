@@ -2,6 +2,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsTarget } from "./components/aws/awsTarget";
 import { LocalTarget } from "./components/local/localTarget";
+import { stackOutputs } from "./components/outputs";
 import { gitCommit } from "./lib/core/gitCommit";
 import { specHash as hashOf } from "./lib/image/hash";
 import { renderDockerfile } from "./lib/image/render";
@@ -17,21 +18,14 @@ const common = {
   loaded,
   specHash: hash,
   dockerfile: renderDockerfile(loaded, hash),
-  secretValues: Object.fromEntries(loaded.spec.secrets.map((s) => [s, cfg.requireSecret(s)])),
+  // getSecret, not requireSecret: the target reports every missing secret at once.
+  secretValues: Object.fromEntries(loaded.spec.secrets.map((s) => [s, cfg.getSecret(s)])),
   gitCommit: gitCommit(__dirname),
 };
 
-// Stack outputs: what each target has, nothing undefined.
-export = config.target === "local"
-  ? outputsOfLocal(new LocalTarget(loaded.spec.name, { ...common, config }))
-  : outputsOfAws(new AwsTarget(loaded.spec.name, { ...common, config }));
-
-function outputsOfLocal(t: LocalTarget) {
-  const { specHash, imageTag, imageId, reused, instanceIds, url } = t;
-  return { specHash, imageTag, imageId, reused, instanceIds, url };
-}
-
-function outputsOfAws(t: AwsTarget) {
-  const { specHash, imageTag, imageRef, built, asgName: fleetName, url, auditFindings } = t;
-  return { specHash, imageTag, imageRef, built, fleetName, url, auditFindings, gitCommit: t.gitCommit };
-}
+// Stack outputs: the same names and formats on both targets (components/outputs.ts).
+export = stackOutputs(
+  config.target === "local"
+    ? new LocalTarget(loaded.spec.name, { ...common, config })
+    : new AwsTarget(loaded.spec.name, { ...common, config }),
+);

@@ -44,7 +44,7 @@ export interface AwsFleetArgs {
    * as SSM SecureString parameters `/<project>/<stack>/<NAME>` that instances read at boot.
    * @default - no values; an error if the spec lists secrets
    */
-  readonly secretValues?: Readonly<Record<string, pulumi.Input<string>>>;
+  readonly secretValues?: Readonly<Record<string, pulumi.Input<string> | undefined>>;
   /** How long a new ASG may take to become healthy before the release fails. @default - "10m" */
   readonly waitForCapacityTimeout?: string;
   /**
@@ -107,7 +107,8 @@ export class AwsFleet extends pulumi.ComponentResource {
       {
         region: config.region,
         ssmPrefix,
-        secrets: Object.fromEntries(spec.secrets.map((s) => [s, args.secretValues![s]])),
+        // validate() refused any missing value above.
+        secrets: Object.fromEntries(spec.secrets.map((s) => [s, args.secretValues![s]!])),
         tags: ctx.baseTags,
         imageRef: args.imageRef,
         logGroupName: logGroupOf(args),

@@ -6,6 +6,7 @@ import { AwsFleet } from "./awsFleet";
 import { awsProviderConnection } from "./awsRelease";
 import { ImmutableImage } from "./immutableImage";
 import { COMPONENT_TYPES } from "../../lib/core/identifiers";
+import type { StackOutputs, Target } from "../outputs";
 
 /** Arguments of {@link AwsTarget}. */
 export interface AwsTargetArgs {
@@ -17,9 +18,9 @@ export interface AwsTargetArgs {
   readonly dockerfile: string;
   /** The stack's config (target aws). */
   readonly config: AwsStackConfig;
-  /** A value for every name in the spec's `secrets:` (stack config secrets). */
-  readonly secretValues: Record<string, pulumi.Output<string>>;
-  /** Git commit of the checkout: an image label and a tag, never a reason to rebuild or replace. */
+  /** Each name in the spec's `secrets:` -> its stack secret, undefined when not set (reported, all at once). */
+  readonly secretValues: Readonly<Record<string, pulumi.Output<string> | undefined>>;
+  /** Git commit of the checkout: the image's revision label and an output, never a resource tag. */
   readonly gitCommit: string;
 }
 
@@ -27,23 +28,9 @@ export interface AwsTargetArgs {
  * The aws target: the spec's image in ECR, found by its spec-hash tag or built and pushed once, and
  * a fleet of EC2 instances running it BY DIGEST behind a stable ALB, with a new ASG for every release.
  */
-export class AwsTarget extends pulumi.ComponentResource {
-  /** Hash of the spec the fleet runs. */
-  readonly specHash: string;
-  /** `<version>-<hash12>`. */
-  readonly imageTag: string;
-  /** `<repository>@sha256:<digest>`: what every instance runs. */
-  readonly imageRef: pulumi.Output<string>;
-  /** False when the registry already had the spec's image and nothing was built. */
-  readonly built: pulumi.Output<boolean>;
-  /** Name of the current ASG (a new one per release). */
-  readonly asgName: pulumi.Output<string>;
-  /** The ALB's URL, stable across releases. */
-  readonly url: pulumi.Output<string>;
-  /** What the last refresh found wrong with the fleet (empty when clean). */
-  readonly auditFindings: pulumi.Output<string[]>;
-  /** Git commit of the checkout: an output and the image's revision label, never a resource tag. */
-  readonly gitCommit: string;
+export class AwsTarget extends pulumi.ComponentResource implements Target {
+  /** What the stack exports (see StackOutputs). */
+  readonly outputs: StackOutputs;
 
   constructor(name: string, args: AwsTargetArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(COMPONENT_TYPES.awsTarget, name, {}, opts);
@@ -87,23 +74,17 @@ export class AwsTarget extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [fleet.retired] },
     );
-    this.specHash = args.specHash;
-    this.imageTag = image.imageTag;
-    this.imageRef = image.imageRef;
-    this.built = image.built;
-    this.asgName = fleet.asgName;
-    this.url = fleet.url;
-    this.auditFindings = audit.findings;
-    this.gitCommit = args.gitCommit;
-    this.registerOutputs({
-      specHash: this.specHash,
-      imageTag: this.imageTag,
-      imageRef: this.imageRef,
-      built: this.built,
-      asgName: this.asgName,
-      url: this.url,
-      auditFindings: this.auditFindings,
-      gitCommit: this.gitCommit,
-    });
+    this.outputs = {
+      specHash: args.specHash,
+      imageTag: image.imageTag,
+      imageRef: image.imageRef,
+      built: image.built,
+      fleetName: fleet.asgName,
+      url: fleet.url,
+      gitCommit: args.gitCommit,
+      auditFindings: audit.findings,
+      repositoryUrl: image.repositoryUrl,
+    };
+    this.registerOutputs({ ...this.outputs });
   }
 }

@@ -9,7 +9,11 @@ import { LocalFleet } from "../../providers/local/localFleet";
 import { LocalFrontDoor } from "../../providers/local/localFrontDoor";
 import { LocalImage, localImageInputs } from "../../providers/local/localImage";
 import { LocalNetwork } from "../../providers/local/localNetwork";
+import { formatIssues } from "../../lib/core/errors";
 import { COMPONENT_TYPES } from "../../lib/core/identifiers";
+import { missingSecretIssues } from "../../lib/config/secrets";
+import { imageTag } from "../../lib/image/hash";
+import type { StackOutputs, Target } from "../outputs";
 
 /** Arguments of {@link LocalTarget}. */
 export interface LocalTargetArgs {
@@ -21,8 +25,8 @@ export interface LocalTargetArgs {
   readonly dockerfile: string;
   /** The stack's config (target local). */
   readonly config: LocalStackConfig;
-  /** A value for every name in the spec's `secrets:` (stack config secrets). */
-  readonly secretValues: Record<string, pulumi.Output<string>>;
+  /** Each name in the spec's `secrets:` -> its stack secret, undefined when not set (reported, all at once). */
+  readonly secretValues: Readonly<Record<string, pulumi.Output<string> | undefined>>;
   /** Git commit of the checkout, the GIT_COMMIT build arg. @default - "unknown" */
   readonly gitCommit?: string;
   /** Spec of the front door image. @default - images/frontdoor.yaml in the spec's repository */
@@ -35,142 +39,156 @@ export interface LocalTargetArgs {
  * that follows every fleet swap with no failed requests. Every change of the spec hash builds (or
  * reuses) an image and replaces the whole fleet; the old fleet is drained, then removed.
  */
-export class LocalTarget extends pulumi.ComponentResource {
-  /** Hash of the spec the running fleet was launched from. */
-  readonly specHash: pulumi.Output<string>;
-  /** `<name>:<version>-<hash12>`. */
-  readonly imageTag: pulumi.Output<string>;
-  /** sha256:... of the fleet's image. */
-  readonly imageId: pulumi.Output<string>;
-  /** True when the last image change found an existing image and built nothing. */
-  readonly reused: pulumi.Output<boolean>;
-  /** Container ids of the fleet, in slot order. */
-  readonly instanceIds: pulumi.Output<string[]>;
-  /** The front door, e.g. http://127.0.0.1:8080. */
-  readonly url: pulumi.Output<string>;
+export class LocalTarget extends pulumi.ComponentResource implements Target {
+  /** What the stack exports (see StackOutputs). */
+  readonly outputs: StackOutputs;
 
   constructor(name: string, args: LocalTargetArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(COMPONENT_TYPES.localTarget, name, {}, opts);
-    const { loaded, config } = args;
-    const spec = loaded.spec;
-    const missing = spec.secrets.filter((s) => args.secretValues[s] === undefined);
-    if (missing.length > 0) {
-      throw new pulumi.ResourceError(
-        missing
-          .map(
-            (s) =>
-              `secrets.${s}: no value; set it with \`pulumi config set --secret ${s} <value>\``,
-          )
-          .join("\n"),
-        this,
-      );
-    }
-    const stack = pulumi.getStack();
-    const gitCommit = args.gitCommit ?? "unknown";
-
+    const missing = missingSecretIssues(args.loaded.spec.secrets, args.secretValues);
+    if (missing.length > 0) throw new pulumi.ResourceError(formatIssues(missing), this);
+    const ctx: TargetContext = {
+      name,
+      args,
+      parent: this,
+      stack: pulumi.getStack(),
+      gitCommit: args.gitCommit ?? "unknown",
+      check: healthCheckOf(args.loaded.spec),
+    };
     const network = new LocalNetwork(
       `${name}-net`,
-      { name: `${stack}-phoenix`, stack },
+      { name: `${ctx.stack}-phoenix`, stack: ctx.stack },
       { parent: this },
     );
-
-    // The front door's own image, from its own spec; the fleet only reaches it through env values.
-    const fdLoaded = loadSpec(
-      args.frontDoorSpec ?? path.join(loaded.repoRoot, "images", "frontdoor.yaml"),
-    );
-    const fdHash = specHash(fdLoaded);
-    const fdImage = new LocalImage(
-      `${name}-frontdoor-image`,
-      localImageInputs({
-        loaded: fdLoaded,
-        hash: fdHash,
-        keepImages: config.keepImages,
-        gitCommit,
-      }),
-      { parent: this },
-    );
-    const health = spec.app.health;
-    const check = {
-      checkIntervalMs: health.intervalSeconds * 1000,
-      checkTimeoutMs: health.timeoutSeconds * 1000,
-      fall: 2,
-    };
-    const frontDoor = new LocalFrontDoor(
-      `${name}-frontdoor`,
-      {
-        stack,
-        name: `${stack}-frontdoor`,
-        imageId: fdImage.imageId,
-        network: network.name,
-        hostPort: config.frontDoorPort,
-        env: frontDoorEnv({
-          ...check,
-          service: spec.name,
-          port: spec.app.port,
-          healthPath: health.path,
-          rise: health.healthyThreshold,
-          maxFleetSize: config.desiredCount,
-        }),
-      },
-      { parent: this },
-    );
-
+    const frontDoor = frontDoorOf(ctx, network);
     const image = new LocalImage(
       `${name}-image`,
       localImageInputs({
-        loaded,
+        loaded: args.loaded,
         hash: args.specHash,
         dockerfile: args.dockerfile,
-        keepImages: config.keepImages,
-        gitCommit,
+        keepImages: args.config.keepImages,
+        gitCommit: ctx.gitCommit,
       }),
       { parent: this },
     );
-    const leaveMs = leavePoolMs(check);
-    const fleet = new LocalFleet(
-      name,
-      {
-        stack,
-        fleet: spec.name,
-        alias: spec.name,
-        network: network.name,
-        imageId: image.imageId,
-        specHash: args.specHash,
-        desiredCount: config.desiredCount,
-        port: spec.app.port,
-        health,
-        // The app keeps serving this long after SIGTERM: past the front door dropping it.
-        env: { DRAIN_SECONDS: String(Math.ceil(leaveMs / 1000) + 1) },
-        secretEnv: pulumi.secret(pulumi.all(args.secretValues)),
-        sysctls: spec.config.sysctls,
-        readOnlyRootFilesystem: spec.runtime.readOnlyRootFilesystem,
-        scratch: spec.runtime.scratch,
-        stopGraceSeconds: spec.app.stopGraceSeconds,
-        frontDoor: frontDoor.name,
-        leavePoolMs: leaveMs,
-        healthDeadlineMs: healthDeadlineMs({
-          intervalMs: check.checkIntervalMs,
-          timeoutMs: check.checkTimeoutMs,
-          healthyThreshold: health.healthyThreshold,
-          startPeriodMs: 0,
-        }),
-      },
-      { parent: this },
-    );
+    const fleet = fleetOf(ctx, { network, frontDoor, image });
 
-    this.specHash = image.specHash;
-    this.imageTag = image.ref;
-    this.imageId = image.imageId;
-    this.reused = image.reused;
-    this.instanceIds = fleet.instanceIds;
-    this.url = frontDoor.url;
-    this.registerOutputs({
-      specHash: this.specHash,
-      imageTag: this.imageTag,
-      imageId: this.imageId,
-      reused: this.reused,
-      instanceIds: this.instanceIds,
-      url: this.url,
-    });
+    this.outputs = {
+      specHash: image.specHash,
+      imageTag: imageTag(args.loaded.spec, args.specHash),
+      imageRef: image.imageId,
+      built: image.reused.apply((reused) => !reused),
+      fleetName: fleet.id,
+      url: frontDoor.url,
+      gitCommit: ctx.gitCommit,
+      instanceIds: fleet.instanceIds,
+    };
+    this.registerOutputs({ ...this.outputs });
   }
+}
+
+/** What the helpers below share. */
+interface TargetContext {
+  readonly name: string;
+  readonly args: LocalTargetArgs;
+  readonly parent: pulumi.Resource;
+  readonly stack: string;
+  readonly gitCommit: string;
+  readonly check: HealthCheck;
+}
+
+/** How the front door checks an instance, from the spec's health settings. */
+interface HealthCheck {
+  readonly checkIntervalMs: number;
+  readonly checkTimeoutMs: number;
+  readonly fall: number;
+}
+
+function healthCheckOf(spec: LoadedSpec["spec"]): HealthCheck {
+  const health = spec.app.health;
+  return {
+    checkIntervalMs: health.intervalSeconds * 1000,
+    checkTimeoutMs: health.timeoutSeconds * 1000,
+    fall: 2,
+  };
+}
+
+/** The front door, built from its own spec; the fleet only reaches it through env values. */
+function frontDoorOf(ctx: TargetContext, network: LocalNetwork): LocalFrontDoor {
+  const { name, args, stack } = ctx;
+  const spec = args.loaded.spec;
+  const fdLoaded = loadSpec(
+    args.frontDoorSpec ?? path.join(args.loaded.repoRoot, "images", "frontdoor.yaml"),
+  );
+  const fdImage = new LocalImage(
+    `${name}-frontdoor-image`,
+    localImageInputs({
+      loaded: fdLoaded,
+      hash: specHash(fdLoaded),
+      keepImages: args.config.keepImages,
+      gitCommit: ctx.gitCommit,
+    }),
+    { parent: ctx.parent },
+  );
+  return new LocalFrontDoor(
+    `${name}-frontdoor`,
+    {
+      stack,
+      name: `${stack}-frontdoor`,
+      imageId: fdImage.imageId,
+      network: network.name,
+      hostPort: args.config.frontDoorPort,
+      env: frontDoorEnv({
+        ...ctx.check,
+        service: spec.name,
+        port: spec.app.port,
+        healthPath: spec.app.health.path,
+        rise: spec.app.health.healthyThreshold,
+        maxFleetSize: args.config.desiredCount,
+      }),
+    },
+    { parent: ctx.parent },
+  );
+}
+
+/** The fleet: `desiredCount` instances of the image, health-gated into the front door's pool. */
+function fleetOf(
+  ctx: TargetContext,
+  deps: { readonly network: LocalNetwork; readonly frontDoor: LocalFrontDoor; readonly image: LocalImage },
+): LocalFleet {
+  const { args, check } = ctx;
+  const spec = args.loaded.spec;
+  const health = spec.app.health;
+  const leaveMs = leavePoolMs(check);
+  return new LocalFleet(
+    ctx.name,
+    {
+      stack: ctx.stack,
+      fleet: spec.name,
+      alias: spec.name,
+      network: deps.network.name,
+      imageId: deps.image.imageId,
+      specHash: args.specHash,
+      desiredCount: args.config.desiredCount,
+      port: spec.app.port,
+      health,
+      // The app keeps serving this long after SIGTERM: past the front door dropping it.
+      env: { DRAIN_SECONDS: String(Math.ceil(leaveMs / 1000) + 1) },
+      secretEnv: pulumi.secret(pulumi.all(args.secretValues as Record<string, pulumi.Output<string>>)),
+      sysctls: spec.config.sysctls,
+      readOnlyRootFilesystem: spec.runtime.readOnlyRootFilesystem,
+      scratch: spec.runtime.scratch,
+      stopGraceSeconds: spec.app.stopGraceSeconds,
+      frontDoor: deps.frontDoor.name,
+      leavePoolMs: leaveMs,
+      healthDeadlineMs: healthDeadlineMs({
+        intervalMs: check.checkIntervalMs,
+        timeoutMs: check.checkTimeoutMs,
+        healthyThreshold: health.healthyThreshold,
+        startPeriodMs: 0,
+      }),
+    },
+    { parent: ctx.parent },
+  );
 }

@@ -200,7 +200,7 @@ export function parseImageRef(ref: string): ImageRef {
     : { name: rest, digest };
 }
 
-/** `<version>-<hash12>`, the tag lib/hash.ts imageTag gives every image. */
+/** `<version>-<hash12>`, the tag lib/image/hash.ts imageTag gives every image. */
 export const SPEC_HASH_TAG_RE = /^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?-[0-9a-f]{12}$/;
 
 /** Requires an image reference by digest or by spec-hash tag; never `latest`, never untagged. */

@@ -2,7 +2,7 @@
  * The image spec's schema and YAML parsing. Parsing is strict (unknown keys are errors) and reports
  * every problem at once as `<path>: <message>`. Import from ./spec, which re-exports all of this.
  */
-import { LineCounter, parseDocument } from "yaml";
+import { type Document, LineCounter, isMap, isScalar, isSeq, parseDocument } from "yaml";
 import { z } from "zod";
 import { Issue, ValidationError, joinPath, show } from "../core/errors";
 import * as rules from "./specRules";
@@ -182,6 +182,8 @@ export function collectSpec(textIn: string): SpecParse {
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((e) => {
       const at = lines.linePos(e.pos[0]);
+      const key = e.code === "DUPLICATE_KEY" ? keyPathAt(doc, e.pos[0]) : undefined;
+      if (key !== undefined) return { path: key, message: `duplicate key (line ${at.line})` };
       const where = `line ${at.line}, column ${at.col}: `;
       return { path: "(yaml)", message: `${where}${e.message.split("\n")[0]}` };
     });
@@ -213,6 +215,28 @@ export function collectSpec(textIn: string): SpecParse {
     raw,
     issues: unique,
   };
+}
+
+/** The dotted path of the mapping key that starts at `offset` in the source, if there is one. */
+function keyPathAt(doc: Document, offset: number): string | undefined {
+  const walk = (node: unknown, path: PropertyKey[]): string | undefined => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? pair.key : undefined;
+        const here = [...path, String(key?.value)];
+        if (key?.range?.[0] === offset) return joinPath(here);
+        const inner = walk(pair.value, here);
+        if (inner !== undefined) return inner;
+      }
+    } else if (isSeq(node)) {
+      for (const [i, item] of node.items.entries()) {
+        const inner = walk(item, [...path, i]);
+        if (inner !== undefined) return inner;
+      }
+    }
+    return undefined;
+  };
+  return walk(doc.contents, []);
 }
 
 /** YAML text -> normalized Spec. Throws one ValidationError listing EVERY problem. */

@@ -7,7 +7,7 @@
 import { tarArchive } from "../../lib/image/tar";
 import { dockerClient } from "./client";
 
-/** One file of the build context (the shape of lib/context.ts's ContextFile). */
+/** One file of the build context (the shape of lib/image/context.ts's ContextFile). */
 export interface BuildContextFile {
   /** Posix path inside the build context, e.g. "app/server.js" or "config/0". */
   readonly path: string;

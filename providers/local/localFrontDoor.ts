@@ -21,7 +21,7 @@ export interface LocalFrontDoorInputs {
   readonly network: string;
   /** Host port published on 127.0.0.1. */
   readonly hostPort: number;
-  /** Settings haproxy.cfg reads (lib/haproxyConfig.ts frontDoorEnv). */
+  /** Settings haproxy.cfg reads (lib/local/haproxyConfig.ts frontDoorEnv). */
   readonly env: Record<string, string>;
 }
 

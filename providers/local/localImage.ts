@@ -17,7 +17,7 @@ import { dockerClient, isNotFound } from "../docker/client";
 export interface LocalImageInputs {
   /** Image name (the spec's name), e.g. "web". */
   readonly name: string;
-  /** Tag, `<version>-<hash12>` (lib/hash.ts imageTag). */
+  /** Tag, `<version>-<hash12>` (lib/image/hash.ts imageTag). */
   readonly tag: string;
   /** 64-hex spec hash. */
   readonly specHash: string;
@@ -25,7 +25,7 @@ export interface LocalImageInputs {
   readonly base: string;
   /** The rendered Dockerfile. */
   readonly dockerfile: string;
-  /** Build context files (lib/context.ts contextFiles). */
+  /** Build context files (lib/image/context.ts contextFiles). */
   readonly files: readonly BuildContextFile[];
   /** Images of this name kept for rollback. */
   readonly keepImages: number;

@@ -40,8 +40,8 @@ const seenVolumes = new Set<string>();
 interface Outputs {
   specHash: string;
   imageTag: string;
-  imageId: string;
-  reused: boolean;
+  imageRef: string;
+  built: boolean;
   instanceIds: string[];
   url: string;
 }
@@ -139,11 +139,11 @@ describe("local target with the real engine", { timeout: STEP_TIMEOUT }, () => {
     const { changes, outputs } = await up();
     expect(changes).toEqual({ create: 7 }); // stack, component, network, 2 images, front door, fleet
     url = outputs.url;
-    expect(outputs.imageTag).toMatch(new RegExp(`^web:v[0-9.]+-${outputs.specHash.slice(0, 12)}$`));
+    expect(outputs.imageTag).toMatch(new RegExp(`^v[0-9.]+-${outputs.specHash.slice(0, 12)}$`));
     expect(outputs.instanceIds).toHaveLength(3);
     const running = (await fleetContainers()).filter((c) => c.State === "running");
     expect(running.map((c) => c.Id).sort()).toEqual([...outputs.instanceIds].sort());
-    expect(running.every((c) => c.ImageID === outputs.imageId)).toBe(true);
+    expect(running.every((c) => c.ImageID === outputs.imageRef)).toBe(true);
     expect(await servedHash()).toBe(outputs.specHash);
     const { load } = await underLoad(() => new Promise((r) => setTimeout(r, 2000)));
     expectNoFailures(load);
@@ -155,7 +155,7 @@ describe("local target with the real engine", { timeout: STEP_TIMEOUT }, () => {
     const info = await docker.getContainer(first.instanceIds[0]).inspect();
     expect(info.Config.Env).toContain(`DB_PASSWORD=${SECRET}`);
     expect(JSON.stringify(info.Config.Labels)).not.toContain(SECRET);
-    expect(JSON.stringify(await docker.getImage(first.imageId).inspect())).not.toContain(SECRET);
+    expect(JSON.stringify(await docker.getImage(first.imageRef).inspect())).not.toContain(SECRET);
     expect(JSON.stringify(await exportStack(stack, REPO_ROOT))).not.toContain(SECRET);
   });
 
@@ -176,8 +176,8 @@ describe("local target with the real engine", { timeout: STEP_TIMEOUT }, () => {
     const after = value.outputs;
     expect(value.changes).toMatchObject({ replace: 2 }); // the image and the fleet
     expect(after.specHash).not.toBe(before.specHash);
-    expect(after.imageId).not.toBe(before.imageId);
-    expect(after.reused).toBe(false);
+    expect(after.imageRef).not.toBe(before.imageRef);
+    expect(after.built).toBe(true);
     expect(after.instanceIds.filter((id) => before.instanceIds.includes(id))).toEqual([]);
     expect((await fleetContainers()).map((c) => c.Id).sort()).toEqual(
       [...after.instanceIds].sort(),
@@ -193,8 +193,8 @@ describe("local target with the real engine", { timeout: STEP_TIMEOUT }, () => {
     const before = history[history.length - 1];
     const { value, load } = await underLoad(up);
     expect(value.outputs.specHash).toBe(history[0].specHash);
-    expect(value.outputs.imageId).toBe(history[0].imageId);
-    expect(value.outputs.reused).toBe(true);
+    expect(value.outputs.imageRef).toBe(history[0].imageRef);
+    expect(value.outputs.built).toBe(false);
     expect(value.log).toContain("reused, nothing built");
     expect(value.log).not.toMatch(/Step 1\//);
     expect(value.outputs.instanceIds.filter((id) => before.instanceIds.includes(id))).toEqual([]);
@@ -253,7 +253,7 @@ describe("local target with the real engine", { timeout: STEP_TIMEOUT }, () => {
     expect(after[2]).toBe(before.instanceIds[2]);
     expect(after[1]).not.toBe(victim);
     const fresh = await docker.getContainer(after[1]).inspect();
-    expect(fresh.Image).toBe(before.imageId);
+    expect(fresh.Image).toBe(before.imageRef);
     expect((await fleetContainers()).some((c) => c.Id === victim)).toBe(false);
     expectNoFailures(load);
     expectNoFailures(load2);
@@ -267,6 +267,6 @@ describe("local target with the real engine", { timeout: STEP_TIMEOUT }, () => {
     const volumes = ((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name);
     expect(volumes.filter((v) => seenVolumes.has(v))).toEqual([]);
     // The images stay for rollback.
-    await expect(docker.getImage(history[0].imageId).inspect()).resolves.toBeTruthy();
+    await expect(docker.getImage(history[0].imageRef).inspect()).resolves.toBeTruthy();
   });
 });

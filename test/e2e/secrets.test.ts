@@ -72,7 +72,7 @@ describe("runtime secrets on the local target", () => {
     const up = await runProgram("up", { cwd: REPO_ROOT, stack, args: PACK });
     upLog = up.stdout + up.stderr;
     if (up.code !== 0 || !up.result) throw new Error(`up failed (${up.code})\n${upLog}`);
-    imageId = String(up.result.outputs.imageId);
+    imageId = String(up.result.outputs.imageRef);
   });
 
   afterAll(async () => {

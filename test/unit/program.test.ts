@@ -44,7 +44,17 @@ describe("index.ts (target aws)", () => {
     expect(await outputOf(pulumi.output(program.specHash))).toMatch(/^[0-9a-f]{64}$/);
     expect(await outputOf(program.imageRef)).toMatch(/@sha256:[0-9a-f]{64}$/);
     expect(Object.keys(program).sort()).toEqual(
-      ["auditFindings", "built", "fleetName", "gitCommit", "imageRef", "imageTag", "specHash", "url"],
+      [
+        "auditFindings",
+        "built",
+        "fleetName",
+        "gitCommit",
+        "imageRef",
+        "imageTag",
+        "repositoryUrl",
+        "specHash",
+        "url",
+      ],
     );
   });
 

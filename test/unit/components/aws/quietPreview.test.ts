@@ -51,11 +51,14 @@ beforeAll(async () => {
       secretValues: { DB_PASSWORD: pulumi.secret("s3cret-value") },
       gitCommit: commit,
     });
-    await Promise.all([outputOf(t.asgName), outputOf(t.auditFindings)]);
+    await Promise.all([
+      outputOf(pulumi.output(t.outputs.fleetName)),
+      outputOf(pulumi.output(t.outputs.auditFindings!)),
+    ]);
     // Every registration of this run (outputs included) reaches its monitor before the next run.
     await waitForRPCs();
     runs[commit] = mocks;
-    commits[commit] = t.gitCommit;
+    commits[commit] = await outputOf(pulumi.output(t.outputs.gitCommit));
   }
 });
 

@@ -206,10 +206,11 @@ describe("parseSpec", () => {
     );
   });
 
-  it("reports YAML syntax errors and duplicate keys with their line", () => {
-    expect(problems("name: web\nname: api\n")[0]).toMatch(
-      /^\(yaml\): line 2, column 1: .*[Mm]ap keys must be unique/,
-    );
+  it("reports YAML syntax errors with their line, and names a duplicate key", () => {
+    expect(problems("name: web\nname: api\n")).toEqual(["name: duplicate key (line 2)"]);
+    expect(
+      problems("name: web\npackages:\n  openssl: 1\n  curl: 2\n  openssl: 3\napp:\n  port: 1\n"),
+    ).toEqual(["packages.openssl: duplicate key (line 5)"]);
     expect(problems("name: [web\n")[0]).toMatch(/^\(yaml\): line \d+/);
   });
 
