@@ -142,6 +142,7 @@ export class ImmutableImage extends pulumi.ComponentResource {
           buildArgs: { GIT_COMMIT: args.gitCommit },
           platform: args.platform ?? "linux/amd64",
         },
+        tests: args.loaded.spec.tests,
       },
       { parent: this },
     );

@@ -14,7 +14,7 @@ export const LABELS = {
   name: "io.phoenix.name",
   /** Container and network: the Pulumi stack. */
   stack: "io.phoenix.stack",
-  /** Container: "instance" (a fleet member) or "frontdoor". */
+  /** Container: "instance" (a fleet member), "frontdoor" or "test" (a spec test's throwaway run). */
   role: "io.phoenix.role",
   /** Container: the fleet's logical name, e.g. "web". */
   fleet: "io.phoenix.fleet",
@@ -112,3 +112,9 @@ export type ImageSource = (typeof IMAGE_SOURCES)[number];
 /** True when `v` is one of {@link IMAGE_SOURCES}. */
 export const isImageSource = (v: unknown): v is ImageSource =>
   (IMAGE_SOURCES as readonly unknown[]).includes(v);
+
+/**
+ * Local engine: the repository whose tag `<repository>/<name>:<spec hash>` records that the image
+ * it points at passed the tests of that spec (labels cannot change after a build).
+ */
+export const TESTED_IMAGE_REPOSITORY = "phoenix-tested";

@@ -11,7 +11,7 @@ import { LoadedSpec, Spec } from "../spec/spec";
 import { SPEC_HASH_SHORT, isSpecHash } from "../core/identifiers";
 
 /** Bumped whenever renderDockerfile's output changes for the same spec, so images are rebuilt. */
-export const RENDERER_VERSION = "2";
+export const RENDERER_VERSION = "3";
 
 /** A build-context file as it enters the hash. */
 export interface FileDigest {

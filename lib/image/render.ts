@@ -7,6 +7,7 @@
 import { LoadedSpec } from "../spec/spec";
 import * as rules from "../spec/specRules";
 import { LABELS, isSpecHash } from "../core/identifiers";
+import { MANIFEST_STEP } from "./manifest";
 
 /** Where the app tree is copied in the image; also the working directory. */
 export const APP_DIR = "/opt/app";
@@ -102,6 +103,11 @@ export function renderDockerfile(loaded: LoadedSpec, hash: string): string {
       `RUN mkdir -p /etc/sysctl.d && printf '%s\\n' ${sysctls.map(shellQuote).join(" ")} > ${SYSCTL_FILE}`,
     );
   }
+
+  out.push(
+    "# Last filesystem step: the installed packages, from dpkg's database, recorded inside the image.",
+    ...MANIFEST_STEP,
+  );
 
   const env: Array<[string, string]> = [
     ...Object.entries(spec.config.env).map(([k, v]): [string, string] => [

@@ -9,7 +9,7 @@ import * as rules from "./specRules";
 import { Spec, byCodeUnits, collectSpec, valueAt } from "./specSchema";
 
 export { SpecSchema, byCodeUnits, collectSpec, parseSpec } from "./specSchema";
-export type { Spec, SpecParse } from "./specSchema";
+export type { Spec, SpecParse, SpecTest } from "./specSchema";
 
 /** A config file that goes into the image. */
 export interface ConfigFile {

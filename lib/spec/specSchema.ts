@@ -64,6 +64,51 @@ function list(item: rules.Check, fallback: string[]) {
     .prefault(fallback);
 }
 
+/** A test's name: shown in failures, unique within the spec. */
+const checkTestName: rules.Check = (v) =>
+  v.trim() === ""
+    ? "must not be empty"
+    : v.length > 80
+      ? "must be at most 80 characters"
+      : undefined;
+
+/** A test's `expect`: a JavaScript regular expression the test's combined output must match. */
+const checkRegex: rules.Check = (v) => {
+  if (v === "") return "must not be empty; leave `expect` out when exit status 0 is enough";
+  try {
+    new RegExp(v);
+    return undefined;
+  } catch (e) {
+    return (
+      `is not a valid regular expression (${(e as Error).message}); ` +
+      'backslashes in YAML double quotes must be doubled, e.g. "^OpenSSL 3\\\\.0"'
+    );
+  }
+};
+
+/**
+ * One image test: a command run in a throwaway container of the freshly built image, as the app
+ * user, before any fleet or registry sees the image.
+ */
+const TestSchema = strict({
+  name: text(checkTestName),
+  run: z.array(text(rules.checkNonEmpty)).superRefine((c, ctx) => {
+    if (c.length === 0)
+      ctx.addIssue({
+        code: "custom",
+        message: "must list at least the program, e.g. [openssl, version]",
+      });
+  }),
+  expect: text(checkRegex).optional(),
+  timeoutSeconds: int(1, 600).default(30),
+});
+
+/** Tests, sorted by name (each runs alone, so order means nothing and must not move the hash). */
+const tests = z
+  .array(TestSchema)
+  .transform((items) => [...items].sort((a, b) => byCodeUnits(a.name, b.name)))
+  .prefault([]);
+
 /** The image spec schema. Output is normalized: maps sorted by key, lists sorted, defaults applied. */
 export const SpecSchema = strict({
   name: text(rules.checkName),
@@ -105,7 +150,11 @@ export const SpecSchema = strict({
     /** Absolute paths whose changes never count as drift (tmpfs when the root fs is read-only). */
     scratch: list(rules.checkImagePath, ["/tmp"]),
   }).prefault({}),
+  tests,
 });
+
+/** One validated image test. */
+export type SpecTest = z.infer<typeof TestSchema>;
 
 /** A validated, normalized image spec. */
 export type Spec = z.infer<typeof SpecSchema>;
@@ -145,8 +194,30 @@ function toIssues(zi: z.core.$ZodIssue, raw: unknown): Issue[] {
   }
 }
 
+/** Test names must be unique: a failure names the test, so two with one name would be ambiguous. */
+function duplicateTestNames(raw: unknown): Issue[] {
+  const list = valueAt(raw, ["tests"]);
+  if (!Array.isArray(list)) return [];
+  const names = list.map((t) => valueAt(t, ["name"]));
+  return names.flatMap((n, i) =>
+    typeof n === "string" && names.indexOf(n) !== i
+      ? [
+          {
+            path: `tests[${i}].name`,
+            message: `duplicate test name ${show(n)}; give each test its own name`,
+          },
+        ]
+      : [],
+  );
+}
+
 /** Checks that span fields, run on the raw document so they report even when other fields fail. */
 function crossChecks(raw: unknown): Issue[] {
+  return [...secretsInEnv(raw), ...duplicateTestNames(raw)];
+}
+
+/** A name may be plain env or a secret, not both. */
+function secretsInEnv(raw: unknown): Issue[] {
   const env = valueAt(raw, ["config", "env"]);
   const secrets = valueAt(raw, ["secrets"]);
   if (!env || typeof env !== "object" || !Array.isArray(secrets)) return [];

@@ -8,9 +8,11 @@ import {
   parseRepository,
   resolveTag,
 } from "../../lib/image/registry";
+import type { SpecTest } from "../../lib/spec/spec";
 import { type DockerBuildOptions, buildImage } from "../docker/dockerBuild";
 import { DYNAMIC_MODULE, DYNAMIC_NAMES, type ImageSource, isImageSource } from "../../lib/core/identifiers";
 import { dockerClient } from "../docker/client";
+import { runImageTests } from "../docker/imageTests";
 
 /**
  * A content-addressed image in a registry. For a spec hash it looks before it builds: when
@@ -38,6 +40,12 @@ export interface RegistryImageInputs {
   readonly credentials?: RegistryCredentials;
   /** What the shared builder needs; required when `source` is `build`. */
   readonly build?: BuildInputs;
+  /**
+   * The spec's tests, run on a newly built image before it is pushed. The registry is their
+   * record: only images whose tests passed are ever pushed, so a tag found there is not re-tested.
+   * @default - none
+   */
+  readonly tests?: readonly SpecTest[];
 }
 
 /** Provider outputs: the inputs plus what the registry says. */
@@ -152,6 +160,14 @@ export async function publishImage(inputs: RegistryImageInputs): Promise<Registr
   }
 
   const { imageId } = await buildImage({ ...inputs.build, tag: ref });
+  // A failure throws here: nothing is pushed and the fleet keeps its image.
+  await runImageTests({
+    imageId,
+    ref,
+    specHash: inputs.specHash,
+    tests: inputs.tests ?? [],
+    onProgress: (line) => console.log(`[phoenix] ${ref}: ${line}`),
+  });
   let digest: string;
   try {
     digest = await pushImage({ imageId, ...inputs });
@@ -267,6 +283,8 @@ export interface RegistryImageArgs {
   readonly credentials?: pulumi.Input<RegistryCredentials>;
   /** Required when `source` is `build`; ignored (never used) when the tag exists. */
   readonly build?: pulumi.Input<BuildInputs>;
+  /** Run on a newly built image before the push. @default - none */
+  readonly tests?: readonly SpecTest[];
 }
 
 /** A content-addressed image in a registry: reused by tag when present, else built and pushed. */
@@ -291,6 +309,7 @@ export class RegistryImage extends pulumi.dynamic.Resource {
       source,
       credentials: args.credentials === undefined ? undefined : pulumi.secret(args.credentials),
       build: source === "build" ? args.build : undefined,
+      tests: args.tests ?? [],
       imageRef: undefined,
       digest: undefined,
       built: undefined,

@@ -6,11 +6,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { buildImage, type BuildContextFile } from "../docker/dockerBuild";
+import { ensureImageTested } from "../docker/imageTests";
 import { contextFiles } from "../../lib/image/context";
 import { imageTag } from "../../lib/image/hash";
 import { DYNAMIC_MODULE, DYNAMIC_NAMES, LABELS } from "../../lib/core/identifiers";
 import { renderDockerfile } from "../../lib/image/render";
-import type { LoadedSpec } from "../../lib/spec/spec";
+import type { LoadedSpec, SpecTest } from "../../lib/spec/spec";
 import { dockerClient, isNotFound } from "../docker/client";
 
 /** Inputs of a LocalImage (plain values, as the provider receives them). */
@@ -29,6 +30,8 @@ export interface LocalImageInputs {
   readonly files: readonly BuildContextFile[];
   /** Images of this name kept for rollback. */
   readonly keepImages: number;
+  /** The spec's tests, run on the image before any fleet uses it. @default - none */
+  readonly tests?: readonly SpecTest[];
   /** Value of the GIT_COMMIT build arg (not part of the image's identity). */
   readonly gitCommit: string;
   /** Resolved id of `base`, filled in by `check`: a rebuilt base under the same tag is a change. */
@@ -145,6 +148,19 @@ export const localImageProvider: pulumi.dynamic.ResourceProvider<
         `${ref}: built ${imageId.slice(7, 19)} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
     }
+    // Before any fleet sees the image: a failure throws, so nothing downstream changes.
+    const tested = await ensureImageTested({
+      name: inputs.name,
+      imageId,
+      ref,
+      specHash: inputs.specHash,
+      tests: inputs.tests ?? [],
+      onProgress: (line) => say(`${ref}: ${line}`),
+    });
+    if (tested === "recorded")
+      say(
+        `${ref}: its ${inputs.tests?.length} spec tests passed on this image before: not run again`,
+      );
     const removed = await pruneImages(inputs.name, inputs.keepImages, imageId);
     if (removed.length > 0)
       say(
@@ -200,6 +216,7 @@ export function localImageInputs(a: {
     files: contextFiles(loaded),
     keepImages: a.keepImages,
     gitCommit: a.gitCommit,
+    tests: loaded.spec.tests,
   };
 }
 

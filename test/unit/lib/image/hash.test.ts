@@ -34,12 +34,13 @@ describe("specHash", () => {
     expect(doc).not.toContain("../app");
   });
 
-  it("does not depend on key order, package order or YAML formatting", () => {
+  it("does not depend on key order, package order, test order or YAML formatting", () => {
     const root = makeRepo();
     fc.assert(
       fc.property(specData, fc.nat(), (data, seed) => {
         const styles = [
           stringify(data),
+          stringify({ ...data, tests: [...data.tests].reverse() }),
           stringify(shuffleKeys(data, seed), {
             defaultStringType: "QUOTE_DOUBLE",
             defaultKeyType: "PLAIN",

@@ -56,6 +56,7 @@ function expectedInstructions(spec: Spec, configFiles: number): string[] {
     "COPY",
     ...Array<string>(configFiles).fill("COPY"),
     ...(Object.keys(spec.config.sysctls).length > 0 ? ["RUN"] : []),
+    "RUN",
     ...Array<string>(Object.keys(spec.config.env).length + 4).fill("ENV"),
     "USER",
     "WORKDIR",

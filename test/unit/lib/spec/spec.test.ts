@@ -199,7 +199,7 @@ describe("parseSpec", () => {
 
   it("names unknown keys and the allowed ones", () => {
     expect(problems(`${MINIMAL}extra: 1\n`)).toEqual([
-      'extra: unknown key "extra"; allowed keys here: name, base, packages, app, config, secrets, runtime',
+      'extra: unknown key "extra"; allowed keys here: name, base, packages, app, config, secrets, runtime, tests',
     ]);
     expect(problems(MINIMAL.replace("port: 8080", "port: 8080, helth: {}"))[0]).toMatch(
       /^app\.helth: unknown key/,

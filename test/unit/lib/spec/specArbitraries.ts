@@ -75,6 +75,21 @@ export const specData = fc
       ),
     }),
     secrets: fc.uniqueArray(envKey, { maxLength: 3 }),
+    tests: fc.uniqueArray(
+      fc.record(
+        {
+          name: fc.stringMatching(/^[a-z][a-z0-9 ]{0,15}$/),
+          run: fc.array(
+            freeText.filter((s) => s !== ""),
+            { minLength: 1, maxLength: 3 },
+          ),
+          expect: fc.constantFrom("^ok$", "3\\.0\\.22", "(Library: [^)]*)?"),
+          timeoutSeconds: fc.integer({ min: 1, max: 600 }),
+        },
+        { requiredKeys: ["name", "run"] },
+      ),
+      { selector: (t) => t.name, maxLength: 3 },
+    ),
   })
   .filter((s) => s.secrets.every((k) => !(k in s.config.env)));
 

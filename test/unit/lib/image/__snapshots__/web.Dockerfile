@@ -13,6 +13,14 @@ COPY app/ /opt/app/
 COPY ["config/0","/etc/web/config.json"]
 # Kernel parameters from the spec, for the record: the runtime applies them to the container.
 RUN mkdir -p /etc/sysctl.d && printf '%s\n' 'net.core.somaxconn = 1024' > /etc/sysctl.d/99-phoenix.conf
+# Last filesystem step: the installed packages, from dpkg's database, recorded inside the image.
+RUN mkdir -p /usr/share/phoenix \
+ && dpkg-query --show \
+      --showformat='${db:Status-Status} ${Package} ${Version} ${Architecture}\n' \
+      > /tmp/phoenix-dpkg \
+ && awk '$1 == "installed" { print $2, $3, $4 }' /tmp/phoenix-dpkg \
+      | LC_ALL=C sort > /usr/share/phoenix/packages.txt \
+ && rm /tmp/phoenix-dpkg
 ENV LOG_LEVEL="info"
 ENV PHOENIX_APP_NAME="web"
 ENV PHOENIX_APP_VERSION="v3.4.1"
