@@ -62,6 +62,7 @@ served
 say "3. the OpenSSL patch, as a pinned version in the spec"
 cp "$SPEC" "$WORK/web.yaml.orig"
 sed -i -E 's/(openssl|libssl3): 3\.0\.20-1~deb12u2/\1: 3.0.22-1~deb12u2/' "$SPEC"
+sed -i 's/OpenSSL 3\\\\\.0\\\\\.20 /OpenSSL 3\\\\.0\\\\.22 /g' "$SPEC" # the spec test's expect
 (mkdir -p "$WORK/base/images" && cp "$WORK/web.yaml.orig" "$WORK/base/images/web.yaml" &&
   cp -r app config "$WORK/base/" && npx phoenix diff "$WORK/base/images/web.yaml" "$SPEC") || true
 up
