@@ -4,7 +4,9 @@
 require("tsx/cjs");
 const { main } = require("../cli/main.ts");
 
-process.exitCode = main(process.argv.slice(2), {
+main(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+}).then((code) => {
+  process.exitCode = code;
 });

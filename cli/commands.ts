@@ -2,11 +2,12 @@
 import { fileDigests, imageTag, specHash } from "../lib/image/hash";
 import { renderDockerfile } from "../lib/image/render";
 import { loadSpec } from "../lib/spec/spec";
-import { SpecSide, formatSpecDiff } from "../lib/guardrails/specDiff";
+import { SpecSide } from "../lib/guardrails/specDiff";
 import { EXIT, Io, positional } from "./io";
 
-function side(specPath: string): SpecSide {
-  const loaded = loadSpec(specPath);
+/** A spec with its hash and file digests; `opts` as for loadSpec. */
+export function side(specPath: string, opts: Parameters<typeof loadSpec>[1] = {}): SpecSide {
+  const loaded = loadSpec(specPath, opts);
   const files = fileDigests(loaded);
   return { loaded, hash: specHash(loaded), files };
 }
@@ -45,14 +46,5 @@ export function render(args: readonly string[], io: Io): number {
   const [specPath] = positional(args, 1, "phoenix render <spec.yaml>");
   const loaded = loadSpec(specPath);
   io.out(renderDockerfile(loaded, specHash(loaded)));
-  return EXIT.ok;
-}
-
-/** `phoenix diff <old.yaml> <new.yaml>`: the reviewer's summary and the fleet verdict. */
-export function diff(args: readonly string[], io: Io): number {
-  const [oldPath, newPath] = positional(args, 2, "phoenix diff <old.yaml> <new.yaml>");
-  const a = side(oldPath);
-  const b = side(newPath);
-  io.out(formatSpecDiff(a, b));
   return EXIT.ok;
 }

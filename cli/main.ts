@@ -1,7 +1,9 @@
-/** The `phoenix` command line: validate, hash, render and diff image specs. */
+/** The `phoenix` command line: validate, hash, render and diff image specs; read image manifests. */
 import { ValidationError } from "../lib/core/errors";
-import { diff, hash, render, validate } from "./commands";
+import { hash, render, validate } from "./commands";
+import { diff } from "./diff";
 import { EXIT, Io, UsageError } from "./io";
+import { manifest } from "./manifest";
 import { summary } from "./summary";
 
 /** Shown by `phoenix --help` and after usage errors. */
@@ -11,23 +13,30 @@ Usage:
   phoenix validate <spec.yaml>         check a spec; prints a one-line summary
   phoenix hash <spec.yaml>             print the spec's content hash (64 hex) and nothing else
   phoenix render <spec.yaml>           print the Dockerfile rendered from the spec
-  phoenix diff <old.yaml> <new.yaml>   what changed, and whether the fleet will be replaced
+  phoenix diff <old.yaml> <new.yaml>   what changed, and whether the fleet will be replaced; with
+  phoenix diff --base <rev> <spec.yaml>  both images in the local engine, every package that moved
+                                       (--base reads the old side from git at <rev>)
+  phoenix manifest <image|spec.yaml> [--format text|cyclonedx]
+                                       the packages installed in an image (by reference, or the
+                                       local image built for a spec): name version lines, or a
+                                       CycloneDX SBOM
   phoenix summary [preview.json|-]     summarize \`pulumi preview --json\` (a file, or stdin)
   phoenix --help                       this text
 
 Exit codes: 0 ok, 1 invalid spec (every problem is printed), 2 usage error.
 `;
 
-const COMMANDS: Record<string, (args: readonly string[], io: Io) => number> = {
+const COMMANDS: Record<string, (args: readonly string[], io: Io) => number | Promise<number>> = {
   validate,
   hash,
   render,
   diff,
   summary,
+  manifest,
 };
 
-/** Runs the CLI with `argv` (without node and script) and returns the exit code. Never throws. */
-export function main(argv: readonly string[], io: Io): number {
+/** Runs the CLI with `argv` (without node and script) and resolves with the exit code. Never rejects. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     (name === undefined ? io.err : io.out)(USAGE);
@@ -43,7 +52,7 @@ export function main(argv: readonly string[], io: Io): number {
       io.out(USAGE);
       return EXIT.ok;
     }
-    return command(args, io);
+    return await command(args, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`phoenix ${name}: ${e.message}\n`);
@@ -62,8 +71,8 @@ export function main(argv: readonly string[], io: Io): number {
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2), {
+  void main(process.argv.slice(2), {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
-  });
+  }).then((code) => (process.exitCode = code));
 }

@@ -1,10 +1,21 @@
 /** `phoenix summary [preview.json]`: a reviewer's summary of `pulumi preview --json` (file or stdin). */
 import { readFileSync } from "node:fs";
-import { summarizePreview } from "../lib/guardrails/previewSummary";
+import type { PackageChange } from "../lib/image/manifest";
+import {
+  deltaKey,
+  fleetChanges,
+  parsePreview,
+  summarizePreview,
+} from "../lib/guardrails/previewSummary";
+import { packageDelta } from "./imagePackages";
 import { EXIT, Io, UsageError } from "./io";
 
-/** Reads the preview JSON from the file argument, or from stdin when it is absent or `-`. */
-export function summary(args: readonly string[], io: Io): number {
+/**
+ * Reads the preview JSON from the file argument, or from stdin when it is absent or `-`. When the
+ * images of a fleet's old and new spec are both in the local engine, its line counts every package
+ * that moved, not only the pins.
+ */
+export async function summary(args: readonly string[], io: Io): Promise<number> {
   const form = "phoenix summary [preview.json|-]";
   const unknown = args.find((a) => a.startsWith("-") && a !== "-");
   if (unknown) throw new UsageError(`unknown option ${unknown}; usage: ${form}`);
@@ -26,6 +37,12 @@ export function summary(args: readonly string[], io: Io): number {
       `${where}: not JSON (${(e as Error).message}); pass the output of \`pulumi preview --json\``,
     );
   }
-  io.out(`${summarizePreview(json).join("\n")}\n`);
+  const deltas = new Map<string, PackageChange[]>();
+  for (const c of fleetChanges(parsePreview(json))) {
+    if (!c.oldSpec || !c.newSpec || c.oldSpec === c.newSpec) continue;
+    const delta = await packageDelta(c.oldSpec, c.newSpec);
+    if ("changes" in delta) deltas.set(deltaKey(c.oldSpec, c.newSpec), delta.changes);
+  }
+  io.out(`${summarizePreview(json, { deltas }).join("\n")}\n`);
   return EXIT.ok;
 }

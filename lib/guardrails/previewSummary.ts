@@ -9,6 +9,11 @@
  */
 import { z } from "zod";
 import { DYNAMIC_TYPES, TAGS } from "../core/identifiers";
+import {
+  type PackageChange,
+  summarizePackageChanges,
+  upstreamVersion as upstream,
+} from "../image/manifest";
 
 const StateSchema = z.looseObject({
   type: z.string(),
@@ -66,6 +71,16 @@ export interface FleetChange {
   readonly newSpec?: string;
   /** `name old -> new` for every pinned package that differs between the old and new image. */
   readonly packages: string[];
+  /** Names of the packages the old or new image pins (they lead the full package delta). */
+  readonly pinned: string[];
+}
+
+/** Every package that moved between two images, keyed by `deltaKey(oldSpec, newSpec)`. */
+export type PackageDeltas = ReadonlyMap<string, readonly PackageChange[]>;
+
+/** The key of a fleet change's package delta. */
+export function deltaKey(oldSpec: string, newSpec: string): string {
+  return `${oldSpec}->${newSpec}`;
 }
 
 const urnName = (urn: string): string => urn.slice(urn.lastIndexOf("::") + 2);
@@ -111,12 +126,6 @@ export function packagesOf(inputs: Inputs | undefined): Record<string, string> {
   const install = start >= 0 ? lines.slice(start, end + 1).join("\n") : "";
   for (const m of install.matchAll(/'([a-z0-9][a-z0-9+.-]*)=([^'\s]+)'/g)) out[m[1]] = m[2];
   return out;
-}
-
-/** Upstream part of a Debian version: `3.0.11-1~deb12u2` -> `3.0.11` (epoch kept). */
-function upstream(version: string): string {
-  const dash = version.lastIndexOf("-");
-  return dash > 0 ? version.slice(0, dash) : version;
 }
 
 /** `name old -> new` per changed package, upstream versions unless only the Debian revision moved. */
@@ -193,6 +202,12 @@ export function fleetChanges(preview: Preview): FleetChange[] {
         oldSpec && newSpec && oldSpec !== newSpec
           ? packageChanges(imagePackages(steps, oldSpec), imagePackages(steps, newSpec))
           : [],
+      pinned: [
+        ...new Set([
+          ...Object.keys(imagePackages(steps, oldSpec)),
+          ...Object.keys(imagePackages(steps, newSpec)),
+        ]),
+      ],
     };
   });
 }
@@ -200,8 +215,12 @@ export function fleetChanges(preview: Preview): FleetChange[] {
 const short = (hash: string | undefined): string => (hash ? hash.slice(0, 8) : "?");
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? "" : "s"}`;
 
-/** `fleet web: REPLACE, 30 instances, spec 3f2a91c0 -> 9c1d22e4: openssl 3.0.11 -> 3.0.12` */
-export function formatFleetChange(c: FleetChange): string {
+/**
+ * `fleet web: REPLACE, 30 instances, spec 3f2a91c0 -> 9c1d22e4: openssl 3.0.11 -> 3.0.12`; with
+ * the images' full package delta, the moved pins lead and the rest are counted: `...: openssl
+ * 3.0.11 -> 3.0.12 and 3 more packages`.
+ */
+export function formatFleetChange(c: FleetChange, delta?: readonly PackageChange[]): string {
   const parts = [`fleet ${c.name}: ${c.action}`];
   const { oldCount, newCount } = c;
   if (newCount !== undefined && oldCount !== undefined && oldCount !== newCount) {
@@ -214,6 +233,14 @@ export function formatFleetChange(c: FleetChange): string {
     parts.push(`spec ${short(c.oldSpec)} -> ${short(c.newSpec)}`);
   } else if (c.newSpec) parts.push(`spec ${short(c.newSpec)}`);
   const head = parts.join(", ");
+  if (delta) {
+    const pinnedMoved = delta.filter((d) => c.pinned.includes(d.name)).length;
+    const text = summarizePackageChanges(delta, {
+      lead: c.pinned,
+      show: Math.min(3, Math.max(1, pinnedMoved)),
+    });
+    return `${head}: ${text}`;
+  }
   return c.packages.length > 0 ? `${head}: ${c.packages.join(", ")}` : head;
 }
 
@@ -238,7 +265,24 @@ export function formatTotals(changeSummary: Record<string, number> | undefined):
  * The whole summary: one line per fleet, then the totals.
  * @throws Error naming what is wrong when `json` is not a `pulumi preview --json` document.
  */
-export function summarizePreview(json: unknown): string[] {
+export function summarizePreview(json: unknown, opts: { deltas?: PackageDeltas } = {}): string[] {
+  const preview = parsePreview(json);
+  return [
+    ...fleetChanges(preview).map((c) =>
+      formatFleetChange(
+        c,
+        c.oldSpec && c.newSpec ? opts.deltas?.get(deltaKey(c.oldSpec, c.newSpec)) : undefined,
+      ),
+    ),
+    formatTotals(preview.changeSummary),
+  ];
+}
+
+/**
+ * Checks that `json` is a `pulumi preview --json` document.
+ * @throws Error naming what is wrong.
+ */
+export function parsePreview(json: unknown): Preview {
   const parsed = PreviewSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -247,8 +291,5 @@ export function summarizePreview(json: unknown): string[] {
         "run `pulumi preview --json > preview.json` and pass that file",
     );
   }
-  return [
-    ...fleetChanges(parsed.data).map(formatFleetChange),
-    formatTotals(parsed.data.changeSummary),
-  ];
+  return parsed.data;
 }

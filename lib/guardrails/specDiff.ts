@@ -1,7 +1,7 @@
 /**
  * What changed between two specs, in the words a reviewer reads on a pull request: packages a -> b,
- * app version, command/port/health, app and config file contents, env, sysctls, secret names, and
- * whether the fleet will be replaced (the spec hash changed).
+ * app version, command/port/health, app and config file contents, env, sysctls, secret names, spec
+ * tests, and whether the fleet will be replaced (the spec hash changed).
  */
 import type { FileDigest } from "../image/hash";
 import type { LoadedSpec } from "../spec/spec";
@@ -73,6 +73,16 @@ function appSettings(side: SpecSide): Flat {
   };
 }
 
+/** Each test by name: its command, expect and timeout, as one readable value. */
+function tests(side: SpecSide): Flat {
+  const out: Flat = {};
+  for (const t of side.loaded.spec.tests) {
+    const expect = t.expect === undefined ? "" : ` expect /${t.expect}/`;
+    out[JSON.stringify(t.name)] = `${JSON.stringify(t.run)}${expect} within ${t.timeoutSeconds} s`;
+  }
+  return out;
+}
+
 /** Every change from `a` to `b`, grouped by section in spec order. */
 export function diffSpecs(a: SpecSide, b: SpecSide): Change[] {
   const sa = a.loaded.spec;
@@ -113,6 +123,7 @@ export function diffSpecs(a: SpecSide, b: SpecSide): Change[] {
         containerInstanceMetadata: String(sb.runtime.containerInstanceMetadata ?? false),
       },
     ),
+    ...diffMaps("tests", "", tests(a), tests(b)),
   ];
 }
 

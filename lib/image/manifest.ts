@@ -93,11 +93,10 @@ export function diffManifests(
   });
 }
 
-/** The upstream part of a Debian version, for short summaries: `1:3.0.22-1~deb12u2` -> `3.0.22`. */
+/** The upstream part of a Debian version, for short summaries: `3.0.22-1~deb12u2` -> `3.0.22` (epoch kept). */
 export function upstreamVersion(version: string): string {
-  const noEpoch = version.replace(/^\d+:/, "");
-  const dash = noEpoch.lastIndexOf("-");
-  return dash > 0 ? noEpoch.slice(0, dash) : noEpoch;
+  const dash = version.lastIndexOf("-");
+  return dash > 0 ? version.slice(0, dash) : version;
 }
 
 /** One change as a reviewer reads it: `~ openssl: 3.0.20-1~deb12u2 -> 3.0.22-1~deb12u2`. */

@@ -90,11 +90,23 @@ function resolveSource(a: ResolveArgs, issues: Issue[]): string | undefined {
   return real;
 }
 
+/** Where loadSpec looks for the repository and the spec's sources. */
+export interface LoadSpecOptions {
+  /** @default - the nearest ancestor of the spec (or of sourceDir) holding .git or Pulumi.yaml */
+  readonly repoRoot?: string;
+  /**
+   * Resolve the spec's relative sources from this directory instead of the spec's own, and accept
+   * a spec file outside the repository: for comparing a lone YAML copy against a repository.
+   * @default - the spec file's directory
+   */
+  readonly sourceDir?: string;
+}
+
 /**
  * Reads, validates and resolves a spec file. Throws one ValidationError with every problem: schema
  * issues, and sources (app dir, config files) that are missing or resolve outside the repository.
  */
-export function loadSpec(specPath: string, opts: { repoRoot?: string } = {}): LoadedSpec {
+export function loadSpec(specPath: string, opts: LoadSpecOptions = {}): LoadedSpec {
   let textIn: string;
   let absSpec: string;
   try {
@@ -110,7 +122,7 @@ export function loadSpec(specPath: string, opts: { repoRoot?: string } = {}): Lo
   }
   const parsed = collectSpec(textIn);
   const issues = [...parsed.issues];
-  const specDir = path.dirname(absSpec);
+  const specDir = opts.sourceDir ? path.resolve(opts.sourceDir) : path.dirname(absSpec);
   const foundRoot = opts.repoRoot ? path.resolve(opts.repoRoot) : findRepoRoot(specDir);
   if (!foundRoot || !fs.existsSync(foundRoot)) {
     issues.push({
@@ -120,7 +132,7 @@ export function loadSpec(specPath: string, opts: { repoRoot?: string } = {}): Lo
     throw new ValidationError(issues);
   }
   const repoRoot = fs.realpathSync(foundRoot);
-  if (!isInside(repoRoot, absSpec)) {
+  if (!opts.sourceDir && !isInside(repoRoot, absSpec)) {
     issues.push({
       path: "(repo)",
       message: `the spec ${absSpec} is outside the repository ${repoRoot}`,

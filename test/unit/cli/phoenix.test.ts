@@ -53,7 +53,7 @@ describe("phoenix (bin)", () => {
     const r = phoenix("diff", EXAMPLE);
     expect(r.code).toBe(2);
     expect(r.err).toBe(
-      "phoenix diff: expected 2 arguments, got 1; usage: phoenix diff <old.yaml> <new.yaml>\n",
+      "phoenix diff: expected 2 arguments, got 1; usage: phoenix diff <old.yaml> <new.yaml> | phoenix diff --base <git rev> <spec.yaml>\n",
     );
     expect(phoenix("hash", "--repo", EXAMPLE).code).toBe(2);
   });
@@ -141,8 +141,12 @@ describe("phoenix diff", () => {
     expect(r.code).toBe(0);
     const a = specHash(loadSpec(path.join(old, "images/web.yaml"))).slice(0, 12);
     const b = specHash(loadSpec(path.join(next, "images/web.yaml"))).slice(0, 12);
-    expect(r.out).toBe(
-      `packages:\n  ~ openssl: 3.0.20-1~deb12u2 -> 3.0.22-1~deb12u2\nfleet: REPLACE (spec ${a} -> ${b})\n`,
+    expect(r.out).toMatch(
+      new RegExp(
+        `^packages:\n  ~ openssl: 3\\.0\\.20-1~deb12u2 -> 3\\.0\\.22-1~deb12u2\nfleet: REPLACE \\(spec ${a} -> ${b}\\)\n` +
+          // No image of these throwaway specs was built, so the package delta cannot be shown.
+          `image packages: not compared: .*\n$`,
+      ),
     );
   });
 

@@ -59,7 +59,7 @@ describe(".github/workflows/pr-preview.yml", () => {
     }
   });
 
-  it("uses only npm scripts and phoenix commands that exist", () => {
+  it("uses only npm scripts and phoenix commands that exist", async () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
     for (const [, name] of script.matchAll(/npm run ([\w:-]+)/g))
       expect(pkg.scripts).toHaveProperty(name);
@@ -68,7 +68,7 @@ describe(".github/workflows/pr-preview.yml", () => {
     ].sort();
     expect(commands).toEqual(["diff", "summary", "validate"]);
     for (const command of commands) {
-      expect(main([command, "--help"], { out: () => {}, err: () => {} }), command).toBe(0);
+      expect(await main([command, "--help"], { out: () => {}, err: () => {} }), command).toBe(0);
     }
     expect(script).toContain("npm ci");
   });

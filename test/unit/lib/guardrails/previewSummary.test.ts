@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  deltaKey,
   fleetChanges,
   formatFleetChange,
   formatTotals,
@@ -130,8 +131,33 @@ describe("pieces", () => {
         oldSpec: "3f2a91c0" + "0".repeat(56),
         newSpec: "9c1d22e4" + "0".repeat(56),
         packages: ["openssl 3.0.11 -> 3.0.12"],
+        pinned: ["openssl"],
       }),
     ).toBe("fleet web: REPLACE, 30 instances, spec 3f2a91c0 -> 9c1d22e4: openssl 3.0.11 -> 3.0.12");
+  });
+
+  it("with both images' package delta, leads with the moved pins and counts the rest", () => {
+    const change = {
+      name: "web",
+      action: "REPLACE" as const,
+      oldCount: 3,
+      newCount: 3,
+      oldSpec: "c97c3ec7" + "0".repeat(56),
+      newSpec: "0a717458" + "0".repeat(56),
+      packages: ["openssl 3.0.20 -> 3.0.22"],
+      pinned: ["nodejs", "openssl"],
+    };
+    const delta = [
+      { name: "libssl3", from: "3.0.20-1~deb12u2", to: "3.0.22-1~deb12u2" },
+      { name: "openssl", from: "3.0.20-1~deb12u2", to: "3.0.22-1~deb12u2" },
+      { name: "tzdata", from: "2026b-0+deb12u1", to: "2026f-0+deb12u1" },
+      { name: "libbrotli1", to: "1.0.9-2+b6" },
+    ];
+    expect(formatFleetChange(change, delta)).toBe(
+      "fleet web: REPLACE, 3 instances, spec c97c3ec7 -> 0a717458: openssl 3.0.20 -> 3.0.22 and 3 more packages",
+    );
+    const key = deltaKey(change.oldSpec, change.newSpec);
+    expect(deltaKey(change.newSpec, change.oldSpec)).not.toBe(key);
   });
 
   it("reads an AWS fleet's spec hash from its group tags", () => {

@@ -98,8 +98,8 @@ describe("summarizePackageChanges", () => {
 });
 
 describe("upstreamVersion", () => {
-  it("drops the epoch and the Debian revision", () => {
-    expect(upstreamVersion("1:3.0.22-1~deb12u2")).toBe("3.0.22");
+  it("drops the Debian revision and keeps the epoch", () => {
+    expect(upstreamVersion("1:3.0.22-1~deb12u2")).toBe("1:3.0.22");
     expect(upstreamVersion("20230311+deb12u1")).toBe("20230311+deb12u1");
   });
 });
