@@ -69,7 +69,7 @@ describe("summarizePreview on previews captured from the engine", () => {
       encoding: "utf8",
     });
     expect(fromStdin.stdout).toBe(fromFile.stdout);
-  });
+  }, 30_000); // two CLI start-ups, slow on a loaded machine
 });
 
 describe("summarizePreview errors", () => {

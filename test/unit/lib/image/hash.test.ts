@@ -57,7 +57,7 @@ describe("specHash", () => {
       }),
       { numRuns: 60 },
     );
-  });
+  }, 30_000); // 60 runs x 5 spec files, slow on a loaded machine
 
   it("does not depend on where the repository is checked out or on file mtimes", () => {
     const original = makeRepo();
