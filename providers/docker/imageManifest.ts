@@ -5,6 +5,7 @@
  */
 import { LABELS } from "../../lib/core/identifiers";
 import { MANIFEST_PATH, type InstalledPackage, parseManifest } from "../../lib/image/manifest";
+import { dockerClient, isNotFound } from "./client";
 
 /** An image's id and its manifest. */
 export interface ImageManifest {
@@ -13,16 +14,9 @@ export interface ImageManifest {
   readonly packages: InstalledPackage[];
 }
 
-function docker(): any {
-  const Docker = require("dockerode");
-  return new Docker();
-}
-
-const isNotFound = (err: unknown) => (err as { statusCode?: number }).statusCode === 404;
-
 /** The newest image labelled with `specHash`, or undefined when none was built here. */
 export async function imageForSpecHash(specHash: string): Promise<string | undefined> {
-  const images: Array<{ Id: string; Created: number }> = await docker().listImages({
+  const images: Array<{ Id: string; Created: number }> = await dockerClient().listImages({
     filters: { label: [`${LABELS.specHash}=${specHash}`] },
   });
   return [...images].sort((a, b) => b.Created - a.Created)[0]?.Id;
@@ -47,7 +41,7 @@ function singleFile(archive: NodeJS.ReadableStream): Promise<string> {
 
 /** Reads the manifest of image `ref` (a name:tag, an id or a digest reference). */
 export async function readImageManifest(ref: string): Promise<ImageManifest> {
-  const engine = docker();
+  const engine = dockerClient();
   let imageId: string;
   try {
     imageId = (await engine.getImage(ref).inspect()).Id;

@@ -11,6 +11,7 @@
  * are part of the spec hash, so the tag names exactly these tests); otherwise they run again. The
  * registry needs no record of its own: images are pushed only after their tests passed.
  */
+import type Dockerode from "dockerode";
 import { LABELS, TESTED_IMAGE_REPOSITORY } from "../../lib/core/identifiers";
 import {
   type TestFailure,
@@ -20,6 +21,7 @@ import {
 } from "../../lib/image/imageTests";
 import { APP_UID } from "../../lib/image/render";
 import type { SpecTest } from "../../lib/spec/spec";
+import { dockerClient, isNotFound } from "./client";
 
 /** Output kept per test run; the head of a longer output is dropped. */
 const MAX_OUTPUT_BYTES = 256 * 1024;
@@ -38,7 +40,7 @@ export interface ImageTestOptions {
 }
 
 /** The combined stdout and stderr of a stopped container, in the order it wrote them. */
-async function containerOutput(docker: any, container: any): Promise<string> {
+async function containerOutput(docker: Dockerode, container: Dockerode.Container): Promise<string> {
   const stream = await container.logs({ follow: true, stdout: true, stderr: true });
   const chunks: Buffer[] = [];
   let size = 0;
@@ -63,7 +65,7 @@ async function containerOutput(docker: any, container: any): Promise<string> {
 export async function runTest(
   opts: ImageTestOptions & { readonly test: SpecTest },
 ): Promise<TestRun> {
-  const docker = new (require("dockerode"))();
+  const docker = dockerClient();
   const { test } = opts;
   const container = await docker.createContainer({
     Image: opts.imageId,
@@ -127,10 +129,10 @@ export async function testsRecorded(
 ): Promise<boolean> {
   const { repo, tag } = testedRecordRef(name, specHash);
   try {
-    const info = await new (require("dockerode"))().getImage(`${repo}:${tag}`).inspect();
+    const info = await dockerClient().getImage(`${repo}:${tag}`).inspect();
     return info.Id === imageId;
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return false;
+    if (isNotFound(err)) return false;
     throw err;
   }
 }
@@ -146,6 +148,6 @@ export async function ensureImageTested(
   if (await testsRecorded(opts.name, opts.specHash, opts.imageId)) return "recorded";
   await runImageTests(opts);
   const { repo, tag } = testedRecordRef(opts.name, opts.specHash);
-  await new (require("dockerode"))().getImage(opts.imageId).tag({ repo, tag });
+  await dockerClient().getImage(opts.imageId).tag({ repo, tag });
   return "passed";
 }
