@@ -18,6 +18,8 @@ import {
   userDataImageViolations,
   type KnownSecret,
 } from "../lib/guardrails/policyRules";
+import { awsProductionPolicies } from "./awsProductionPolicies";
+import { forTypes } from "./forTypes";
 
 /**
  * The Phoenix guardrails. Every policy is mandatory: a violation fails `pulumi preview`/`up` with
@@ -25,17 +27,6 @@ import {
  */
 
 type Props = Record<string, unknown>;
-
-/** Runs a pure predicate for the listed resource types and reports each message it returns. */
-function forTypes(
-  types: readonly string[],
-  check: (type: string, props: Props) => string[],
-): ResourceValidationPolicy["validateResource"] {
-  return (args, report) => {
-    if (!types.includes(args.type)) return;
-    for (const message of check(args.type, args.props)) report(message);
-  };
-}
 
 const noSshIngress: ResourceValidationPolicy = {
   name: "phoenix-no-ssh-ingress",
@@ -185,4 +176,5 @@ export const policies: Policies = [
   ecrImmutable,
   imagesPinned,
   specHashTagged,
+  ...awsProductionPolicies,
 ];

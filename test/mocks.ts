@@ -20,6 +20,8 @@ export interface RecordedOptions {
   readonly retainOnDelete: boolean | undefined;
   readonly protect: boolean | undefined;
   readonly dependencies: string[];
+  /** URNs each input property depends on, by property name (what the analyzer gets too). */
+  readonly propertyDependencies: Record<string, string[]>;
   readonly additionalSecretOutputs: string[];
   /** The `replacementTrigger` option, deserialized; undefined when not set. */
   readonly replacementTrigger: unknown;
@@ -163,6 +165,14 @@ function computedOutputs(
   }
 }
 
+function propertyDependenciesOf(req: any): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  req.getPropertydependenciesMap?.().forEach((deps: any, key: string) => {
+    out[key] = deps.getUrnsList();
+  });
+  return out;
+}
+
 function recordOptions(req: any): RecordedOptions {
   const trigger = req.getReplacementTrigger?.();
   return {
@@ -174,6 +184,7 @@ function recordOptions(req: any): RecordedOptions {
     retainOnDelete: req.hasRetainondelete?.() ? req.getRetainondelete() : undefined,
     protect: req.hasProtect?.() ? req.getProtect() : undefined,
     dependencies: req.getDependenciesList(),
+    propertyDependencies: propertyDependenciesOf(req),
     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
     replacementTrigger: trigger ? trigger.toJavaScript() : undefined,
   };

@@ -13,6 +13,7 @@ import type { ProviderConnection } from "../../lib/aws/providerConnection";
 import { UserDataInput, renderUserData, userDataProblems } from "../../lib/aws/userData";
 import { instanceHardening } from "../../lib/aws/instanceHardening";
 import { fleetLogGroupName } from "../../lib/aws/instancePolicies";
+import { CONTAINER_IMDS_ALLOWED } from "../../lib/guardrails/awsProductionRules";
 import { AwsFrontDoor } from "./awsFrontDoor";
 import { AwsInstanceAccess } from "./awsInstanceAccess";
 import {
@@ -367,7 +368,13 @@ function launchTemplate(
         { resourceType: "instance", tags: instanceTags },
         { resourceType: "volume", tags: instanceTags },
       ],
-      tags: nameTags(ctx, "-lt"),
+      // The opt-in is recorded where the policy pack checks the hop limit.
+      tags: {
+        ...nameTags(ctx, "-lt"),
+        ...(spec.runtime.containerInstanceMetadata
+          ? { [TAGS.containerImds]: CONTAINER_IMDS_ALLOWED }
+          : {}),
+      },
     },
     { parent: ctx.parent },
   );

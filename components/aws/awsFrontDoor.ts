@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { COMPONENT_TYPES } from "../../lib/core/identifiers";
+import { COMPONENT_TYPES, TAGS } from "../../lib/core/identifiers";
 import { createFrontDoorListeners } from "./frontDoorListeners";
 
 /** Arguments of {@link AwsFrontDoor}. */
@@ -66,7 +66,8 @@ export class AwsFrontDoor extends pulumi.ComponentResource {
         securityGroups: [sg.id],
         subnets: [...args.subnetIds],
         dropInvalidHeaderFields: true,
-        tags: tags(""),
+        // The policy pack holds the listeners to this: https means HTTPS on 443 and 80 -> 301.
+        tags: { ...tags(""), [TAGS.tls]: args.certificateArn ? "https" : "http-only" },
       },
       { parent: this },
     );

@@ -34,6 +34,10 @@ export const TAGS = {
   release: "phoenix:release",
   /** Groups and target groups of a release: `<project>/<stack>/<fleet>`, what the retire sweeps. */
   fleet: "phoenix:fleet",
+  /** Launch template: "allowed" when the spec lets containers reach IMDS (hop limit 2). */
+  containerImds: "phoenix:container-imds",
+  /** Front door load balancer: "https" when a certificate is configured, else "http-only". */
+  tls: "phoenix:tls",
 } as const;
 
 /** Type tokens of the ComponentResources (stable: changing one needs `aliases`). */

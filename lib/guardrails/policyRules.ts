@@ -120,7 +120,7 @@ export function launchTemplateViolations(props: Props): string[] {
   if (tokens !== "required") {
     out.push(
       `metadataOptions.httpTokens: must be "required" (IMDSv2 only), got ${show(tokens)}: ` +
-        'set metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 }',
+        'set metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 }',
     );
   }
   return out;

@@ -4,70 +4,14 @@
  * the policy analyzer sees them) goes through every policy of the pack.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { PolicyResource, ResourceValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { beforeAll, describe, expect, it } from "vitest";
 import { specHash } from "../../../lib/image/hash";
 import { loadSpec, parseSpec } from "../../../lib/spec/spec";
-import { policies } from "../../../policy/policies";
-import {
-  MockRecorder,
-  RecordedResource,
-  isSecret,
-  outputOf,
-  setupMocks,
-  unsecret,
-} from "../../mocks";
+import { MockRecorder, isSecret, outputOf, setupMocks, unsecret } from "../../mocks";
+import { asPolicyResource, violationsOf } from "./analyzerView";
 import { awsConfig, specText, writeSpecRepo } from "../components/fixtures";
 
 const SECRET = "prod-db-password-0f9e8d7c";
-
-/** Deeply replaces recorded secrets by their values, as the analyzer does before policies run. */
-function unwrap(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(unwrap);
-  if (value && typeof value === "object") {
-    const o = value as Record<string, unknown>;
-    if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return unwrap(o.value);
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrap(v)]));
-  }
-  return value;
-}
-
-function asPolicyResource(r: RecordedResource): PolicyResource {
-  return {
-    type: r.type,
-    name: r.name,
-    urn: `urn:pulumi:prod::phoenix::${r.type}::${r.name}`,
-    props: unwrap(r.inputs) as Record<string, unknown>,
-    opts: { additionalSecretOutputs: r.options.additionalSecretOutputs },
-    dependencies: [],
-    propertyDependencies: {},
-  } as unknown as PolicyResource;
-}
-
-async function violationsOf(resources: PolicyResource[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of policies) {
-    const report = (m: string, urn?: string) => out.push(`${p.name} ${urn ?? ""}: ${m}`);
-    if ("validateStack" in p) {
-      await (p as StackValidationPolicy).validateStack(
-        { resources, stackTags: new Map(), getConfig: () => ({}) } as never,
-        report,
-      );
-      continue;
-    }
-    if (!p.validateResource) continue;
-    const fns = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
-    for (const r of resources) {
-      const args = {
-        ...r,
-        stackTags: new Map(),
-        getConfig: () => ({}),
-      } as unknown as ResourceValidationArgs;
-      for (const fn of fns) await fn(args, (m) => report(m, r.urn));
-    }
-  }
-  return out;
-}
 
 let mocks: MockRecorder;
 

@@ -35,7 +35,9 @@ async function violations(type: string, props: Record<string, unknown>): Promise
 
 const goodScript = `#!/bin/bash\nIMAGE='${ECR}@${DIGEST}'\ndocker pull "$IMAGE"\ndocker run --detach --env DB_PASSWORD "$IMAGE"\n`;
 const goodLaunchTemplate = {
-  metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 },
+  metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
+  networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", securityGroups: ["sg-1"] }],
+  blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true" } }],
   userData: b64(goodScript),
   tags: { "phoenix:spec-hash": HASH, Name: "web" },
 };
@@ -74,6 +76,9 @@ describe("phoenix-guardrails policy pack", () => {
       "phoenix-no-secrets-in-user-data",
       "phoenix-images-by-digest",
       "phoenix-spec-hash-tag",
+      "phoenix-no-public-ip",
+      "phoenix-encrypted-ebs",
+      "phoenix-imds-hop-limit",
     ]);
     expect(v.join("\n")).not.toContain("abc123abc");
   });

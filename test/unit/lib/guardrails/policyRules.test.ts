@@ -88,7 +88,7 @@ describe("launchTemplateViolations", () => {
     });
     expect(v).toEqual([
       'keyName: launch templates must not carry a key pair, got "ops": remove keyName',
-      'metadataOptions.httpTokens: must be "required" (IMDSv2 only), got "optional": set metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 }',
+      'metadataOptions.httpTokens: must be "required" (IMDSv2 only), got "optional": set metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 }',
     ]);
     expect(launchTemplateViolations({})[0]).toContain("got undefined");
   });
