@@ -10,7 +10,14 @@ import {
 } from "../../lib/image/registry";
 import type { SpecTest } from "../../lib/spec/spec";
 import { type DockerBuildOptions, buildImage } from "../docker/dockerBuild";
-import { DYNAMIC_MODULE, DYNAMIC_NAMES, type ImageSource, isImageSource } from "../../lib/core/identifiers";
+import {
+  DYNAMIC_MODULE,
+  DYNAMIC_NAMES,
+  SPEC_HASH_SHORT,
+  type ImageSource,
+  isImageSource,
+  specHashProblem,
+} from "../../lib/core/identifiers";
 import { dockerClient } from "../docker/client";
 import { runImageTests } from "../docker/imageTests";
 
@@ -65,11 +72,13 @@ export function validateInputs(inputs: RegistryImageInputs): string[] {
   } catch (e) {
     problems.push((e as Error).message);
   }
-  if (!/^[0-9a-f]{64}$/.test(inputs.specHash)) {
-    problems.push(`specHash: must be 64 lowercase hex, got ${JSON.stringify(inputs.specHash)}`);
-  } else if (!inputs.tag.endsWith(`-${inputs.specHash.slice(0, 12)}`)) {
+  const hashProblem = specHashProblem("specHash", inputs.specHash);
+  const short = inputs.specHash.slice(0, SPEC_HASH_SHORT);
+  if (hashProblem) {
+    problems.push(hashProblem);
+  } else if (!inputs.tag.endsWith(`-${short}`)) {
     problems.push(
-      `tag: must be <version>-${inputs.specHash.slice(0, 12)} (imageTag(spec, specHash)) so the ` +
+      `tag: must be <version>-${short} (imageTag(spec, specHash)) so the ` +
         `tag names the content, got ${JSON.stringify(inputs.tag)}`,
     );
   }
