@@ -20,6 +20,7 @@ import {
   awsProviderConnection,
   candidateRules,
   releaseTargetGroup,
+  servingRules,
   switchWhenHealthy,
 } from "./awsRelease";
 import { releaseGroup } from "./releaseGroup";
@@ -182,10 +183,14 @@ export class AwsFleet extends pulumi.ComponentResource {
         targetGroupArn: tg.arn,
         desiredCount: config.desiredCount,
         timeoutSeconds: durationSeconds("waitForCapacityTimeout", capacityTimeout),
-        listeners: frontDoor.trafficListeners,
         candidateRules: candidate,
         group: asg,
-        tags: nameTags(ctx, "-serving"),
+        route: (targetGroupArn, opts) =>
+          servingRules(
+            `${name}-serving`,
+            { listeners: frontDoor.trafficListeners, targetGroupArn, tags: nameTags(ctx, "-serving") },
+            opts,
+          ),
       },
       this,
     );

@@ -163,12 +163,20 @@ export interface SwitchArgs {
   readonly targetGroupArn: pulumi.Input<string>;
   readonly desiredCount: number;
   readonly timeoutSeconds: number;
-  readonly listeners: readonly aws.lb.Listener[];
+  /** @default - 5 seconds between two health reads of the gate */
+  readonly pollSeconds?: number;
   /** The rules that put the candidate on the load balancer (it is health-checked only then). */
   readonly candidateRules: readonly pulumi.Resource[];
   /** The candidate's group: the listener moves only once it was created. */
   readonly group: pulumi.Resource;
-  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Makes the listener switch: what forwards all traffic to `targetGroupArn` (the gate's serving
+   * pointer), created with `opts` (which carry the ordering). {@link servingRules} on AWS.
+   */
+  readonly route: (
+    targetGroupArn: pulumi.Output<string>,
+    opts: pulumi.CustomResourceOptions & { parent: pulumi.Resource },
+  ) => pulumi.Resource[];
 }
 
 /**
@@ -181,7 +189,7 @@ export function switchWhenHealthy(
   name: string,
   args: SwitchArgs,
   parent: pulumi.Resource,
-): { gate: ReleaseGate; serving: aws.lb.ListenerRule[]; retire: ReleaseRetire } {
+): { gate: ReleaseGate; serving: pulumi.Resource[]; retire: ReleaseRetire } {
   const gate = new ReleaseGate(
     `${name}-gate`,
     {
@@ -191,14 +199,11 @@ export function switchWhenHealthy(
       targetGroupArn: args.targetGroupArn,
       desiredCount: args.desiredCount,
       timeoutSeconds: args.timeoutSeconds,
+      pollSeconds: args.pollSeconds,
     },
     { parent, dependsOn: [...args.candidateRules] },
   );
-  const serving = servingRules(
-    `${name}-serving`,
-    { listeners: args.listeners, targetGroupArn: gate.servingTargetGroupArn, tags: args.tags },
-    { parent, dependsOn: [args.group, gate] },
-  );
+  const serving = args.route(gate.servingTargetGroupArn, { parent, dependsOn: [args.group, gate] });
   const retire = new ReleaseRetire(
     `${name}-retire`,
     {

@@ -28,6 +28,7 @@ export interface GroupSnapshot {
   readonly name: string;
   readonly targetGroupArns: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
+  /** Instances in service (not pending, terminating or standby). */
   readonly instanceIds: readonly string[];
 }
 
@@ -42,15 +43,26 @@ export function healthyCount(targets: readonly TargetHealthSnapshot[]): number {
   return targets.filter((t) => t.state === "healthy").length;
 }
 
-/** Why a candidate may not take traffic yet, or undefined when it may. */
+/**
+ * Why a release may not take traffic (yet), or undefined when it may: fewer than `desiredCount`
+ * healthy targets that are in-service instances of the release's own groups (`groups`: the fleet's
+ * groups; a target of no such group, e.g. an instance being terminated, does not count).
+ */
 export function gateProblem(p: {
   readonly release: string;
+  readonly targetGroupArn: string;
   readonly targets: readonly TargetHealthSnapshot[];
+  readonly groups: readonly GroupSnapshot[];
   readonly desiredCount: number;
 }): string | undefined {
-  const healthy = healthyCount(p.targets);
+  const members = new Set(
+    p.groups.filter((g) => g.targetGroupArns.includes(p.targetGroupArn)).flatMap((g) => g.instanceIds),
+  );
+  const healthy = healthyCount(p.targets.filter((t) => members.has(t.id)));
   if (healthy >= p.desiredCount) return undefined;
-  const states = p.targets.map((t) => `${t.id}=${t.state}`).join(", ") || "no targets registered";
+  const states =
+    p.targets.map((t) => `${t.id}=${members.has(t.id) ? t.state : "not in service"}`).join(", ") ||
+    "no targets registered";
   return `release ${p.release}: ${healthy}/${p.desiredCount} targets healthy (${states})`;
 }
 

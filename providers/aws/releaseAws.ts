@@ -33,7 +33,9 @@ export async function fleetGroups(c: AwsConnection, fleetTag: string): Promise<G
           name: g.AutoScalingGroupName ?? "",
           targetGroupArns: g.TargetGroupARNs ?? [],
           tags: tagRecord(g.Tags),
-          instanceIds: (g.Instances ?? []).map((i) => i.InstanceId ?? ""),
+          instanceIds: (g.Instances ?? [])
+            .filter((i) => i.LifecycleState === "InService")
+            .map((i) => i.InstanceId ?? ""),
         });
       }
     }

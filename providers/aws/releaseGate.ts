@@ -62,7 +62,9 @@ export async function awaitHealthy(
   for (;;) {
     problem = gateProblem({
       release: props.release,
+      targetGroupArn: props.targetGroupArn,
       targets: await targetHealth(props, props.targetGroupArn),
+      groups: await fleetGroups(props, props.fleetTag),
       desiredCount: props.desiredCount,
     });
     if (problem === undefined) {

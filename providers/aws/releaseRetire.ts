@@ -51,9 +51,12 @@ function propsSchema() {
  * finishes on the next run.
  */
 export async function retire(props: ReleaseRetireProps): Promise<ReleaseRetireOutputs> {
+  const groups = await fleetGroups(props, props.fleetTag);
   const problem = gateProblem({
     release: props.servingRelease,
+    targetGroupArn: props.servingTargetGroupArn,
     targets: await targetHealth(props, props.servingTargetGroupArn),
+    groups,
     desiredCount: props.desiredCount,
   });
   if (problem) {
@@ -64,7 +67,7 @@ export async function retire(props: ReleaseRetireProps): Promise<ReleaseRetireOu
   const plan = planRetire({
     fleetTag: props.fleetTag,
     servingTargetGroupArn: props.servingTargetGroupArn,
-    groups: await fleetGroups(props, props.fleetTag),
+    groups,
     targetGroups: await fleetTargetGroups(props, props.fleetTag),
   });
   for (const group of plan.groups) await drainAndDelete(props, group);

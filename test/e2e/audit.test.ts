@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
   AutoScalingClient,
@@ -22,9 +20,9 @@ import {
   fleetAuditProvider,
   type FleetAuditProps,
 } from "../../providers/aws/awsAudit";
+import { type Moto, MOTO_ENV, startMoto } from "./moto";
 import {
   exportStack,
-  freePort,
   initStack,
   removeStack,
   runProgram,
@@ -35,60 +33,20 @@ import {
 
 const REGION = "us-east-1";
 const STACK = "phoenix/audit-e2e";
-let moto: ChildProcess | undefined;
+let moto: Moto | undefined;
 let endpoint = "";
 
-async function waitUntilAnswers(url: string, deadlineMs: number): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    if (moto?.exitCode !== null) throw new Error(`moto_server exited with ${moto?.exitCode}`);
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-      last = res.status;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`moto_server did not answer ${url} within ${deadlineMs} ms: ${String(last)}`);
-}
-
 beforeAll(async () => {
-  let stderr = "";
-  const port = await freePort();
-  endpoint = `http://127.0.0.1:${port}`;
-  // scripts/setup.d/60-moto.sh installs the pinned moto into .tools; a moto_server on PATH also works.
-  const local = join(__dirname, "..", "..", ".tools", "bin", "moto_server");
-  const bin = existsSync(local) ? local : "moto_server";
-  moto = spawn(bin, ["-H", "127.0.0.1", "-p", String(port)], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  moto.once("error", (err) => (stderr += `cannot start ${bin}: ${err.message}`));
-  moto.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  try {
-    await waitUntilAnswers(`${endpoint}/moto-api/`, 30_000);
-  } catch (err) {
-    throw new Error(
-      `${(err as Error).message}\n${stderr}\n(install with: bash scripts/setup.d/60-moto.sh)`,
-    );
-  }
-  process.env.AWS_ACCESS_KEY_ID = "testing";
-  process.env.AWS_SECRET_ACCESS_KEY = "testing";
-  process.env.AWS_EC2_METADATA_DISABLED = "true";
+  moto = await startMoto();
+  endpoint = moto.endpoint;
 }, 60_000);
 
 afterAll(async () => {
-  if (!moto || moto.exitCode !== null) return;
-  const exited = new Promise((r) => moto?.once("exit", r));
-  moto.kill("SIGTERM");
-  await exited;
+  await moto?.stop();
 });
 
 beforeEach(async () => {
-  const res = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
-  expect(res.ok).toBe(true);
+  await moto?.reset();
 });
 
 function clients() {
@@ -322,11 +280,7 @@ describe("fleetAuditProvider against moto", () => {
 describe("FleetAudit with the real engine: pulumi up, then pulumi refresh after drift", () => {
   const dir = join(__dirname, "fixtures", "audit");
   const stack = uniqueStackName("e2e-audit");
-  const env = {
-    AWS_ACCESS_KEY_ID: "testing",
-    AWS_SECRET_ACCESS_KEY: "testing",
-    AWS_EC2_METADATA_DISABLED: "true",
-  };
+  const env = { ...MOTO_ENV };
 
   afterAll(async () => {
     await runProgram("destroy", { cwd: dir, stack, env });

@@ -21,19 +21,38 @@ const group = (name: string, tg: string, fleet = FLEET): GroupSnapshot => ({
 });
 
 describe("gateProblem", () => {
+  const targets = [
+    { id: "i-1", state: "healthy" },
+    { id: "i-2", state: "unhealthy" },
+    { id: "i-3", state: "healthy" },
+  ];
+  const ofRelease = { ...group("b", TG_B), instanceIds: ["i-1", "i-2", "i-3"] };
+  const gate = (over: Partial<Parameters<typeof gateProblem>[0]>) =>
+    gateProblem({
+      release: "abc",
+      targetGroupArn: TG_B,
+      targets,
+      groups: [ofRelease],
+      desiredCount: 2,
+      ...over,
+    });
+
   it("passes only with desiredCount healthy targets, naming every target's state otherwise", () => {
-    const targets = [
-      { id: "i-1", state: "healthy" },
-      { id: "i-2", state: "unhealthy" },
-      { id: "i-3", state: "healthy" },
-    ];
-    expect(gateProblem({ release: "abc", targets, desiredCount: 2 })).toBeUndefined();
-    expect(gateProblem({ release: "abc", targets, desiredCount: 3 })).toBe(
+    expect(gate({})).toBeUndefined();
+    expect(gate({ desiredCount: 3 })).toBe(
       "release abc: 2/3 targets healthy (i-1=healthy, i-2=unhealthy, i-3=healthy)",
     );
-    expect(gateProblem({ release: "abc", targets: [], desiredCount: 1 })).toBe(
+    expect(gate({ targets: [], desiredCount: 1 })).toBe(
       "release abc: 0/1 targets healthy (no targets registered)",
     );
+  });
+
+  it("counts only in-service instances of the release's own groups", () => {
+    // i-3 is still registered but no longer in service (e.g. a failed group scaled to zero).
+    expect(gate({ groups: [{ ...ofRelease, instanceIds: ["i-1", "i-2"] }] })).toBe(
+      "release abc: 1/2 targets healthy (i-1=healthy, i-2=unhealthy, i-3=not in service)",
+    );
+    expect(gate({ groups: [{ ...ofRelease, targetGroupArns: [TG_A] }] })).toMatch(/0\/2/);
   });
 });
 

@@ -1,0 +1,366 @@
+import { join } from "node:path";
+import {
+  AutoScalingClient,
+  CreateAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
+} from "@aws-sdk/client-auto-scaling";
+import {
+  CreateLaunchTemplateCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+  StopInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateRuleCommand,
+  CreateTargetGroupCommand,
+  DeleteRuleCommand,
+  DescribeRulesCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FLEET_TAG_KEY } from "../../lib/aws/release";
+import { releaseGateProvider } from "../../providers/aws/releaseGate";
+import { releaseRetireProvider } from "../../providers/aws/releaseRetire";
+import { initStack, removeStack, runProgram, setConfig, uniqueStackName } from "./harness";
+import { type Moto, MOTO_ENV, startMoto } from "./moto";
+
+const REGION = "us-east-1";
+let moto: Moto;
+let conn: { region: string; endpoint: string; profile: string; roleArn: string };
+
+beforeAll(async () => {
+  moto = await startMoto();
+  conn = { region: REGION, endpoint: moto.endpoint, profile: "", roleArn: "" };
+}, 60_000);
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+function clients() {
+  const config = { region: REGION, endpoint: moto.endpoint };
+  return {
+    ec2: new EC2Client(config),
+    asg: new AutoScalingClient(config),
+    elb: new ElasticLoadBalancingV2Client(config),
+  };
+}
+
+/** Two subnets of moto's default VPC, a launch template, an ALB and a listener answering 503. */
+async function network() {
+  const { ec2, elb } = clients();
+  const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? [];
+  const [a, b] = subnets;
+  const lt = await ec2.send(
+    new CreateLaunchTemplateCommand({
+      LaunchTemplateName: `web-lt-${Math.random().toString(16).slice(2, 8)}`,
+      LaunchTemplateData: { ImageId: "ami-12c6146b", InstanceType: "t3.micro" },
+    }),
+  );
+  const lb = await elb.send(
+    new CreateLoadBalancerCommand({
+      Name: `lb-${Math.random().toString(16).slice(2, 8)}`,
+      Subnets: [a.SubnetId ?? "", b.SubnetId ?? ""],
+      Type: "application",
+    }),
+  );
+  const lbArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? "";
+  const listener = async (port: number) =>
+    (
+      await elb.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: lbArn,
+          Port: port,
+          Protocol: "HTTP",
+          DefaultActions: [
+            {
+              Type: "fixed-response",
+              FixedResponseConfig: { StatusCode: "503", ContentType: "text/plain" },
+            },
+          ],
+        }),
+      )
+    ).Listeners?.[0]?.ListenerArn ?? "";
+  return {
+    vpcId: a.VpcId ?? "",
+    subnetId: a.SubnetId ?? "",
+    launchTemplateId: lt.LaunchTemplate?.LaunchTemplateId ?? "",
+    listenerArn: await listener(80),
+    otherListenerArn: await listener(8081),
+  };
+}
+
+async function targetGroup(name: string, fleetTag: string): Promise<string> {
+  const { ec2, elb } = clients();
+  const vpcId = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets?.[0]?.VpcId ?? "";
+  const res = await elb.send(
+    new CreateTargetGroupCommand({
+      Name: name,
+      Protocol: "HTTP",
+      Port: 8080,
+      VpcId: vpcId,
+      Tags: [{ Key: FLEET_TAG_KEY, Value: fleetTag }],
+    }),
+  );
+  return res.TargetGroups?.[0]?.TargetGroupArn ?? "";
+}
+
+async function group(p: {
+  name: string;
+  tg: string;
+  fleetTag: string;
+  count: number;
+  net: Awaited<ReturnType<typeof network>>;
+}) {
+  const { asg } = clients();
+  await asg.send(
+    new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: p.name,
+      MinSize: p.count,
+      MaxSize: p.count,
+      DesiredCapacity: p.count,
+      LaunchTemplate: { LaunchTemplateId: p.net.launchTemplateId, Version: "$Latest" },
+      VPCZoneIdentifier: p.net.subnetId,
+      TargetGroupARNs: [p.tg],
+      Tags: [{ Key: FLEET_TAG_KEY, Value: p.fleetTag, PropagateAtLaunch: true }],
+    }),
+  );
+}
+
+async function groupsOf(fleetTag: string) {
+  const { asg } = clients();
+  const res = await asg.send(
+    new DescribeAutoScalingGroupsCommand({
+      Filters: [{ Name: `tag:${FLEET_TAG_KEY}`, Values: [fleetTag] }],
+    }),
+  );
+  return (res.AutoScalingGroups ?? []).map((g) => ({
+    name: g.AutoScalingGroupName ?? "",
+    desired: g.DesiredCapacity,
+    instances: (g.Instances ?? []).length,
+    targetGroupArns: g.TargetGroupARNs ?? [],
+  }));
+}
+
+async function healthy(tg: string): Promise<number> {
+  const { elb } = clients();
+  const res = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg }));
+  return (res.TargetHealthDescriptions ?? []).filter((d) => d.TargetHealth?.State === "healthy")
+    .length;
+}
+
+async function stopInstancesOf(name: string): Promise<void> {
+  const { asg, ec2 } = clients();
+  const res = await asg.send(
+    new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
+  );
+  const ids = (res.AutoScalingGroups?.[0]?.Instances ?? []).map((i) => i.InstanceId ?? "");
+  await ec2.send(new StopInstancesCommand({ InstanceIds: ids }));
+}
+
+const RELEASE_A = "a".repeat(12);
+const RELEASE_B = "b".repeat(12);
+
+describe("releaseRetireProvider against moto", () => {
+  it("refuses to retire anything while the serving release is not healthy", async () => {
+    const fleetTag = "phoenix/unit/refuse";
+    const net = await network();
+    const old = await targetGroup("refuse-old", fleetTag);
+    const live = await targetGroup("refuse-live", fleetTag);
+    await group({ name: "refuse-old", tg: old, fleetTag, count: 2, net });
+    await group({ name: "refuse-live", tg: live, fleetTag, count: 2, net });
+    await stopInstancesOf("refuse-live");
+    const props = {
+      ...conn,
+      fleetTag,
+      servingRelease: RELEASE_B,
+      servingTargetGroupArn: live,
+      desiredCount: 2,
+    };
+    await expect(releaseRetireProvider.create(props)).rejects.toThrow(
+      /retire: refusing to remove older releases while the serving one is not healthy: release b{12}: 0\/2 targets healthy/,
+    );
+    expect((await groupsOf(fleetTag)).map((g) => g.name).sort()).toEqual([
+      "refuse-live",
+      "refuse-old",
+    ]);
+  }, 60_000);
+
+  it("drains and deletes only this fleet's superseded groups and target groups", async () => {
+    const fleetTag = "phoenix/unit/only";
+    const net = await network();
+    const old = await targetGroup("only-old", fleetTag);
+    const live = await targetGroup("only-live", fleetTag);
+    const theirs = await targetGroup("only-theirs", "phoenix/other/web");
+    await group({ name: "only-old", tg: old, fleetTag, count: 2, net });
+    await group({ name: "only-live", tg: live, fleetTag, count: 2, net });
+    await group({ name: "only-theirs", tg: theirs, fleetTag: "phoenix/other/web", count: 1, net });
+    const created = await releaseRetireProvider.create({
+      ...conn,
+      fleetTag,
+      servingRelease: RELEASE_B,
+      servingTargetGroupArn: live,
+      desiredCount: 2,
+    });
+    expect(created.outs?.retiredGroups).toEqual(["only-old"]);
+    expect(created.outs?.retiredTargetGroups).toEqual([old]);
+    expect((await groupsOf(fleetTag)).map((g) => g.name)).toEqual(["only-live"]);
+    expect((await groupsOf("phoenix/other/web")).map((g) => g.name)).toEqual(["only-theirs"]);
+    const { elb } = clients();
+    const left = (await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
+    expect(left.map((t) => t.TargetGroupArn)).toContain(theirs);
+    expect(left.map((t) => t.TargetGroupArn)).not.toContain(old);
+    expect(await healthy(live)).toBe(2);
+  }, 60_000);
+});
+
+describe("releaseGateProvider against moto", () => {
+  it("fails a candidate that never gets healthy, scales it to zero, and keeps the serving group", async () => {
+    const fleetTag = "phoenix/unit/gate";
+    const net = await network();
+    const live = await targetGroup("gate-live", fleetTag);
+    const cand = await targetGroup("gate-cand", fleetTag);
+    await group({ name: "gate-live", tg: live, fleetTag, count: 2, net });
+    await group({ name: "gate-cand", tg: cand, fleetTag, count: 2, net });
+    await stopInstancesOf("gate-cand");
+    const props = {
+      ...conn,
+      fleetTag,
+      release: RELEASE_B,
+      targetGroupArn: cand,
+      desiredCount: 2,
+      timeoutSeconds: 1,
+      pollSeconds: 0.2,
+    };
+    const olds = { ...props, release: RELEASE_A, targetGroupArn: live };
+    await expect(
+      releaseGateProvider.update!(fleetTag, { ...olds, servingRelease: RELEASE_A, servingTargetGroupArn: live }, props),
+    ).rejects.toThrow(
+      new RegExp(
+        `release b{12}: 0/2 targets healthy .* after 1s; the listener still forwards to ${live.replace(/[/.]/g, "\\$&")}; scaled the failed group\\(s\\) gate-cand to 0`,
+      ),
+    );
+    const groups = Object.fromEntries((await groupsOf(fleetTag)).map((g) => [g.name, g]));
+    expect(groups["gate-cand"]).toMatchObject({ desired: 0, instances: 0 });
+    expect(groups["gate-live"]).toMatchObject({ desired: 2, instances: 2 });
+    const passed = await releaseGateProvider.create({ ...props, release: RELEASE_A, targetGroupArn: live });
+    expect(passed.outs).toMatchObject({ servingRelease: RELEASE_A, servingTargetGroupArn: live });
+  }, 60_000);
+});
+
+describe("the release lifecycle with the real engine (stand-ins for group, target group, rules)", () => {
+  const dir = join(__dirname, "fixtures", "release");
+  const stack = uniqueStackName("e2e-release");
+  const env = { ...MOTO_ENV };
+  let net: Awaited<ReturnType<typeof network>>;
+  let fleetTag = "";
+
+  beforeAll(async () => {
+    net = await network();
+    await initStack(stack, dir);
+    fleetTag = `release/${stack}/web`;
+    for (const [key, value] of Object.entries({
+      endpoint: moto.endpoint,
+      desiredCount: "2",
+      gateTimeoutSeconds: "3",
+      vpcId: net.vpcId,
+      subnetId: net.subnetId,
+      launchTemplateId: net.launchTemplateId,
+      listenerArn: net.listenerArn,
+    })) {
+      await setConfig(stack, dir, `release:${key}`, value);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await removeStack(stack, dir);
+  });
+
+  async function up(version: string, failing: boolean) {
+    await setConfig(stack, dir, "release:version", version);
+    await setConfig(stack, dir, "release:failing", String(failing));
+    return runProgram("up", { cwd: dir, stack, env });
+  }
+
+  /** The target group all traffic goes to, and how many of its targets are healthy. */
+  async function serving(): Promise<{ tg: string; healthy: number }> {
+    const { elb } = clients();
+    const rules = (await elb.send(new DescribeRulesCommand({ ListenerArn: net.listenerArn }))).Rules;
+    const rule = rules?.find((r) => r.Priority === "50000");
+    const tg = rule?.Actions?.[0]?.TargetGroupArn ?? "";
+    return { tg, healthy: tg ? await healthy(tg) : 0 };
+  }
+
+  it("A healthy; B fails; B fails again; revert to A: a healthy release serves after each step", async () => {
+    const a = await up("A", false);
+    expect(a.code, a.stdout + a.stderr).toBe(0);
+    const first = await serving();
+    expect(first.healthy).toBe(2);
+    expect(a.result?.outputs.servingRelease).toBe(a.result?.outputs.candidateRelease);
+    expect(await groupsOf(fleetTag)).toHaveLength(1);
+
+    const b = await up("B", true);
+    expect(b.code).not.toBe(0);
+    expect(b.stdout + b.stderr).toMatch(/release [0-9a-f]{12}: 0\/2 targets healthy/);
+    expect(await serving()).toEqual(first);
+    // Nothing of the failed release runs: the gate scaled it to zero.
+    const afterB = await groupsOf(fleetTag);
+    expect(afterB).toHaveLength(2);
+    const failed = afterB.filter((g) => !g.targetGroupArns.includes(first.tg));
+    expect(failed).toEqual([expect.objectContaining({ desired: 0, instances: 0 })]);
+
+    // The next up first runs the engine's pending delete of A (pulumi/pulumi#9979): retained, so
+    // A keeps serving while B fails again.
+    const bAgain = await up("B", true);
+    expect(bAgain.code).not.toBe(0);
+    expect(await serving()).toEqual(first);
+    expect((await groupsOf(fleetTag)).filter((g) => g.instances > 0)).toEqual([
+      expect.objectContaining({ targetGroupArns: [first.tg], instances: 2 }),
+    ]);
+
+    const revert = await up("A", false);
+    expect(revert.code, revert.stdout + revert.stderr).toBe(0);
+    const now = await serving();
+    expect(now.healthy).toBe(2);
+    expect(now.tg).not.toBe(first.tg);
+    // The old A group and the failed B group are gone; only the serving release is left.
+    const left = await groupsOf(fleetTag);
+    expect(left).toEqual([expect.objectContaining({ targetGroupArns: [now.tg], instances: 2 })]);
+    expect(revert.result?.outputs.retiredGroups).toHaveLength(2);
+    expect(revert.result?.outputs.auditFindings).toEqual([]);
+  }, 600_000);
+
+  it("a retire interrupted midway converges on the next up", async () => {
+    const before = await serving();
+    // Something else still uses the serving target group: the retire after the next release can
+    // delete the old group but not its target group, and fails there.
+    const { elb } = clients();
+    const blocker = await elb.send(
+      new CreateRuleCommand({
+        ListenerArn: net.otherListenerArn,
+        Priority: 5,
+        Conditions: [{ Field: "path-pattern", Values: ["/pinned/*"] }],
+        Actions: [{ Type: "forward", TargetGroupArn: before.tg }],
+      }),
+    );
+    const c = await up("C", false);
+    expect(c.code).not.toBe(0);
+    expect(c.stdout + c.stderr).toMatch(/in use by a listener or a rule/);
+    const switched = await serving();
+    expect(switched.healthy).toBe(2);
+    expect(switched.tg).not.toBe(before.tg);
+    expect((await groupsOf(fleetTag)).map((g) => g.targetGroupArns)).toEqual([[switched.tg]]);
+
+    await elb.send(new DeleteRuleCommand({ RuleArn: blocker.Rules?.[0]?.RuleArn ?? "" }));
+    const again = await up("C", false);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.result?.outputs.retiredGroups).toEqual([]);
+    const tgs = (await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
+    expect(tgs.map((t) => t.TargetGroupArn)).not.toContain(before.tg);
+    expect(await serving()).toEqual(switched);
+  }, 600_000);
+});
