@@ -16,6 +16,7 @@ import { fleetLogGroupName } from "../../lib/aws/instancePolicies";
 import { CONTAINER_IMDS_ALLOWED } from "../../lib/guardrails/awsProductionRules";
 import { AwsFrontDoor } from "./awsFrontDoor";
 import { AwsInstanceAccess } from "./awsInstanceAccess";
+import { AwsVpcEndpoints } from "./awsVpcEndpoints";
 import {
   awsProviderConnection,
   candidateRules,
@@ -104,6 +105,21 @@ export class AwsFleet extends pulumi.ComponentResource {
       { parent: this },
     );
     const sg = instanceSecurityGroup(ctx, frontDoor.securityGroupId);
+    // Without a NAT gateway, private instances reach ECR, S3, SSM and CloudWatch Logs through these.
+    const endpoints = config.vpcEndpoints
+      ? new AwsVpcEndpoints(
+          `${name}-endpoints`,
+          {
+            vpcId: config.vpcId,
+            region: config.region,
+            subnetIds: config.instanceSubnetIds,
+            routeTableIds: config.instanceRouteTableIds ?? [],
+            instanceSecurityGroupId: sg.id,
+            tags: ctx.baseTags,
+          },
+          { parent: this },
+        )
+      : undefined;
     const access = new AwsInstanceAccess(
       `${name}-access`,
       {
@@ -170,7 +186,7 @@ export class AwsFleet extends pulumi.ComponentResource {
         waitForCapacityTimeout: capacityTimeout,
         // Instances boot only once they can read their secrets and are health-checked (their
         // target group is on the load balancer through the candidate rule).
-        dependsOn: [access, ...candidate],
+        dependsOn: [access, ...candidate, ...(endpoints ? [endpoints] : [])],
       },
       this,
     );

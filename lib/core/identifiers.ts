@@ -47,6 +47,7 @@ export const COMPONENT_TYPES = {
   awsFleet: "phoenix:index:AwsFleet",
   awsFrontDoor: "phoenix:index:AwsFrontDoor",
   awsInstanceAccess: "phoenix:index:AwsInstanceAccess",
+  awsVpcEndpoints: "phoenix:index:AwsVpcEndpoints",
   immutableImage: "phoenix:index:ImmutableImage",
 } as const;
 

@@ -1,4 +1,7 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MockRecorder, outputOf, setupMocks } from "../mocks";
 
@@ -12,19 +15,16 @@ describe("index.ts (target aws)", () => {
 
   beforeAll(async () => {
     mocks = await setupMocks({ stack: "prod" });
-    pulumi.runtime.setAllConfig(
-      {
-        "phoenix:target": "aws",
-        "phoenix:region": "eu-west-1",
-        "phoenix:vpcId": "vpc-0123456789abcdef0",
-        "phoenix:albSubnetIds": '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]',
-        "phoenix:instanceSubnetIds": '["subnet-0123456789abcdef2","subnet-0123456789abcdef3"]',
-        "phoenix:amiId": "ami-0123456789abcdef0",
-        "phoenix:desiredCount": "3",
-        "phoenix:DB_PASSWORD": SECRET,
-      },
-      ["phoenix:DB_PASSWORD"],
+    // The prod stack file itself, as `pulumi.Config` hands it over (lists as JSON text).
+    const doc = parse(fs.readFileSync(path.join(__dirname, "../../Pulumi.prod.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    const stackConfig = Object.fromEntries(
+      Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
     );
+    pulumi.runtime.setAllConfig({ ...stackConfig, "phoenix:DB_PASSWORD": SECRET }, [
+      "phoenix:DB_PASSWORD",
+    ]);
     const mod: any = await import("../../index");
     program = mod.default ?? mod;
     await Promise.all([program.url, program.fleetName, program.auditFindings].map(outputOf));
@@ -38,6 +38,28 @@ describe("index.ts (target aws)", () => {
     expect(types).toContain("aws:lb/loadBalancer:LoadBalancer");
     expect(mocks.resources.some((r) => r.name === "web-audit")).toBe(true);
     expect([...types].filter((t) => t.startsWith("phoenix:index:Local"))).toEqual([]);
+  });
+
+  it("applies Pulumi.prod.yaml's production keys: subnets apart, HTTPS, log retention", () => {
+    const get = (type: string, name: string) =>
+      mocks.resources.find((r) => r.type === type && r.name === name)?.inputs;
+    expect(get("aws:lb/loadBalancer:LoadBalancer", "web-fleet-front")?.subnets).toEqual([
+      "subnet-0123456789abcdef0",
+      "subnet-0fedcba9876543210",
+    ]);
+    expect(get("aws:autoscaling/group:Group", "web-fleet")?.vpcZoneIdentifiers).toEqual([
+      "subnet-0a1b2c3d4e5f60718",
+      "subnet-0f1e2d3c4b5a69788",
+    ]);
+    expect(get("aws:lb/listener:Listener", "web-fleet-front-https")).toMatchObject({
+      port: 443,
+      certificateArn: expect.stringMatching(/^arn:aws:acm:eu-west-1:/),
+    });
+    expect(get("aws:cloudwatch/logGroup:LogGroup", "web-fleet-access-logs")).toMatchObject({
+      name: "/phoenix/phoenix/prod/web",
+      retentionInDays: 90,
+    });
+    expect(mocks.resources.filter((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint")).toEqual([]);
   });
 
   it("exports the spec hash, the image by digest and no local outputs", async () => {
