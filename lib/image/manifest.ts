@@ -4,7 +4,7 @@
  * immutable as the image itself. This module reads, compares and describes manifests; it never
  * touches Docker.
  */
-import { byCodeUnits } from "../spec/specSchema";
+import { byCodeUnits } from "../spec/specRules";
 
 /** The directory of the manifest in every image Phoenix builds. */
 const MANIFEST_DIR = "/usr/share/phoenix";

@@ -157,3 +157,11 @@ export const checkNonEmpty: Check = (v) => (v === "" ? "must not be empty" : und
 
 /** Free-form strings that may be empty. */
 export const anyText: Check = () => undefined;
+
+/**
+ * Compares strings by UTF-16 code units, the order RFC 8785 uses for keys. Lives here, with no zod
+ * import, because dynamic providers serialize what they use and zod cannot be re-required by path.
+ */
+export function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

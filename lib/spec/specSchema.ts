@@ -6,6 +6,7 @@ import { type Document, LineCounter, isMap, isScalar, isSeq, parseDocument } fro
 import { z } from "zod";
 import { Issue, ValidationError, joinPath, show } from "../core/errors";
 import * as rules from "./specRules";
+import { byCodeUnits } from "./specRules";
 
 /** A zod string that must pass the control-character check and then `check`. */
 function text(check: rules.Check) {
@@ -36,10 +37,7 @@ function strict<T extends z.core.$ZodLooseShape>(shape: T) {
   });
 }
 
-/** Compares strings by UTF-16 code units, the order RFC 8785 uses for keys. */
-export function byCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export { byCodeUnits } from "./specRules";
 
 function sortedRecord(r: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
