@@ -36,7 +36,7 @@ function committedRepo(): string {
 const PATCH = (text: string) =>
   text.replace("openssl: 3.0.20-1~deb12u2", "openssl: 3.0.22-1~deb12u2");
 
-describe("phoenix diff --base", () => {
+describe("phoenix diff --base", { timeout: 60_000 }, () => {
   it("reads the base side from git: spec, app and config as committed", () => {
     const root = committedRepo();
     const spec = path.join(root, "images/web.yaml");
@@ -87,7 +87,7 @@ describe("phoenix diff --base", () => {
   });
 });
 
-describe("phoenix diff with a base spec outside the repository", () => {
+describe("phoenix diff with a base spec outside the repository", { timeout: 60_000 }, () => {
   it("reads the lone YAML against the new side's sources and says so", () => {
     const root = makeRepo();
     const lone = path.join(
