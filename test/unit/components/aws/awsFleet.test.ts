@@ -32,7 +32,10 @@ interface Built {
   asgName: string;
 }
 
-/** Build one fleet and wait until its ASG (which depends on every other child) is registered. */
+/**
+ * Build one fleet and wait until its ASG and its retire step are registered: the retire depends on
+ * the serving rules, the last children created, so every child is recorded however slow the run.
+ */
 async function fleet(
   name: string,
   over: {
@@ -51,7 +54,9 @@ async function fleet(
     config: { ...config, amiId: over.amiId ?? config.amiId, ...over.config },
     secretValues: { DB_PASSWORD: pulumi.secret(over.secret ?? SECRET) },
   });
-  return { release: await outputOf(f.release), asgName: await outputOf(f.asgName) };
+  const built = { release: await outputOf(f.release), asgName: await outputOf(f.asgName) };
+  await outputOf(f.retired.urn);
+  return built;
 }
 
 function userDataOf(name: string): string {
