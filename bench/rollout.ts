@@ -156,7 +156,7 @@ async function rollouts(size: number, rate: number): Promise<Rollout[]> {
         kind,
         wallSeconds: wall,
         liveSeconds: timing(r.stdout, /is live with \d+ instance\(s\) after ([\d.]+) s/),
-        drainSeconds: timing(r.stdout, /removed \d+ instance\(s\) after ([\d.]+) s/),
+        drainSeconds: timing(r.stdout, /drained \d+ instance\(s\): .* removed after ([\d.]+) s/),
         load: report,
       });
       console.log(

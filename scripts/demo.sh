@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # `npm run demo`: replays the story Phoenix grew from on a throwaway local stack, with the real engine.
 #   1. 30 servers from one spec-hash image behind the front door.
-#   2. Snowflakes: someone hand-tunes a kernel parameter on server 7 and leaves a debugging tool on
-#      server 15. `pulumi refresh` names exactly those two; `pulumi up` replaces exactly those two from the
-#      same image (never repairs them).
+#   2. Snowflakes cannot happen: someone tries to hand-tune a kernel parameter on server 7 and to leave a
+#      debugging tool on server 15; both are refused, the servers' root filesystems are read-only. Server 15
+#      then crashes: Docker brings it back as exactly its image, with nobody running pulumi, and
+#      `pulumi refresh` finds nothing. (A spec that opts out with `runtime.readOnlyRootFilesystem: false`
+#      can have snowflakes again: refresh names them and `pulumi up` replaces them, see the README.)
 #   3. The OpenSSL patch: a pinned version changes, the spec hash changes, a new image is built and the
 #      whole fleet is replaced, health-gated. No server is patched in place, so none can half-fail.
 #   4. Rollback: the spec is reverted, the old hash comes back and its image is reused.
@@ -51,12 +53,23 @@ up
 served
 
 say "2. snowflakes: a kernel parameter hand-tuned on server 7, a debugging tool left on server 15"
-docker exec -u 0 "$(container_of 6)" sh -c 'echo "vm.overcommit_memory = 1" > /etc/sysctl.d/90-hand-tuned.conf'
-docker exec -u 0 "$(container_of 14)" sh -c 'printf "#!/bin/sh\n" > /usr/local/bin/strace && chmod +x /usr/local/bin/strace'
-say "   pulumi refresh reports them"
-p refresh --yes --skip-preview --suppress-progress 2>&1 | grep -E '^ +(warning: )?\[phoenix\]' || true
-say "   pulumi up replaces exactly those two from the same image"
-up
+docker exec -u 0 "$(container_of 6)" sh -c 'echo "vm.overcommit_memory = 1" > /etc/sysctl.d/90-hand-tuned.conf' 2>&1 |
+  sed 's/^/   server 7:  /' || true
+docker exec -u 0 "$(container_of 14)" sh -c 'printf "#!/bin/sh\n" > /usr/local/bin/strace' 2>&1 |
+  sed 's/^/   server 15: /' || true
+say "   refused: every server's root filesystem is read-only (only its scratch paths are writable tmpfs)"
+say "   server 15 crashes (all its processes killed); Docker brings it back as its image, nobody runs pulumi"
+victim="$(container_of 14)"
+restarts="$(docker inspect -f '{{.RestartCount}}' "$victim")"
+crashed=$SECONDS
+docker exec -u 0 "$victim" sh -c 'kill -9 -1' >/dev/null 2>&1 || true
+until [ "$(docker inspect -f '{{.RestartCount}} {{.State.Health.Status}}' "$victim")" = "$((restarts + 1)) healthy" ]; do
+  [ $((SECONDS - crashed)) -lt 60 ] || { echo "server 15 did not come back within 60 s" >&2; exit 1; }
+  sleep 0.5
+done
+echo "   server 15 is back and healthy after $((SECONDS - crashed)) s"
+say "   pulumi refresh finds nothing to report"
+p refresh --yes --skip-preview --suppress-progress 2>&1 | grep -E '^ +(warning: )?\[phoenix\]' || echo "   (no drift)"
 served
 
 say "3. the OpenSSL patch, as a pinned version in the spec"

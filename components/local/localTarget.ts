@@ -173,8 +173,9 @@ function fleetOf(
       desiredCount: args.config.desiredCount,
       port: spec.app.port,
       health,
-      // The app keeps serving this long after SIGTERM: past the front door dropping it.
-      env: { DRAIN_SECONDS: String(Math.ceil(leaveMs / 1000) + 1) },
+      // The front door has taken an instance out of its pool before it gets SIGTERM: the example
+      // app's own drain window is not needed, it stops at once.
+      env: { DRAIN_SECONDS: "0" },
       secretEnv: pulumi.secret(pulumi.all(args.secretValues as Record<string, pulumi.Output<string>>)),
       sysctls: spec.config.sysctls,
       readOnlyRootFilesystem: spec.runtime.readOnlyRootFilesystem,

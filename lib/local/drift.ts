@@ -1,8 +1,9 @@
 /**
  * Classifies what `pulumi refresh` observed about one fleet instance into a drift report.
  *
- * An instance has drifted when it no longer is a fresh copy of its image: its container is gone or
- * stopped, runs another image, fails its health check, or is a snowflake (its filesystem differs
+ * An instance has drifted when it no longer is a fresh copy of its image serving behind the front
+ * door: its container is gone or stopped, runs another image, fails its health check, is healthy
+ * but not in the front door's pool, or is a snowflake (its filesystem differs
  * from the image: a file edited or a package installed by hand after launch). Drifted instances are
  * replaced from the same image by the next `pulumi up`, never repaired.
  */
@@ -13,6 +14,7 @@ export const DRIFT_REASONS = [
   "exited",
   "wrong-image",
   "unhealthy",
+  "out-of-pool",
   "snowflake",
 ] as const;
 /** One reason an instance counts as drifted. */
@@ -34,6 +36,8 @@ export interface InstanceObservation {
   readonly imageId?: string;
   /** Result of one health check against the instance; undefined when not checked. */
   readonly healthy?: boolean;
+  /** Whether the front door sends it traffic; undefined without a front door to ask. */
+  readonly inPool?: boolean;
   /** Docker's container diff; empty for a pristine instance. */
   readonly changes: readonly ContainerChange[];
 }
@@ -56,17 +60,24 @@ export function isScratch(path: string, scratch: readonly string[]): boolean {
 }
 
 /**
- * The changes that make an instance a snowflake: scratch paths removed, and a changed directory
- * left out when a path inside it is listed (Docker reports every parent of a changed file as
- * modified, which says nothing new). Sorted by path.
+ * Mount points Docker itself adds to a container's filesystem: the init binary of `Init: true`
+ * (/sbin is /usr/sbin on Debian bookworm). Never a change made in the instance.
+ */
+export const DOCKER_MOUNT_POINTS = ["/sbin/docker-init", "/usr/sbin/docker-init"] as const;
+
+/**
+ * The changes that make an instance a snowflake: scratch paths and Docker's own mount points
+ * removed, and a changed directory left out when a path inside it is listed (Docker reports every
+ * parent of a changed file as modified, which says nothing new). Sorted by path.
  */
 export function meaningfulChanges(
   changes: readonly ContainerChange[],
   scratch: readonly string[],
 ): string[] {
-  const kept = changes.filter((c) => !isScratch(c.Path, scratch));
+  const ignored = [...scratch, ...DOCKER_MOUNT_POINTS].filter((s) => s !== "/");
+  const kept = changes.filter((c) => !isScratch(c.Path, scratch) && !isScratch(c.Path, ignored));
   const parents = new Set<string>();
-  for (const c of kept) {
+  for (const c of changes) {
     for (let i = c.Path.lastIndexOf("/"); i > 0; i = c.Path.lastIndexOf("/", i - 1)) {
       parents.add(c.Path.slice(0, i));
     }
@@ -90,6 +101,8 @@ export function classifyDrift(
   if (!obs.running) reasons.push("exited");
   if (obs.imageId !== undefined && obs.imageId !== expected.imageId) reasons.push("wrong-image");
   if (obs.running && obs.healthy === false) reasons.push("unhealthy");
+  // Healthy but not served (DNS broken, off the network): only a replacement puts it back.
+  if (obs.running && obs.healthy === true && obs.inPool === false) reasons.push("out-of-pool");
   const changes = meaningfulChanges(obs.changes, expected.scratch);
   if (changes.length > 0) reasons.push("snowflake");
   return reasons.length > 0 ? { reasons, changes } : undefined;

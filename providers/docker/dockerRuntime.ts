@@ -1,6 +1,6 @@
 /**
  * Container run-time helpers shared by the LocalFleet and LocalFrontDoor providers: HTTP probes,
- * health gates, the front door's pool as haproxy sees it, draining, log tails. Dynamic providers
+ * health gates, the front door's pool as haproxy sees it, log tails. Dynamic providers
  * serialize this file by value into the state, so it holds no module-level state and requires
  * dockerode inside each call.
  */
@@ -12,7 +12,7 @@ import {
   type ServerState,
 } from "../../lib/local/haproxyConfig";
 import type { ContainerInspectInfo } from "dockerode";
-import { dockerClient, dockerStatus, isNotFound } from "./client";
+import { dockerClient } from "./client";
 
 /** Writes one line to the engine's output (a dynamic provider's stdout is shown as info). */
 export function say(line: string): void {
@@ -48,20 +48,29 @@ export function ipOn(info: ContainerInspectInfo, network: string): string | unde
   return typeof ip === "string" && ip !== "" ? ip : undefined;
 }
 
+/**
+ * Splits Docker's multiplexed log/exec stream (an 8-byte header before each chunk: stream, 0, 0, 0,
+ * size32be) into its stdout and stderr text.
+ */
+export function demux(raw: Buffer): { stdout: string; stderr: string } {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  for (let i = 0; i + 8 <= raw.length; ) {
+    const size = raw.readUInt32BE(i + 4);
+    (raw[i] === 2 ? err : out).push(raw.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return { stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
+}
+
 /** The last `lines` lines of a container's stdout and stderr, as text. */
 export async function logsTail(id: string, lines = 30): Promise<string> {
   try {
     const raw: Buffer = await dockerClient()
       .getContainer(id)
       .logs({ stdout: true, stderr: true, tail: lines });
-    // Multiplexed stream: 8-byte frame headers (stream, 0, 0, 0, size32be) before each chunk.
-    const parts: string[] = [];
-    for (let i = 0; i + 8 <= raw.length; ) {
-      const size = raw.readUInt32BE(i + 4);
-      parts.push(raw.subarray(i + 8, i + 8 + size).toString("utf8"));
-      i += 8 + size;
-    }
-    return parts.join("").trimEnd() || "(no output)";
+    const { stdout, stderr } = demux(raw);
+    return (stdout + stderr).trimEnd() || "(no output)";
   } catch (err) {
     return `(logs unavailable: ${(err as Error).message})`;
   }
@@ -219,78 +228,4 @@ export async function waitInPool(
     }
     await pause(200);
   }
-}
-
-/** How to drain instances. */
-export interface DrainOptions {
-  readonly network: string;
-  /** Front door container name; without one, instances are stopped right after SIGTERM. */
-  readonly frontDoor?: string;
-  /** Longest time the front door may take to take an instance out of its pool. */
-  readonly leavePoolMs: number;
-  /** SIGTERM -> SIGKILL grace of `docker stop`. */
-  readonly stopGraceSeconds: number;
-  readonly label: string;
-}
-
-/**
- * Drains and removes containers: SIGTERM (the app fails its health check and keeps serving), wait
- * until the front door has taken each out of its pool and its in-flight requests are done, then
- * `docker stop` with the grace period and remove the container and its anonymous volumes.
- * Missing containers are skipped.
- */
-export async function drainAndRemove(ids: readonly string[], opts: DrainOptions): Promise<void> {
-  if (ids.length === 0) return;
-  const started = Date.now();
-  const docker = dockerClient();
-  const live: Probed[] = [];
-  for (const id of ids) {
-    try {
-      const info = await docker.getContainer(id).inspect();
-      const ip = ipOn(info, opts.network);
-      if (info.State?.Running) await docker.getContainer(id).kill({ signal: "SIGTERM" });
-      live.push({ id, name: String(info.Name ?? id).replace(/^\//, ""), ip: ip ?? "" });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-  say(`${opts.label}: draining ${live.length} instance(s)`);
-  if (opts.frontDoor !== undefined) {
-    const deadline = Date.now() + 3 * opts.leavePoolMs + 10_000;
-    for (;;) {
-      const rows = await frontDoorServers(opts.frontDoor, opts.network);
-      if (rows === undefined) break; // no front door running: nothing routes to the instances
-      const busy = live.filter((i) => {
-        const s = poolState(rows, i.ip);
-        return i.ip !== "" && (s.membership === "in-pool" || s.inFlight > 0);
-      });
-      if (busy.length === 0) break;
-      if (Date.now() > deadline) {
-        say(
-          `${opts.label}: ${busy.map((b) => b.name).join(", ")} still in the pool or busy at the drain deadline; stopping anyway`,
-        );
-        break;
-      }
-      await pause(200);
-    }
-  }
-  await Promise.all(
-    live.map(async (inst) => {
-      const c = docker.getContainer(inst.id);
-      try {
-        await c.stop({ t: opts.stopGraceSeconds });
-      } catch (err) {
-        const code = dockerStatus(err);
-        if (code !== 304 && code !== 404) throw err; // 304: already stopped
-      }
-      try {
-        await c.remove({ force: true, v: true });
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }),
-  );
-  say(
-    `${opts.label}: removed ${live.length} instance(s) after ${((Date.now() - started) / 1000).toFixed(1)} s`,
-  );
 }

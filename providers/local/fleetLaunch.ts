@@ -8,6 +8,7 @@ import { instanceName, type FleetInstance } from "../../lib/local/fleetPlan";
 import { LABELS } from "../../lib/core/identifiers";
 import { dockerClient } from "../docker/client";
 import * as rt from "../docker/dockerRuntime";
+import { drainAndRemove, releaseSlots } from "./fleetDrain";
 import type { LocalFleetInputs } from "./fleetTypes";
 
 /** Four random base-36 characters, keeping container and fleet names unique. */
@@ -42,11 +43,19 @@ async function launchOne(fleetId: string, p: LocalFleetInputs, slot: number): Pr
     },
     StopTimeout: p.stopGraceSeconds,
     HostConfig: {
+      // docker-init as PID 1: the server gets its signals even if it ignores them as PID 1.
+      Init: true,
       NetworkMode: p.network,
       Sysctls: p.sysctls,
       ReadonlyRootfs: p.readOnlyRootFilesystem,
       Tmpfs: tmpfs,
-      RestartPolicy: { Name: "no" },
+      // Docker brings an instance back by itself after it exits, is killed or the daemon restarts
+      // ("always": `docker kill` counts as a manual stop for "unless-stopped"), but only when the
+      // root filesystem is read-only: then the restarted container is exactly the image again
+      // (scratch paths are fresh tmpfs). A writable instance that exits stays down for refresh to
+      // find and the next `pulumi up` to replace. Draining uses `docker stop`, which Docker never
+      // undoes, and removes the container.
+      RestartPolicy: { Name: p.readOnlyRootFilesystem ? "always" : "no" },
       LogConfig: { Type: "json-file", Config: { "max-size": "1m", "max-file": "2" } },
     },
     // No service alias yet: the front door must not see the instance before it is healthy.
@@ -89,6 +98,8 @@ export async function launchGated(
   slots: readonly number[],
 ): Promise<FleetInstance[]> {
   const label = `${p.fleet} ${p.specHash.slice(0, 12)}`;
+  // Slots a killed deployment left forced into drain or maint would never carry traffic again.
+  await releaseSlots(p.frontDoor, []);
   const started: Array<rt.Probed & { index: number }> = [];
   const results = await Promise.allSettled(
     slots.map(async (slot) => {
@@ -125,12 +136,11 @@ export async function launchGated(
     const tail = failed
       ? `\n--- last log lines of ${failed.name} ---\n${await rt.logsTail(failed.id)}`
       : "";
-    await rt.drainAndRemove(
+    await drainAndRemove(
       started.map((s) => s.id),
       {
         network: p.network,
         frontDoor: p.frontDoor,
-        leavePoolMs: p.leavePoolMs,
         stopGraceSeconds: 0,
         label: `${label} (failed launch)`,
       },

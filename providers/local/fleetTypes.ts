@@ -45,4 +45,6 @@ export interface LocalFleetOutputs extends LocalFleetInputs {
   readonly instanceIds: string[];
   /** Names of the instances refresh found drifted; replaced by the next `pulumi up`. */
   readonly drifted: string[];
+  /** Containers of the fleet refresh found that the state does not track; removed by the next up. */
+  readonly orphans: string[];
 }

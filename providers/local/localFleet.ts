@@ -9,13 +9,14 @@
  * delete drains each instance out of the front door's pool before stopping it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { classifyDrift, describeDrift, type ContainerChange } from "../../lib/local/drift";
 import { planFleetUpdate, type FleetInstance } from "../../lib/local/fleetPlan";
 import { DYNAMIC_MODULE, DYNAMIC_NAMES, LABELS } from "../../lib/core/identifiers";
 import * as rt from "../docker/dockerRuntime";
+import { drainAndRemove, type DrainOptions } from "./fleetDrain";
 import { launchGated, randomSuffix } from "./fleetLaunch";
-import type { ContainerInspectInfo } from "dockerode";
 import { dockerClient, isNotFound } from "../docker/client";
+import { observeFleet } from "./fleetRead";
+import { sweepStrays } from "./fleetSweep";
 import type { LocalFleetInputs, LocalFleetOutputs } from "./fleetTypes";
 
 export type { LocalFleetInputs, LocalFleetOutputs } from "./fleetTypes";
@@ -49,29 +50,25 @@ function stable(v: unknown): string {
   );
 }
 
-/** Docker answers `null` for a pristine container, which dockerode hands over as a raw Buffer. */
-function parseChanges(raw: unknown): ContainerChange[] {
-  const value = Buffer.isBuffer(raw)
-    ? (JSON.parse(raw.toString("utf8") || "null") as unknown)
-    : raw;
-  return Array.isArray(value) ? (value as ContainerChange[]) : [];
-}
-
-function outputs(p: LocalFleetInputs, instances: FleetInstance[]): LocalFleetOutputs {
+function outputs(
+  p: LocalFleetInputs,
+  instances: FleetInstance[],
+  orphans: string[] = [],
+): LocalFleetOutputs {
   const sorted = [...instances].sort((a, b) => a.index - b.index);
   return {
     ...p,
     instances: sorted,
     instanceIds: sorted.map((i) => i.id),
     drifted: sorted.filter((i) => i.drift !== undefined).map((i) => i.name),
+    orphans,
   };
 }
 
-function drainOptions(p: LocalFleetInputs, label: string): rt.DrainOptions {
+function drainOptions(p: LocalFleetInputs, label: string): DrainOptions {
   return {
     network: p.network,
     frontDoor: p.frontDoor,
-    leavePoolMs: p.leavePoolMs,
     stopGraceSeconds: p.stopGraceSeconds,
     label,
   };
@@ -85,9 +82,13 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
   async diff(_id, olds, news) {
     const replaces = REPLACE_ON.filter((k) => stable(olds[k]) !== stable(news[k]));
     const drifted = (olds.instances ?? []).some((i) => i.drift !== undefined);
+    // Refresh found containers with the fleet's labels that the state does not track: the update
+    // removes them. (A deployment cut short is retried by the next up, whose launch sweeps too.)
+    const untracked = (olds.orphans ?? []).length > 0;
     const changes =
       replaces.length > 0 ||
       drifted ||
+      untracked ||
       olds.desiredCount !== news.desiredCount ||
       stable([
         olds.frontDoor,
@@ -115,6 +116,13 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
     rt.say(
       `${inputs.fleet}: fleet ${fleetId} is live with ${instances.length} instance(s) after ${took} s`,
     );
+    // Only now, with the new fleet serving: the previous fleet (the engine's delete then finds
+    // nothing left) and whatever a deployment cut short left behind.
+    await sweepStrays(
+      inputs,
+      instances.map((i) => i.id),
+      "older instance(s) of the stack (the previous fleet, or left by an interrupted deployment)",
+    );
     return { id: fleetId, outs: outputs(inputs, instances) };
   },
 
@@ -124,53 +132,27 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
       plan.launch.length > 0
         ? await launchGated(id, { ...news, imageId: olds.imageId }, plan.launch)
         : [];
-    await rt.drainAndRemove(
+    await drainAndRemove(
       plan.drain.map((i) => i.id),
       drainOptions(news, `${news.fleet} update`),
+    );
+    const kept = [...plan.keep, ...launched];
+    await sweepStrays(
+      news,
+      kept.map((i) => i.id),
+      "container(s) the state does not track",
     );
     if (plan.launch.length + plan.drain.length > 0) {
       rt.say(
         `${news.fleet}: launched ${plan.launch.length}, drained ${plan.drain.length}, kept ${plan.keep.length}`,
       );
     }
-    return { outs: outputs(news, [...plan.keep, ...launched]) };
+    return { outs: outputs(news, kept) };
   },
 
   async read(id, props) {
-    const p = props!;
-    const docker = dockerClient();
-    const checkTimeout = p.health.timeoutSeconds * 1000;
-    const instances = await Promise.all(
-      p.instances.map(async (inst): Promise<FleetInstance> => {
-        const base = { index: inst.index, id: inst.id, name: inst.name };
-        let info: ContainerInspectInfo;
-        try {
-          info = await docker.getContainer(inst.id).inspect();
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-          return {
-            ...base,
-            drift: classifyDrift({ exists: false, running: false, changes: [] }, p)!,
-          };
-        }
-        const running = info.State?.Running === true;
-        const ip = rt.ipOn(info, p.network);
-        let healthy: boolean | undefined;
-        if (running && ip !== undefined) {
-          const res = await rt.httpGet(`http://${ip}:${p.port}${p.health.path}`, checkTimeout);
-          healthy = res !== undefined && res.status >= 200 && res.status < 300;
-        }
-        const changes = parseChanges(await docker.getContainer(inst.id).changes());
-        const drift = classifyDrift(
-          { exists: true, running, imageId: info.Image, healthy, changes },
-          p,
-        );
-        return drift === undefined ? base : { ...base, drift };
-      }),
-    );
-    for (const inst of instances)
-      if (inst.drift) rt.say(`drift: ${describeDrift(inst.name, inst.drift)}`);
-    return { id, props: outputs(p, instances) };
+    const { instances, orphans } = await observeFleet(props!);
+    return { id, props: outputs(props!, instances, orphans) };
   },
 
   async delete(id, props) {
@@ -183,7 +165,7 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
     const ids = [
       ...new Set([...(props.instances ?? []).map((i) => i.id), ...labelled.map((c) => c.Id)]),
     ];
-    await rt.drainAndRemove(
+    await drainAndRemove(
       ids,
       drainOptions(props, `${props.fleet} ${props.specHash.slice(0, 12)}`),
     );
@@ -206,7 +188,7 @@ export class LocalFleet extends pulumi.dynamic.Resource {
     super(
       localFleetProvider,
       name,
-      { ...args, instances: undefined, instanceIds: undefined, drifted: undefined },
+      { ...args, instances: undefined, instanceIds: undefined, drifted: undefined, orphans: undefined },
       // The secret env stays encrypted in the state's outputs as well as its inputs.
       { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "secretEnv"] },
       DYNAMIC_MODULE,

@@ -1,7 +1,8 @@
 /**
  * LocalNetwork: a dynamic provider for the stack's user-defined Docker bridge network. The fleet
  * and the front door share it; Docker's embedded DNS on it resolves the fleet's alias, which is
- * how the front door follows fleet swaps.
+ * how the front door follows fleet swaps. It is deleted last, so its delete also removes every
+ * container and volume labelled with the stack that the state did not track.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DYNAMIC_MODULE, DYNAMIC_NAMES, LABELS } from "../../lib/core/identifiers";
@@ -77,14 +78,37 @@ export const localNetworkProvider: pulumi.dynamic.ResourceProvider<
       if (isNotFound(err)) return;
       throw err;
     }
+    // The fleet and the front door are gone by now: whatever of the stack is still attached was
+    // left by a deployment cut short, and goes with the stack (with its anonymous volumes).
+    const docker = dockerClient();
+    const ours = await docker.listContainers({
+      all: true,
+      filters: { network: [id], label: [`${LABELS.stack}=${props.stack}`] },
+    });
+    await Promise.all(
+      ours.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true, v: true })
+          .catch((err: unknown) => {
+            if (!isNotFound(err)) throw err;
+          }),
+      ),
+    );
+    if (ours.length > 0) info = await net.inspect();
     const attached = Object.values(info.Containers ?? {}).map((c) => c.Name);
     if (attached.length > 0) {
       throw new Error(
-        `network ${props.name}: still used by ${attached.join(", ")}; these containers are not part ` +
-          `of the stack's state: remove them (docker rm -f ...) and run destroy again`,
+        `network ${props.name}: still used by ${attached.join(", ")}, which do not belong to stack ` +
+          `${props.stack}: disconnect or remove them (docker rm -f ...) and run destroy again`,
       );
     }
     await net.remove();
+    // Volumes labelled with the stack (the images declare none; a hand-made one goes too).
+    const { Volumes } = await docker.listVolumes({
+      filters: { label: [`${LABELS.stack}=${props.stack}`] },
+    });
+    for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove({ force: true });
   },
 };
 

@@ -195,7 +195,12 @@ export interface ProgramRun extends CommandResult {
  */
 export async function runProgram(
   operation: Operation,
-  opts: PulumiOptions & { stack: string; args?: string[] },
+  opts: PulumiOptions & {
+    stack: string;
+    args?: string[];
+    /** Command prefix, e.g. `nsenter --net=... --` to run inside a network namespace. */
+    wrap?: readonly string[];
+  },
 ): Promise<ProgramRun> {
   const resultFile = path.join(
     fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-run-")),
@@ -204,7 +209,8 @@ export async function runProgram(
   const nodeArgs = ["--import", "tsx", RUNNER, operation, "--stack", opts.stack];
   nodeArgs.push("--dir", opts.cwd, "--result", resultFile, ...(opts.args ?? []));
   try {
-    const r = await runCommand(process.execPath, nodeArgs, {
+    const [cmd, ...args] = [...(opts.wrap ?? []), process.execPath, ...nodeArgs];
+    const r = await runCommand(cmd, args, {
       cwd: REPO_ROOT,
       env: phoenixEnv(opts.env),
       timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,

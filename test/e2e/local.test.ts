@@ -114,6 +114,9 @@ describe("local target with the real engine", { timeout: STEP_TIMEOUT }, () => {
     // The spec, app and config are copied so the edits below never touch the tracked files.
     fs.mkdirSync(work, { recursive: true });
     fs.cpSync(path.join(REPO_ROOT, "images", "web.yaml"), specFile);
+    // A writable root, so that a hand edit can make the snowflake the last steps look for (the
+    // tracked spec is read-only: there the edit is refused, see localRollouts.test.ts).
+    editSpec(/readOnlyRootFilesystem: true/, "readOnlyRootFilesystem: false");
     fs.cpSync(path.join(REPO_ROOT, "app"), path.join(work, "app"), { recursive: true });
     fs.cpSync(path.join(REPO_ROOT, "config"), path.join(work, "config"), { recursive: true });
     await initStack(stack, REPO_ROOT);

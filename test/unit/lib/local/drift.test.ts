@@ -98,3 +98,40 @@ describe("describeDrift", () => {
     );
   });
 });
+
+describe("meaningfulChanges", () => {
+  it("ignores Docker's init mount point and the directories above it", () => {
+    const changes = [
+      { Path: "/usr", Kind: 0 },
+      { Path: "/usr/sbin", Kind: 0 },
+      { Path: "/usr/sbin/docker-init", Kind: 1 },
+    ];
+    expect(meaningfulChanges(changes, ["/tmp"])).toEqual([]);
+  });
+
+  it("ignores the directories above a nested scratch path, and still reports a file beside it", () => {
+    const changes = [
+      { Path: "/var", Kind: 0 },
+      { Path: "/var/cache", Kind: 0 },
+      { Path: "/var/cache/web", Kind: 0 },
+      { Path: "/var/cache/web/x", Kind: 1 },
+      { Path: "/usr/sbin", Kind: 0 },
+      { Path: "/usr/sbin/docker-init", Kind: 1 },
+      { Path: "/usr/sbin/strace", Kind: 1 },
+    ];
+    expect(meaningfulChanges(changes, ["/var/cache/web"])).toEqual(["A /usr/sbin/strace"]);
+  });
+});
+
+describe("classifyDrift and the front door's pool", () => {
+  it("reports a healthy instance the front door does not serve as out-of-pool", () => {
+    expect(classifyDrift({ ...fresh, inPool: false }, expected)?.reasons).toEqual(["out-of-pool"]);
+  });
+
+  it("does not add out-of-pool to an unhealthy instance, nor without a front door to ask", () => {
+    expect(classifyDrift({ ...fresh, healthy: false, inPool: false }, expected)?.reasons).toEqual([
+      "unhealthy",
+    ]);
+    expect(classifyDrift({ ...fresh, inPool: undefined }, expected)).toBeUndefined();
+  });
+});

@@ -30,6 +30,7 @@ const fleet: LocalFleetOutputs = {
   instances: [0, 1, 2].map((index) => ({ index, id: `c${index}`, name: `n${index}` })),
   instanceIds: ["c0", "c1", "c2"],
   drifted: [],
+  orphans: [],
 };
 
 describe("localFleetProvider.diff", () => {
@@ -137,5 +138,12 @@ describe("localFrontDoorProvider.diff", () => {
 
   it("leaves a running front door alone when nothing changed", async () => {
     expect((await localFrontDoorProvider.diff!("x", door, door)).changes).toBe(false);
+  });
+});
+
+describe("localFleetProvider.diff with refresh findings", () => {
+  it("updates in place when refresh found containers the state does not track", async () => {
+    const olds = { ...fleet, orphans: ["dev-web-aaaaaaaa-0-zz00"] };
+    expect(await localFleetProvider.diff!("id", olds, fleet)).toEqual({ changes: true, replaces: [] });
   });
 });

@@ -1,0 +1,83 @@
+/**
+ * What `pulumi refresh` sees of a fleet: each recorded instance (gone, exited, another image,
+ * unhealthy, a snowflake, or not in the front door's pool), the service as a whole (how many
+ * instances the front door actually sends traffic to), and containers with the fleet's labels
+ * that the state does not track. Serialized by value with the LocalFleet provider.
+ */
+import { classifyDrift, describeDrift, type ContainerChange } from "../../lib/local/drift";
+import type { FleetInstance } from "../../lib/local/fleetPlan";
+import { poolState } from "../../lib/local/haproxyConfig";
+import { dockerClient, isNotFound } from "../docker/client";
+import * as rt from "../docker/dockerRuntime";
+import { strays } from "./fleetSweep";
+import type { LocalFleetOutputs } from "./fleetTypes";
+
+/** Docker answers `null` for a pristine container, which dockerode hands over as a raw Buffer. */
+function parseChanges(raw: unknown): ContainerChange[] {
+  const value = Buffer.isBuffer(raw)
+    ? (JSON.parse(raw.toString("utf8") || "null") as unknown)
+    : raw;
+  return Array.isArray(value) ? (value as ContainerChange[]) : [];
+}
+
+/** The instances with their drift, and the names of the untracked containers of the fleet. */
+export async function observeFleet(
+  p: LocalFleetOutputs,
+): Promise<{ instances: FleetInstance[]; orphans: string[] }> {
+  const docker = dockerClient();
+  const checkTimeout = p.health.timeoutSeconds * 1000;
+  // The front door's view; undefined without a front door or when it does not answer.
+  const rows =
+    p.frontDoor === undefined ? undefined : await rt.frontDoorServers(p.frontDoor, p.network);
+  let inPool = 0;
+  const instances = await Promise.all(
+    p.instances.map(async (inst): Promise<FleetInstance> => {
+      const base = { index: inst.index, id: inst.id, name: inst.name };
+      let info: any;
+      try {
+        info = await docker.getContainer(inst.id).inspect();
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        return {
+          ...base,
+          drift: classifyDrift({ exists: false, running: false, changes: [] }, p)!,
+        };
+      }
+      const running = info.State?.Running === true;
+      const ip = rt.ipOn(info, p.network);
+      let healthy: boolean | undefined;
+      if (running && ip !== undefined) {
+        const res = await rt.httpGet(`http://${ip}:${p.port}${p.health.path}`, checkTimeout);
+        healthy = res !== undefined && res.status >= 200 && res.status < 300;
+      }
+      const served = rows === undefined ? undefined : ip !== undefined && poolState(rows, ip).fullyUp;
+      if (served) inPool++;
+      const changes = parseChanges(await docker.getContainer(inst.id).changes());
+      const drift = classifyDrift(
+        { exists: true, running, imageId: info.Image, healthy, inPool: served, changes },
+        p,
+      );
+      return drift === undefined ? base : { ...base, drift };
+    }),
+  );
+  for (const inst of instances) {
+    if (inst.drift) rt.say(`drift: ${describeDrift(inst.name, inst.drift)}`);
+  }
+  if (p.frontDoor !== undefined) {
+    const where = rows === undefined ? " (the front door does not answer)" : "";
+    if (rows === undefined || inPool < p.desiredCount) {
+      rt.say(
+        `drift: front door: ${inPool}/${p.desiredCount} instances in the pool${where}; ` +
+          "the next `pulumi up` replaces the instances it does not serve",
+      );
+    }
+  }
+  const orphans = await strays(p, p.instances.map((i) => i.id));
+  for (const o of orphans) {
+    rt.say(
+      `drift: ${o.name} (fleet ${o.fleetId}) carries the stack's labels but is not in its state; ` +
+        "the next `pulumi up` removes it",
+    );
+  }
+  return { instances, orphans: orphans.map((o) => o.name) };
+}

@@ -1,0 +1,65 @@
+/**
+ * What the state does not track: instance containers labelled with the stack and the fleet that
+ * are not part of the fleet the state records (left by a deployment whose engine was killed, or
+ * started by hand with the stack's labels). Refresh names them, and every create or update of the
+ * fleet drains and removes them once its own instances are live. Serialized by value with the
+ * LocalFleet provider.
+ */
+import { LABELS } from "../../lib/core/identifiers";
+import { dockerClient, isNotFound } from "../docker/client";
+import * as rt from "../docker/dockerRuntime";
+import { drainAndRemove } from "./fleetDrain";
+import type { LocalFleetInputs } from "./fleetTypes";
+
+/** One container the state does not track. */
+export interface Stray {
+  readonly id: string;
+  readonly name: string;
+  /** The fleet id (LocalFleet resource id) it was launched by. */
+  readonly fleetId: string;
+}
+
+/** Instance containers of the stack's fleet whose ids are not in `keep`. */
+export async function strays(
+  p: Pick<LocalFleetInputs, "stack" | "fleet">,
+  keep: readonly string[],
+): Promise<Stray[]> {
+  const kept = new Set(keep);
+  const list: Array<{ Id: string; Names?: string[]; Labels?: Record<string, string> }> =
+    await dockerClient().listContainers({
+      all: true,
+      filters: {
+        label: [`${LABELS.stack}=${p.stack}`, `${LABELS.role}=instance`, `${LABELS.fleet}=${p.fleet}`],
+      },
+    });
+  return list
+    .filter((c) => !kept.has(c.Id))
+    .map((c) => ({
+      id: c.Id,
+      name: (c.Names?.[0] ?? c.Id).replace(/^\//, ""),
+      fleetId: c.Labels?.[LABELS.fleetId] ?? "?",
+    }));
+}
+
+/**
+ * Drains and removes every instance container of the stack's fleet but `keep` (see the module
+ * comment). `what` names them in the log line.
+ */
+export async function sweepStrays(
+  p: LocalFleetInputs,
+  keep: readonly string[],
+  what: string,
+): Promise<void> {
+  const found = await strays(p, keep);
+  if (found.length === 0) return;
+  rt.say(`${p.fleet}: removing ${found.length} ${what}: ${found.map((s) => s.name).join(", ")}`);
+  await drainAndRemove(
+    found.map((s) => s.id),
+    {
+      network: p.network,
+      frontDoor: p.frontDoor,
+      stopGraceSeconds: p.stopGraceSeconds,
+      label: `${p.fleet} sweep`,
+    },
+  );
+}
