@@ -33,6 +33,7 @@ import {
   uniqueStackName,
 } from "../test/e2e/harness";
 import { startLoad, type LoadReport } from "../test/e2e/load";
+import { plainParallelRun } from "./plainRun";
 
 interface Rollout {
   size: number;
@@ -42,6 +43,13 @@ interface Rollout {
   liveSeconds?: number;
   drainSeconds?: number;
   load: LoadReport;
+}
+
+/** Per fleet size: a no-op `up`, and the fleet's launch next to plain parallel `docker run`. */
+interface Baseline {
+  size: number;
+  noopUpSeconds: number;
+  plainRunSeconds: number;
 }
 
 function arg(name: string, fallback: string): string {
@@ -128,7 +136,7 @@ function timing(log: string, re: RegExp): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-async function rollouts(size: number, rate: number): Promise<Rollout[]> {
+async function rollouts(size: number, rate: number, baselines: Baseline[]): Promise<Rollout[]> {
   const stack = uniqueStackName(`bench-${size}`);
   const copy = specCopy(stack);
   const out: Rollout[] = [];
@@ -141,6 +149,19 @@ async function rollouts(size: number, rate: number): Promise<Rollout[]> {
     await setConfig(stack, REPO_ROOT, "phoenix:DB_PASSWORD", "bench-only", { secret: true });
     const first = await runProgramOk("up", { cwd: REPO_ROOT, stack });
     const url = String(first.outputs.url);
+    const noopStarted = Date.now();
+    const noop = await runProgramOk("up", { cwd: REPO_ROOT, stack });
+    const noopUpSeconds = seconds(Date.now() - noopStarted);
+    if (JSON.stringify(noop.changes) !== JSON.stringify({ same: 7 }))
+      throw new Error(`no-op up changed something: ${JSON.stringify(noop.changes)}`);
+    const plainRunSeconds = await plainParallelRun({
+      imageId: String(first.outputs.imageRef),
+      count: size,
+      port: 8080,
+      healthPath: "/healthz",
+    });
+    baselines.push({ size, noopUpSeconds, plainRunSeconds });
+    console.log(`bench: ${size} instances: no-op up ${noopUpSeconds} s, plain run ${plainRunSeconds} s`);
     for (const kind of ["app change (build + rollout)", "rollback (image reused)"] as const) {
       if (kind === "app change (build + rollout)") copy.touchApp(stack);
       else copy.restoreApp();
@@ -198,7 +219,8 @@ async function main(): Promise<void> {
     `bench: build cold ${builds.cold} s, app-only ${builds.appOnly} s, unchanged ${builds.unchanged} s`,
   );
   const all: Rollout[] = [];
-  for (const size of sizes) all.push(...(await rollouts(size, rate)));
+  const baselines: Baseline[] = [];
+  for (const size of sizes) all.push(...(await rollouts(size, rate, baselines)));
 
   const pure = (n: number) => all.find((r) => r.size === n && r.kind === "rollback (image reused)");
   const lines = [
@@ -221,6 +243,14 @@ async function main(): Promise<void> {
       "",
     );
   lines.push(
+    "| fleet | no-op `pulumi up` | new fleet live (rollback) | plain parallel `docker run` to healthy | ratio |",
+    "|---:|---:|---:|---:|---:|",
+    ...baselines.map((b) => {
+      const live = pure(b.size)?.liveSeconds;
+      const ratio = live === undefined ? "?" : (live / b.plainRunSeconds).toFixed(2);
+      return `| ${b.size} | ${b.noopUpSeconds} s | ${live ?? "?"} s | ${b.plainRunSeconds} s | ${ratio} |`;
+    }),
+    "",
     "| build of the web image | time |",
     "|---|---:|",
     `| cold (no layer cache, packages downloaded) | ${builds.cold} s |`,
@@ -235,7 +265,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(dir, `${stamp}.md`), `${md}\n`);
   fs.writeFileSync(
     path.join(dir, `${stamp}.json`),
-    JSON.stringify({ machine: machine(), builds, rollouts: all }, null, 2),
+    JSON.stringify({ machine: machine(), builds, rollouts: all, baselines }, null, 2),
   );
 }
 

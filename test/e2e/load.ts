@@ -44,7 +44,10 @@ export function startLoad(url: string, opts: LoadOptions = {}): Load {
   const rate = opts.ratePerSecond ?? 100;
   const maxInFlight = opts.maxInFlight ?? 16;
   const timeoutMs = opts.timeoutMs ?? 5000;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight });
+  // fifo: every pooled socket is used in turn, so none sits idle until the front door's keep-alive
+  // timeout closes it; reusing a socket the server is closing at that instant is a client race
+  // (ECONNRESET) that says nothing about the fleet. Node's default is lifo.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight, scheduling: "fifo" });
   const started = Date.now();
   const report: LoadReport = { ok: 0, failed: 0, errors: {}, specHashes: {}, durationMs: 0 };
   const inFlight = new Set<Promise<void>>();

@@ -23,7 +23,7 @@ import type { LoadReport } from "./load";
 /** Outputs of a local stack. */
 export interface LocalOutputs {
   specHash: string;
-  imageId: string;
+  imageRef: string;
   instanceIds: string[];
   url: string;
 }
