@@ -196,6 +196,7 @@ export class AwsFleet extends pulumi.ComponentResource {
         connection: args.connection ?? awsProviderConnection(config.region),
         fleetTag,
         release: this.release,
+        imageRef: args.imageRef,
         targetGroupArn: tg.arn,
         desiredCount: config.desiredCount,
         timeoutSeconds: durationSeconds("waitForCapacityTimeout", capacityTimeout),

@@ -159,6 +159,8 @@ export interface SwitchArgs {
   /** `<project>/<stack>/<fleet>`. */
   readonly fleetTag: string;
   readonly release: pulumi.Input<string>;
+  /** The candidate's image by digest; the retire gives the serving one this stack's live tag. */
+  readonly imageRef: pulumi.Input<string>;
   /** The candidate release's target group. */
   readonly targetGroupArn: pulumi.Input<string>;
   readonly desiredCount: number;
@@ -196,6 +198,7 @@ export function switchWhenHealthy(
       connection: args.connection,
       fleetTag: args.fleetTag,
       release: args.release,
+      imageRef: args.imageRef,
       targetGroupArn: args.targetGroupArn,
       desiredCount: args.desiredCount,
       timeoutSeconds: args.timeoutSeconds,
@@ -211,6 +214,8 @@ export function switchWhenHealthy(
       fleetTag: args.fleetTag,
       servingRelease: gate.servingRelease,
       servingTargetGroupArn: gate.servingTargetGroupArn,
+      servingImageRef: gate.servingImageRef,
+      stackTag: `${pulumi.getProject()}/${pulumi.getStack()}`,
       desiredCount: args.desiredCount,
     },
     { parent, dependsOn: serving },

@@ -16,6 +16,10 @@ import {
   specHashProblem,
 } from "../../lib/core/identifiers";
 import { RegistryImage } from "../../providers/aws/registryImage";
+import { LIVE_TAG_PREFIX } from "../../lib/aws/release";
+
+/** More live images than any repository holds: the protecting rule never expires one. */
+const LIVE_IMAGES_NEVER_EXPIRE = 9999;
 
 /** Arguments of {@link ImmutableImage}. */
 export interface ImmutableImageArgs {
@@ -46,12 +50,28 @@ export interface ImmutableImageArgs {
   readonly platform?: string;
 }
 
-/** ECR lifecycle policy document keeping the newest `keep` images, whatever their tags. */
+/**
+ * ECR lifecycle policy document: images carrying a live tag (`phoenix-live-...`, put by the retire on
+ * the digest each stack serves) are never expired, whatever their age or count; of the others the
+ * newest `keep` are kept for rollback. ECR never lets a lower-priority rule expire an image a
+ * higher-priority rule selects; live images still count toward `keep`.
+ */
 export function lifecyclePolicyDocument(keep: number): string {
   return JSON.stringify({
     rules: [
       {
         rulePriority: 1,
+        description: "Never expire an image a stack serves (its live tag)",
+        selection: {
+          tagStatus: "tagged",
+          tagPrefixList: [LIVE_TAG_PREFIX],
+          countType: "imageCountMoreThan",
+          countNumber: LIVE_IMAGES_NEVER_EXPIRE,
+        },
+        action: { type: "expire" },
+      },
+      {
+        rulePriority: 2,
         description: `Keep the newest ${keep} images for rollback; expire older ones`,
         selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keep },
         action: { type: "expire" },

@@ -9,7 +9,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { TAGS } from "../core/identifiers";
+import { DIGEST_RE, ECR_REPOSITORY_URL_RE, TAGS } from "../core/identifiers";
 
 /** Tag on every group and target group of a release: which fleet (`<project>/<stack>/<fleet>`). */
 export const FLEET_TAG_KEY = TAGS.fleet;
@@ -163,4 +163,27 @@ export function regionProblem(providerRegion: string, configRegion: string): str
     ? undefined
     : `the aws provider targets ${providerRegion} but phoenix:region is ${configRegion}; ` +
         `create the provider with region ${configRegion} (or set aws:region to it)`;
+}
+
+/** Prefix of the tag that marks an image some stack runs; the ECR lifecycle policy never expires it. */
+export const LIVE_TAG_PREFIX = "phoenix-live-";
+
+/**
+ * The tag a stack puts on the digest its serving release runs: `phoenix-live-<project>.<stack>-<12 hex
+ * of the digest>`. One per stack and digest, so in an IMMUTABLE repository the new one is added before
+ * the old one is removed (a tag can never move). ECR allows 128 characters.
+ */
+export function liveTag(stackTag: string, digest: string): string {
+  const slug = stackTag.replace(/[^a-zA-Z0-9._-]/g, ".").slice(0, 90);
+  return `${LIVE_TAG_PREFIX}${slug}-${digest.replace(/^sha256:/, "").slice(0, 12)}`;
+}
+
+/** Repository, registry and digest of an ECR image reference, or undefined for any other reference. */
+export function ecrImage(
+  ref: string,
+): { registryId: string; repositoryName: string; digest: string } | undefined {
+  const [url, digest] = ref.split("@");
+  const account = ECR_REPOSITORY_URL_RE.exec(url ?? "")?.[1];
+  if (!account || !DIGEST_RE.test(digest ?? "")) return undefined;
+  return { registryId: account, repositoryName: url.slice(url.indexOf("/") + 1), digest };
 }

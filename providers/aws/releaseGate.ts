@@ -14,6 +14,8 @@ export interface ReleaseGateProps extends AwsConnection {
   fleetTag: string;
   /** The candidate release id. */
   release: string;
+  /** The candidate's image by digest (`<repository>@sha256:...`); recorded as the serving image. */
+  imageRef: string;
   /** The candidate release's own target group. */
   targetGroupArn: string;
   /** Healthy targets the candidate needs before it may take traffic. */
@@ -28,6 +30,7 @@ export interface ReleaseGateProps extends AwsConnection {
 export interface ReleaseGateOutputs extends ReleaseGateProps {
   servingRelease: string;
   servingTargetGroupArn: string;
+  servingImageRef: string;
 }
 
 function propsSchema() {
@@ -36,6 +39,7 @@ function propsSchema() {
     ...connectionShape(),
     fleetTag: z.string().min(1, "fleetTag: must not be empty, e.g. phoenix/dev/web"),
     release: z.string().regex(/^[0-9a-f]{12}$/, "release: must be 12 hex (a release id)"),
+    imageRef: z.string(),
     targetGroupArn: z
       .string()
       .regex(TARGET_GROUP_ARN, "must be a target group ARN"),
@@ -72,6 +76,7 @@ export async function awaitHealthy(
         ...props,
         servingRelease: props.release,
         servingTargetGroupArn: props.targetGroupArn,
+        servingImageRef: props.imageRef,
       };
     }
     if (Date.now() >= deadline) break;
@@ -99,10 +104,10 @@ export async function awaitHealthy(
 }
 
 function inputsOf(p: ReleaseGateProps): ReleaseGateProps {
-  const { region, endpoint, profile, roleArn, fleetTag, release, targetGroupArn } = p;
+  const { region, endpoint, profile, roleArn, fleetTag, release, imageRef, targetGroupArn } = p;
   const { desiredCount, timeoutSeconds, pollSeconds } = p;
   return {
-    ...{ region, endpoint, profile, roleArn, fleetTag, release, targetGroupArn },
+    ...{ region, endpoint, profile, roleArn, fleetTag, release, imageRef, targetGroupArn },
     ...{ desiredCount, timeoutSeconds, pollSeconds },
   };
 }
@@ -143,6 +148,8 @@ export interface ReleaseGateArgs {
   readonly connection: pulumi.Input<AwsConnection>;
   readonly fleetTag: pulumi.Input<string>;
   readonly release: pulumi.Input<string>;
+  /** The candidate's image by digest. */
+  readonly imageRef: pulumi.Input<string>;
   readonly targetGroupArn: pulumi.Input<string>;
   readonly desiredCount: pulumi.Input<number>;
   readonly timeoutSeconds: pulumi.Input<number>;
@@ -157,6 +164,7 @@ export interface ReleaseGateArgs {
 export class ReleaseGate extends pulumi.dynamic.Resource {
   declare public readonly servingRelease: pulumi.Output<string>;
   declare public readonly servingTargetGroupArn: pulumi.Output<string>;
+  declare public readonly servingImageRef: pulumi.Output<string>;
 
   constructor(name: string, args: ReleaseGateArgs, opts: pulumi.CustomResourceOptions = {}) {
     const c = pulumi.output(args.connection);
@@ -170,12 +178,14 @@ export class ReleaseGate extends pulumi.dynamic.Resource {
         roleArn: c.roleArn,
         fleetTag: args.fleetTag,
         release: args.release,
+        imageRef: args.imageRef,
         targetGroupArn: args.targetGroupArn,
         desiredCount: args.desiredCount,
         timeoutSeconds: args.timeoutSeconds,
         pollSeconds: args.pollSeconds ?? 5,
         servingRelease: undefined,
         servingTargetGroupArn: undefined,
+        servingImageRef: undefined,
       },
       opts,
       DYNAMIC_MODULE,

@@ -6,6 +6,7 @@ import {
   type AwsConnection,
   checkFailures,
   connectionShape } from "./awsConnection";
+import { protectLiveImage } from "./liveImage";
 import {
   deleteTargetGroup,
   drainAndDelete,
@@ -21,6 +22,10 @@ export interface ReleaseRetireProps extends AwsConnection {
   /** The release the listener forwards to (the gate's output). */
   servingRelease: string;
   servingTargetGroupArn: string;
+  /** The serving release's image by digest: it gets this stack's live tag (see liveImage.ts). */
+  servingImageRef: string;
+  /** `<project>/<stack>`: names the live tag. */
+  stackTag: string;
   /** Healthy targets the serving release must have before anything else is retired. */
   desiredCount: number;
 }
@@ -29,6 +34,8 @@ export interface ReleaseRetireProps extends AwsConnection {
 export interface ReleaseRetireOutputs extends ReleaseRetireProps {
   retiredGroups: string[];
   retiredTargetGroups: string[];
+  /** The live tag on the serving image ("" when the image is not in ECR). */
+  liveTag: string;
 }
 
 function propsSchema() {
@@ -40,6 +47,8 @@ function propsSchema() {
     servingTargetGroupArn: z
       .string()
       .regex(TARGET_GROUP_ARN, "must be a target group ARN"),
+    servingImageRef: z.string(),
+    stackTag: z.string().min(1, "stackTag: must not be empty, e.g. phoenix/prod"),
     desiredCount: z.number().int().min(1, "desiredCount: must be at least 1"),
   });
 }
@@ -64,6 +73,11 @@ export async function retire(props: ReleaseRetireProps): Promise<ReleaseRetireOu
       `retire: refusing to remove older releases while the serving one is not healthy: ${problem}`,
     );
   }
+  // Protect what serves before anything else: its digest must outlive any number of newer pushes.
+  const tag = await protectLiveImage(props, {
+    imageRef: props.servingImageRef,
+    stackTag: props.stackTag,
+  });
   const plan = planRetire({
     fleetTag: props.fleetTag,
     servingTargetGroupArn: props.servingTargetGroupArn,
@@ -76,15 +90,16 @@ export async function retire(props: ReleaseRetireProps): Promise<ReleaseRetireOu
     ...props,
     retiredGroups: plan.groups.map((g) => g.name),
     retiredTargetGroups: plan.targetGroupArns,
+    liveTag: tag,
   };
 }
 
 function inputsOf(p: ReleaseRetireProps): ReleaseRetireProps {
   const { region, endpoint, profile, roleArn, fleetTag } = p;
-  const { servingRelease, servingTargetGroupArn, desiredCount } = p;
+  const { servingRelease, servingTargetGroupArn, servingImageRef, stackTag, desiredCount } = p;
   return {
     ...{ region, endpoint, profile, roleArn, fleetTag },
-    ...{ servingRelease, servingTargetGroupArn, desiredCount },
+    ...{ servingRelease, servingTargetGroupArn, servingImageRef, stackTag, desiredCount },
   };
 }
 
@@ -126,6 +141,9 @@ export interface ReleaseRetireArgs {
   readonly fleetTag: pulumi.Input<string>;
   readonly servingRelease: pulumi.Input<string>;
   readonly servingTargetGroupArn: pulumi.Input<string>;
+  readonly servingImageRef: pulumi.Input<string>;
+  /** `<project>/<stack>`. */
+  readonly stackTag: pulumi.Input<string>;
   readonly desiredCount: pulumi.Input<number>;
 }
 
@@ -133,6 +151,7 @@ export interface ReleaseRetireArgs {
 export class ReleaseRetire extends pulumi.dynamic.Resource {
   declare public readonly retiredGroups: pulumi.Output<string[]>;
   declare public readonly retiredTargetGroups: pulumi.Output<string[]>;
+  declare public readonly liveTag: pulumi.Output<string>;
 
   constructor(name: string, args: ReleaseRetireArgs, opts: pulumi.CustomResourceOptions = {}) {
     const c = pulumi.output(args.connection);
@@ -147,9 +166,12 @@ export class ReleaseRetire extends pulumi.dynamic.Resource {
         fleetTag: args.fleetTag,
         servingRelease: args.servingRelease,
         servingTargetGroupArn: args.servingTargetGroupArn,
+        servingImageRef: args.servingImageRef,
+        stackTag: args.stackTag,
         desiredCount: args.desiredCount,
         retiredGroups: undefined,
         retiredTargetGroups: undefined,
+        liveTag: undefined,
       },
       opts,
       DYNAMIC_MODULE,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
   AutoScalingClient,
@@ -21,8 +22,14 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+  CreateRepositoryCommand,
+  ECRClient,
+  ListImagesCommand,
+  PutImageCommand,
+} from "@aws-sdk/client-ecr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FLEET_TAG_KEY } from "../../lib/aws/release";
+import { FLEET_TAG_KEY, liveTag } from "../../lib/aws/release";
 import { releaseGateProvider } from "../../providers/aws/releaseGate";
 import { releaseRetireProvider } from "../../providers/aws/releaseRetire";
 import { initStack, removeStack, runProgram, setConfig, uniqueStackName } from "./harness";
@@ -162,6 +169,40 @@ async function stopInstancesOf(name: string): Promise<void> {
   await ec2.send(new StopInstancesCommand({ InstanceIds: ids }));
 }
 
+/** An ECR repository with two images, `v1-old` and `v2-new`, and helpers to tag and read them. */
+async function repository(name: string) {
+  const ecr = new ECRClient({ region: REGION, endpoint: moto.endpoint });
+  const repo = await ecr.send(new CreateRepositoryCommand({ repositoryName: name }));
+  const url = repo.repository?.repositoryUri ?? "";
+  const push = async (tag: string) => {
+    const fake = `sha256:${createHash("sha256").update(tag).digest("hex")}`;
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+      config: { mediaType: "application/vnd.docker.container.image.v1+json", size: 2, digest: fake },
+      // moto derives the image digest from the layer digests.
+      layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: 2, digest: fake }],
+    });
+    const res = await ecr.send(new PutImageCommand({ repositoryName: name, imageManifest: manifest, imageTag: tag }));
+    const digest = res.image?.imageId?.imageDigest ?? "";
+    return { digest, ref: `${url}@${digest}`, manifest };
+  };
+  const images = { old: await push("v1-old"), new: await push("v2-new") };
+  return {
+    ...images,
+    async tag(image: { manifest: string }, tag: string) {
+      await ecr.send(new PutImageCommand({ repositoryName: name, imageManifest: image.manifest, imageTag: tag }));
+    },
+    async tags(image: { digest: string }) {
+      const res = await ecr.send(new ListImagesCommand({ repositoryName: name }));
+      return (res.imageIds ?? [])
+        .filter((i) => i.imageDigest === image.digest && i.imageTag)
+        .map((i) => i.imageTag ?? "")
+        .sort();
+    },
+  };
+}
+
 const RELEASE_A = "a".repeat(12);
 const RELEASE_B = "b".repeat(12);
 
@@ -179,6 +220,8 @@ describe("releaseRetireProvider against moto", () => {
       fleetTag,
       servingRelease: RELEASE_B,
       servingTargetGroupArn: live,
+      servingImageRef: "",
+      stackTag: "phoenix/unit",
       desiredCount: 2,
     };
     await expect(releaseRetireProvider.create(props)).rejects.toThrow(
@@ -190,7 +233,7 @@ describe("releaseRetireProvider against moto", () => {
     ]);
   }, 60_000);
 
-  it("drains and deletes only this fleet's superseded groups and target groups", async () => {
+  it("drains and deletes only this fleet's superseded groups and target groups, and moves the live tag", async () => {
     const fleetTag = "phoenix/unit/only";
     const net = await network();
     const old = await targetGroup("only-old", fleetTag);
@@ -199,13 +242,25 @@ describe("releaseRetireProvider against moto", () => {
     await group({ name: "only-old", tg: old, fleetTag, count: 2, net });
     await group({ name: "only-live", tg: live, fleetTag, count: 2, net });
     await group({ name: "only-theirs", tg: theirs, fleetTag: "phoenix/other/web", count: 1, net });
+    const images = await repository("web-only");
+    const oldLive = liveTag("phoenix/unit", images.old.digest);
+    const otherStack = liveTag("phoenix/other", images.old.digest);
+    await images.tag(images.old, oldLive);
+    await images.tag(images.old, otherStack);
     const created = await releaseRetireProvider.create({
       ...conn,
       fleetTag,
       servingRelease: RELEASE_B,
       servingTargetGroupArn: live,
+      servingImageRef: images.new.ref,
+      stackTag: "phoenix/unit",
       desiredCount: 2,
     });
+    // The serving digest carries this stack's live tag; the old digest lost it, not another
+    // stack's, and kept its own version tag.
+    expect(created.outs?.liveTag).toBe(liveTag("phoenix/unit", images.new.digest));
+    expect(await images.tags(images.new)).toEqual(["v2-new", liveTag("phoenix/unit", images.new.digest)].sort());
+    expect(await images.tags(images.old)).toEqual(["v1-old", otherStack].sort());
     expect(created.outs?.retiredGroups).toEqual(["only-old"]);
     expect(created.outs?.retiredTargetGroups).toEqual([old]);
     expect((await groupsOf(fleetTag)).map((g) => g.name)).toEqual(["only-live"]);
@@ -231,14 +286,16 @@ describe("releaseGateProvider against moto", () => {
       ...conn,
       fleetTag,
       release: RELEASE_B,
+      imageRef: "",
       targetGroupArn: cand,
       desiredCount: 2,
       timeoutSeconds: 1,
       pollSeconds: 0.2,
     };
     const olds = { ...props, release: RELEASE_A, targetGroupArn: live };
+    const serving = { servingRelease: RELEASE_A, servingTargetGroupArn: live, servingImageRef: "" };
     await expect(
-      releaseGateProvider.update!(fleetTag, { ...olds, servingRelease: RELEASE_A, servingTargetGroupArn: live }, props),
+      releaseGateProvider.update!(fleetTag, { ...olds, ...serving }, props),
     ).rejects.toThrow(
       new RegExp(
         `release b{12}: 0/2 targets healthy .* after 1s; the listener still forwards to ${live.replace(/[/.]/g, "\\$&")}; scaled the failed group\\(s\\) gate-cand to 0`,

@@ -49,11 +49,12 @@ describe("ImmutableImage", () => {
     expect(repo.inputs.tags).toEqual({ Name: "web", "phoenix:spec-hash": hash });
   });
 
-  it("keeps the last keepImages images with a lifecycle policy", () => {
+  it("keeps the last keepImages images, and every live one, with a lifecycle policy", () => {
     const policy = JSON.parse(
       mocks.get("aws:ecr/lifecyclePolicy:LifecyclePolicy", "web-lifecycle").inputs.policy,
     );
     expect(policy.rules).toEqual([
+      expect.objectContaining({ selection: expect.objectContaining({ tagPrefixList: ["phoenix-live-"] }) }),
       expect.objectContaining({
         selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 7 },
         action: { type: "expire" },
@@ -124,25 +125,19 @@ describe("ImmutableImage", () => {
 });
 
 describe("lifecyclePolicyDocument", () => {
-  it("renders the ECR lifecycle policy", async () => {
+  it("never expires an image with a live tag and keeps the newest `keepImages` of the rest", async () => {
     const { lifecyclePolicyDocument } = await import("../../../../components/aws/immutableImage");
-    expect(JSON.parse(lifecyclePolicyDocument(10))).toMatchInlineSnapshot(`
-      {
-        "rules": [
-          {
-            "action": {
-              "type": "expire",
-            },
-            "description": "Keep the newest 10 images for rollback; expire older ones",
-            "rulePriority": 1,
-            "selection": {
-              "countNumber": 10,
-              "countType": "imageCountMoreThan",
-              "tagStatus": "any",
-            },
-          },
-        ],
-      }
-    `);
+    const { liveTag } = await import("../../../../lib/aws/release");
+    const [live, rest] = JSON.parse(lifecyclePolicyDocument(10)).rules;
+    expect(live.rulePriority).toBeLessThan(rest.rulePriority);
+    expect(live.selection).toEqual({
+      tagStatus: "tagged",
+      tagPrefixList: ["phoenix-live-"],
+      countType: "imageCountMoreThan",
+      countNumber: 9999,
+    });
+    expect(liveTag("phoenix/prod", `sha256:${"ab".repeat(32)}`).startsWith(live.selection.tagPrefixList[0])).toBe(true);
+    expect(rest.selection).toEqual({ tagStatus: "any", countType: "imageCountMoreThan", countNumber: 10 });
+    expect(rest.action).toEqual({ type: "expire" });
   });
 });
