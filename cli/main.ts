@@ -1,5 +1,6 @@
 /** The `phoenix` command line: validate, hash, render and diff image specs; read image manifests. */
 import { ValidationError } from "../lib/core/errors";
+import { build } from "./build";
 import { hash, render, validate } from "./commands";
 import { diff } from "./diff";
 import { EXIT, Io, UsageError } from "./io";
@@ -16,6 +17,9 @@ Usage:
   phoenix diff <old.yaml> <new.yaml>   what changed, and whether the fleet will be replaced; with
   phoenix diff --base <rev> <spec.yaml>  both images in the local engine, every package that moved
                                        (--base reads the old side from git at <rev>)
+  phoenix build [--base <rev>] <spec.yaml>
+                                       build (or reuse) the spec's image in the local Docker engine
+                                       and run its spec tests (--base: the spec as of git <rev>)
   phoenix manifest <image|spec.yaml> [--format text|cyclonedx]
                                        the packages installed in an image (by reference, or the
                                        local image built for a spec): name version lines, or a
@@ -33,6 +37,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: Io) => number | Pro
   diff,
   summary,
   manifest,
+  build,
 };
 
 /** Runs the CLI with `argv` (without node and script) and resolves with the exit code. Never rejects. */

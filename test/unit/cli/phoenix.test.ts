@@ -56,7 +56,11 @@ describe("phoenix (bin)", () => {
       "phoenix diff: expected 2 arguments, got 1; usage: phoenix diff <old.yaml> <new.yaml> | phoenix diff --base <git rev> <spec.yaml>\n",
     );
     expect(phoenix("hash", "--repo", EXAMPLE).code).toBe(2);
-  });
+    expect(phoenix("build").err).toBe(
+      "phoenix build: expected 1 argument, got 0; usage: phoenix build [--base <git rev>] <spec.yaml>\n",
+    );
+    expect(phoenix("manifest", EXAMPLE, "--format", "spdx").code).toBe(2);
+  }, 30_000); // five CLI start-ups
 });
 
 describe("phoenix validate", () => {

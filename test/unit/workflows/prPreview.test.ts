@@ -66,7 +66,7 @@ describe(".github/workflows/pr-preview.yml", () => {
     const commands = [
       ...new Set([...script.matchAll(/npx phoenix (\w+)/g)].map((m) => m[1])),
     ].sort();
-    expect(commands).toEqual(["diff", "summary", "validate"]);
+    expect(commands).toEqual(["build", "diff", "summary", "validate"]);
     for (const command of commands) {
       expect(await main([command, "--help"], { out: () => {}, err: () => {} }), command).toBe(0);
     }
