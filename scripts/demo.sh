@@ -6,8 +6,9 @@
 #      then crashes: Docker brings it back as exactly its image, with nobody running pulumi, and
 #      `pulumi refresh` finds nothing. (A spec that opts out with `runtime.readOnlyRootFilesystem: false`
 #      can have snowflakes again: refresh names them and `pulumi up` replaces them, see the README.)
-#   3. The OpenSSL patch: a pinned version changes, the spec hash changes, a new image is built and the
-#      whole fleet is replaced, health-gated. No server is patched in place, so none can half-fail.
+#   3. The OpenSSL patch: first without libssl3, so the image's spec test (openssl and the library it
+#      loads) fails and `pulumi up` stops before any server is touched; then with it: a new image, tests
+#      pass, the whole fleet is replaced, health-gated. No server is patched in place.
 #   4. Rollback: the spec is reverted, the old hash comes back and its image is reused.
 # The stack is destroyed at the end (also on failure). Run `npm run setup` once first.
 #   PHOENIX_DEMO_SERVERS  fleet size (default 30)
@@ -72,14 +73,23 @@ say "   pulumi refresh finds nothing to report"
 p refresh --yes --skip-preview --suppress-progress 2>&1 | grep -E '^ +(warning: )?\[phoenix\]' || echo "   (no drift)"
 served
 
-say "3. the OpenSSL patch, as a pinned version in the spec"
+say "3. the OpenSSL patch, forgetting libssl3: its spec test stops it before any server is touched"
 cp "$SPEC" "$WORK/web.yaml.orig"
-sed -i -E 's/(openssl|libssl3): 3\.0\.20-1~deb12u2/\1: 3.0.22-1~deb12u2/' "$SPEC"
+sed -i -E 's/openssl: 3\.0\.20-1~deb12u2/openssl: 3.0.22-1~deb12u2/' "$SPEC"
 sed -i 's/OpenSSL 3\\\\\.0\\\\\.20 /OpenSSL 3\\\\.0\\\\.22 /g' "$SPEC" # the spec test's expect
-(mkdir -p "$WORK/base/images" && cp "$WORK/web.yaml.orig" "$WORK/base/images/web.yaml" &&
-  cp -r app config "$WORK/base/" && npx phoenix diff "$WORK/base/images/web.yaml" "$SPEC") || true
+if p up --yes --skip-preview --suppress-progress >"$WORK/failed-up.log" 2>&1; then
+  echo "pulumi up should have failed on the spec test" >&2
+  exit 1
+fi
+grep -E 'spec tests? failed|^ +test "|--- output|^ +OpenSSL ' "$WORK/failed-up.log" | awk '!seen[$0]++'
+served
+say "   the fixed patch: libssl3 at the same version; the tests pass and the whole fleet is replaced"
+sed -i -E 's/libssl3: 3\.0\.20-1~deb12u2/libssl3: 3.0.22-1~deb12u2/' "$SPEC"
 up
 served
+say "   what changed, spec and image: phoenix diff (both images are local now)"
+(mkdir -p "$WORK/base/images" && cp "$WORK/web.yaml.orig" "$WORK/base/images/web.yaml" &&
+  cp -r app config "$WORK/base/" && npx phoenix diff "$WORK/base/images/web.yaml" "$SPEC") || true
 
 say "4. rollback: revert the spec; the old hash returns and its image is reused"
 cp "$WORK/web.yaml.orig" "$SPEC"
