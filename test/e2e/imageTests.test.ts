@@ -7,7 +7,7 @@
  * package that moved. Then two small images whose pins differ show an unpinned dependency that
  * moved with them, and the registry path refuses to push an image whose test fails.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Docker from "dockerode";
@@ -59,6 +59,21 @@ function phoenix(...args: string[]): { code: number | null; out: string; err: st
     env: phoenixEnv(),
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Like phoenix(), without blocking the test worker (a build takes minutes). */
+function phoenixAsync(
+  ...args: string[]
+): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: phoenixEnv() });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, out, err }));
+  });
 }
 
 async function servedHash(url: string): Promise<string> {
@@ -225,8 +240,8 @@ describe("the package delta of two real images", () => {
   }
 
   /** `phoenix build`: builds and tests the image as the local target does; returns its id. */
-  function build(spec: string): void {
-    const r = phoenix("build", spec);
+  async function build(spec: string): Promise<void> {
+    const r = await phoenixAsync("build", spec);
     if (r.code !== 0) throw new Error(`phoenix build ${spec} exited ${r.code}\n${r.out}\n${r.err}`);
     const last = r.out.trimEnd().split("\n").pop() ?? "";
     expect(last).toMatch(/^e2e-delta-\S+ sha256:[0-9a-f]{64} (built|reused), spec tests passed$/);
@@ -255,8 +270,8 @@ describe("the package delta of two real images", () => {
     // same version of zlib1g, so apt upgrades it although the spec never names it.
     const a = writeSpec("a.yaml", "1:1.2.13.dfsg-1");
     const b = writeSpec("b.yaml", "1:1.2.13.dfsg-1+deb12u1");
-    build(a);
-    build(b);
+    await build(a);
+    await build(b);
     const r = phoenix("diff", a, b);
     expect(r.code).toBe(0);
     expect(r.out).toContain(
