@@ -45,6 +45,7 @@ export class AwsTarget extends pulumi.ComponentResource implements Target {
         gitCommit: args.gitCommit,
         source: config.imageSource,
         repositoryUrl: config.imageRepository,
+        pullAccountIds: config.pullAccountIds,
       },
       { parent: this },
     );

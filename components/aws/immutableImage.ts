@@ -17,6 +17,7 @@ import {
 } from "../../lib/core/identifiers";
 import { RegistryImage } from "../../providers/aws/registryImage";
 import { LIVE_TAG_PREFIX } from "../../lib/aws/release";
+import { pullPolicyDocument } from "../../lib/aws/repositoryPolicy";
 
 /** More live images than any repository holds: the protecting rule never expires one. */
 const LIVE_IMAGES_NEVER_EXPIRE = 9999;
@@ -46,6 +47,12 @@ export interface ImmutableImageArgs {
    * @default - a repository of this stack's own (source build)
    */
   readonly repositoryUrl?: string;
+  /**
+   * Stack config `phoenix:pullAccountIds`: other AWS accounts whose stacks may pull this stack's
+   * images (a repository policy granting pull only). Source build only.
+   * @default - no repository policy: only this account pulls
+   */
+  readonly pullAccountIds?: readonly string[];
   /** @default - "linux/amd64", what the fleet's instance types run */
   readonly platform?: string;
 }
@@ -134,6 +141,20 @@ export class ImmutableImage extends pulumi.ComponentResource {
         { repository: repo.name, policy: lifecyclePolicyDocument(args.keepImages) },
         { parent: this },
       );
+      const pullAccountIds = args.pullAccountIds ?? [];
+      if (pullAccountIds.length > 0) {
+        new aws.ecr.RepositoryPolicy(
+          `${name}-pull`,
+          {
+            repository: repo.name,
+            // The partition from the repository's own ARN (arn:<partition>:ecr:...).
+            policy: repo.arn.apply((arn) =>
+              pullPolicyDocument({ partition: arn.split(":")[1], accountIds: pullAccountIds }),
+            ),
+          },
+          { parent: this },
+        );
+      }
       repositoryUrl = repo.repositoryUrl;
       registryId = repo.registryId;
     } else {
@@ -204,6 +225,11 @@ function validate(args: ImmutableImageArgs): string[] {
   if (!isImageSource(source)) {
     problems.push(
       `source: must be ${IMAGE_SOURCES.join(" or ")} (phoenix:imageSource), got ${JSON.stringify(source)}`,
+    );
+  } else if (source === "promote" && (args.pullAccountIds ?? []).length > 0) {
+    problems.push(
+      "pullAccountIds: only applies to source build (the building stack owns the repository and " +
+        "its policy); set it on the building stack, or remove phoenix:pullAccountIds here",
     );
   } else if (source === "promote" && !ECR_REPOSITORY_URL_RE.test(args.repositoryUrl ?? "")) {
     problems.push(

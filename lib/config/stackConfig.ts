@@ -32,6 +32,7 @@ export const AWS_KEYS = [
   "healthCheckGracePeriodSeconds",
   "imageSource",
   "imageRepository",
+  "pullAccountIds",
 ] as const;
 /** Every non-secret key, for callers that read them one by one with `pulumi.Config.get`. */
 export const STACK_CONFIG_KEYS = [...COMMON_KEYS, ...LOCAL_KEYS, ...AWS_KEYS] as const;
@@ -124,6 +125,17 @@ const AwsSchema = z
       `an ECR repository URL like ${ECR_REPOSITORY_URL_EXAMPLE} (the building stack's repositoryUrl output)`,
       ECR_REPOSITORY_URL_EXAMPLE,
     ).optional(),
+    // Accounts whose stacks may pull this stack's images (a repository policy; pull only).
+    pullAccountIds: z
+      .preprocess(
+        toList,
+        z
+          .array(text("pullAccountIds", /^\d{12}$/, "a 12-digit AWS account id like 210987654321", ""), {
+            error: "must be a list of 12-digit AWS account ids",
+          })
+          .refine((ids) => new Set(ids).size === ids.length, "must not repeat an account"),
+      )
+      .default([]),
   })
   .transform((c) => ({
     ...c,

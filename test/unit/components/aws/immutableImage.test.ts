@@ -29,12 +29,36 @@ describe("ImmutableImage", () => {
       keepImages: 7,
       gitCommit: "0123abc",
     });
+    const shared = new imageModule.ImmutableImage("shared", {
+      loaded,
+      specHash: hash,
+      dockerfile: renderDockerfile(loaded, hash),
+      keepImages: 7,
+      gitCommit: "0123abc",
+      pullAccountIds: ["210987654321", "109876543210"],
+    });
+    await outputOf(shared.imageRef);
     out = {
       imageRef: await outputOf(image.imageRef),
       imageName: await outputOf(image.imageName),
       imageTag: image.imageTag,
       repositoryUrl: await outputOf(image.repositoryUrl),
     };
+  });
+
+  it("lets the configured accounts pull, and only pull; no policy without accounts", () => {
+    expect(mocks.ofType("aws:ecr/repositoryPolicy:RepositoryPolicy").map((r) => r.name)).toEqual([
+      "shared-pull",
+    ]);
+    const policy = JSON.parse(mocks.get("aws:ecr/repositoryPolicy:RepositoryPolicy", "shared-pull").inputs.policy);
+    expect(policy.Statement).toEqual([
+      {
+        Sid: "PullFromOtherAccounts",
+        Effect: "Allow",
+        Principal: { AWS: ["arn:aws:iam::109876543210:root", "arn:aws:iam::210987654321:root"] },
+        Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+      },
+    ]);
   });
 
   it("creates an ECR repository with IMMUTABLE tags, scan on push, retained on delete", () => {
@@ -102,8 +126,9 @@ describe("ImmutableImage", () => {
     const calls = mocks.calls.filter(
       (c) => c.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken",
     );
-    expect(calls).toHaveLength(1);
-    expect(calls[0].inputs.registryId).toBe("123456789012");
+    // One per image ("web" and "shared"), each for this account's own registry.
+    expect(calls).toHaveLength(2);
+    for (const call of calls) expect(call.inputs.registryId).toBe("123456789012");
   });
 
   it("rejects bad arguments, listing every problem", async () => {

@@ -63,6 +63,7 @@ describe("parseStackConfig", () => {
       maxSize: 8,
       healthCheckGracePeriodSeconds: 120,
       imageSource: "build",
+      pullAccountIds: [],
     });
   });
 
@@ -166,7 +167,7 @@ describe("parseStackConfig", () => {
   it("rejects keys of the other target and unknown keys, suggesting the right spelling", () => {
     expect(problems({ ...AWS, frontDoorPort: "8080", desiredcount: "3" })).toEqual([
       "phoenix:frontDoorPort: only applies to target local, this stack's target is aws; remove it with `pulumi config rm phoenix:frontDoorPort`",
-      `phoenix:desiredcount: unknown key; did you mean phoenix:desiredCount? (known: target, spec, desiredCount, keepImages, region, vpcId, albSubnetIds, instanceSubnetIds, certificateArn, logRetentionDays, kmsKeyId, vpcEndpoints, instanceRouteTableIds, instanceType, amiId, minSize, maxSize, healthCheckGracePeriodSeconds, imageSource, imageRepository)`,
+      `phoenix:desiredcount: unknown key; did you mean phoenix:desiredCount? (known: target, spec, desiredCount, keepImages, region, vpcId, albSubnetIds, instanceSubnetIds, certificateArn, logRetentionDays, kmsKeyId, vpcEndpoints, instanceRouteTableIds, instanceType, amiId, minSize, maxSize, healthCheckGracePeriodSeconds, imageSource, imageRepository, pullAccountIds)`,
     ]);
   });
 
@@ -198,5 +199,27 @@ describe("parseStackConfig", () => {
     } catch (e) {
       expect((e as Error).message).not.toMatch(/hunter2|t0k3n/);
     }
+  });
+});
+
+describe("parseStackConfig pullAccountIds", () => {
+  const base = {
+    target: "aws",
+    region: "eu-west-1",
+    vpcId: "vpc-0123456789abcdef0",
+    albSubnetIds: '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]',
+    instanceSubnetIds: '["subnet-0123456789abcdef2","subnet-0123456789abcdef3"]',
+    amiId: "ami-0123456789abcdef0",
+  };
+  it("reads a JSON list of account ids and defaults to none", () => {
+    const withIds = parseStackConfig({ ...base, pullAccountIds: '["210987654321"]' });
+    expect(withIds.target === "aws" && withIds.pullAccountIds).toEqual(["210987654321"]);
+    const none = parseStackConfig(base);
+    expect(none.target === "aws" && none.pullAccountIds).toEqual([]);
+  });
+  it("rejects an id that is not 12 digits, naming the key and element", () => {
+    expect(() => parseStackConfig({ ...base, pullAccountIds: '["2109876"]' })).toThrow(
+      /phoenix:pullAccountIds\[0\]: must be a 12-digit AWS account id/,
+    );
   });
 });
