@@ -1,0 +1,134 @@
+/**
+ * A Docker daemon of the test's own, so that a test may restart a daemon without touching the
+ * shared one (/var/run/docker.sock) other tests run on. It runs in a network namespace of its own
+ * (dockerd 20.10 deletes the namespace's `docker0` when started with `--bridge=none` and when
+ * restarted with a custom bridge: on the host that would be the shared daemon's bridge), with its
+ * own socket, config file, data root, exec root (and with it its own containerd), pid file and
+ * cgroup parent. Whatever must reach its containers by IP (the engine's providers, HTTP checks)
+ * runs inside that namespace: `wrap` prefixes a command with `nsenter --net`. Needs root and
+ * `dockerd` (scripts/setup.d/20-docker.sh).
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import Docker from "dockerode";
+import { REPO_ROOT } from "./harness";
+
+/** A running private daemon. */
+export class PrivateDockerd {
+  readonly id = crypto.randomBytes(3).toString("hex");
+  /** Short, for the 108-byte UNIX socket path limit. */
+  readonly runDir = `/tmp/phx-dockerd-${this.id}`;
+  readonly dataRoot = path.join(REPO_ROOT, ".pulumi-state", `dockerd-${this.id}`);
+  readonly socket = path.join(this.runDir, "docker.sock");
+  /** DOCKER_HOST for clients. */
+  readonly host = `unix://${this.socket}`;
+  readonly docker = new Docker({ socketPath: this.socket });
+  /** The daemon's network namespace. */
+  readonly netns = `phx-dockerd-${this.id}`;
+  /**
+   * Prefix that runs a command inside the daemon's network namespace. nsenter, not `ip netns
+   * exec`: that one remounts /sys, hiding the cgroup file systems dockerd needs.
+   */
+  readonly wrap: readonly string[] = ["nsenter", `--net=/var/run/netns/${this.netns}`, "--"];
+  private proc?: ChildProcess;
+
+  /** Starts the daemon and waits until it answers; resolves with the ms it took. */
+  async start(): Promise<number> {
+    fs.mkdirSync(this.runDir, { recursive: true });
+    fs.mkdirSync(this.dataRoot, { recursive: true });
+    if (!fs.existsSync(`/var/run/netns/${this.netns}`)) {
+      run("ip", ["netns", "add", this.netns]);
+      run("ip", ["netns", "exec", this.netns, "ip", "link", "set", "lo", "up"]);
+    }
+    const config = path.join(this.runDir, "daemon.json");
+    fs.writeFileSync(config, "{}\n");
+    const log = fs.openSync(path.join(this.runDir, "dockerd.log"), "a");
+    const started = Date.now();
+    this.proc = spawn(
+      this.wrap[0],
+      [
+        ...this.wrap.slice(1),
+        "dockerd",
+        `--config-file=${config}`,
+        `--host=${this.host}`,
+        `--data-root=${this.dataRoot}`,
+        `--exec-root=${path.join(this.runDir, "exec")}`,
+        `--pidfile=${path.join(this.runDir, "docker.pid")}`,
+        `--cgroup-parent=phx-dockerd-${this.id}`,
+        "--iptables=false",
+        "--ip-forward=false",
+      ],
+      { stdio: ["ignore", log, log], detached: true },
+    );
+    const exited = new Promise<void>((r) => this.proc!.once("exit", () => r()));
+    let gone = false;
+    void exited.then(() => (gone = true));
+    for (;;) {
+      if (await this.docker.ping().then(() => true, () => false)) return Date.now() - started;
+      if (gone || Date.now() - started > 60_000) {
+        throw new Error(`private dockerd did not answer:\n${this.logTail()}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Stops the daemon as a service manager would (SIGTERM, wait for it to exit). */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+    proc.kill("SIGTERM");
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 60_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Copies images (by name or id) from the shared daemon into this one. */
+  loadFromShared(images: readonly string[]): void {
+    const r = spawnSync(
+      "bash",
+      ["-c", 'docker save "$@" | docker -H "$PHX_HOST" load -q', "load", ...images],
+      { env: { ...process.env, PHX_HOST: this.host }, encoding: "utf8" },
+    );
+    if (r.status !== 0) throw new Error(`docker save | load failed: ${r.stderr}`);
+  }
+
+  /** The HTTP status of GET `url` (on 127.0.0.1) from inside the namespace, 0 when none. */
+  httpStatus(port: number, urlPath = "/"): number {
+    const script =
+      'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf "GET $2 HTTP/1.0\\r\\n\\r\\n" >&3 && head -c 12 <&3';
+    const r = spawnSync(this.wrap[0], [...this.wrap.slice(1), "timeout", "2", "bash", "-c", script, "get", String(port), urlPath], {
+      encoding: "utf8",
+    });
+    return Number(/^HTTP\/1\.[01] (\d{3})/.exec(r.stdout ?? "")?.[1] ?? 0);
+  }
+
+  /** Stops the daemon and removes everything it had, and its namespace. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    // Mounts the daemon may have left (it unmounts its own on a clean stop).
+    for (const m of fs.readFileSync("/proc/mounts", "utf8").split("\n")) {
+      const at = m.split(" ")[1];
+      if (at && (at.startsWith(this.dataRoot) || at.startsWith(this.runDir))) {
+        spawnSync("umount", ["-l", at]);
+      }
+    }
+    spawnSync("ip", ["netns", "del", this.netns]);
+    fs.rmSync(this.dataRoot, { recursive: true, force: true });
+    fs.rmSync(this.runDir, { recursive: true, force: true });
+  }
+
+  /** The last lines of the daemon's log. */
+  logTail(lines = 20): string {
+    const file = path.join(this.runDir, "dockerd.log");
+    if (!fs.existsSync(file)) return "";
+    return fs.readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
+  }
+}
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
+}
