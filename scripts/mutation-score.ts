@@ -58,6 +58,7 @@ export interface Tally {
   readonly detected: number;
   readonly survived: number;
   readonly noCoverage: number;
+  /** NaN when the report has no mutant of these files (a run narrowed with `--mutate`). */
   readonly score: number;
 }
 
@@ -75,10 +76,11 @@ export function tally(report: Report, pick: (file: string) => boolean): Tally {
     }
   }
   const valid = detected + survived + noCoverage;
-  return { detected, survived, noCoverage, score: valid === 0 ? 100 : (100 * detected) / valid };
+  return { detected, survived, noCoverage, score: valid === 0 ? NaN : (100 * detected) / valid };
 }
 
 function row(name: string, t: Tally, min?: number): string {
+  if (Number.isNaN(t.score)) return `${name.padEnd(52)}    n/a  (no mutants in this report)`;
   const gate = min === undefined ? "" : t.score >= min ? `>= ${min} ok` : `< ${min} MISSED`;
   return `${name.padEnd(52)} ${t.score.toFixed(2).padStart(6)}%  killed ${String(t.detected).padStart(4)}  survived ${String(t.survived).padStart(3)}  no coverage ${String(t.noCoverage).padStart(3)}  ${gate}`;
 }
@@ -94,7 +96,7 @@ function main(): void {
   for (const t of TARGETS) {
     const result = tally(report, t.files);
     console.log(row(t.name, result, t.min));
-    if (result.score < t.min) missed.push(`${t.name}: ${result.score.toFixed(2)}% < ${t.min}%`);
+    if (!Number.isNaN(result.score) && result.score < t.min) missed.push(`${t.name}: ${result.score.toFixed(2)}% < ${t.min}%`);
   }
   if (missed.length > 0) {
     console.error(
