@@ -17,6 +17,10 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/scripts/env.sh"
 cd "$PHOENIX_ROOT"
 
 SERVERS="${PHOENIX_DEMO_SERVERS:-30}"
+if ! [[ "$SERVERS" =~ ^[0-9]+$ ]] || [ "$SERVERS" -lt 16 ]; then
+  echo "PHOENIX_DEMO_SERVERS: must be a whole number of at least 16 (the story visits servers 7 and 15), got \"$SERVERS\"" >&2
+  exit 2
+fi
 STACK="demo-$(date +%Y%m%d%H%M%S)"
 WORK=".pulumi-state/demo/$STACK"
 SPEC="$WORK/images/web.yaml"
