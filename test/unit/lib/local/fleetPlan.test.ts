@@ -17,6 +17,13 @@ describe("planFleetUpdate", () => {
     expect(plan.launch).toEqual([1]);
   });
 
+  it("lists kept and drained instances in slot order, whatever order the state holds them in", () => {
+    const plan = planFleetUpdate([inst(4), inst(2), inst(0, true), inst(3), inst(1)], 3);
+    expect(plan.keep.map((i) => i.index)).toEqual([1, 2]);
+    expect(plan.drain.map((i) => i.index)).toEqual([0, 3, 4]);
+    expect(plan.launch).toEqual([0]);
+  });
+
   it("grows by launching the free slots and shrinks by draining the highest", () => {
     expect(planFleetUpdate([inst(0), inst(1)], 4).launch).toEqual([2, 3]);
     const shrink = planFleetUpdate([inst(0), inst(1), inst(2), inst(3)], 2);
