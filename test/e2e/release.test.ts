@@ -309,7 +309,12 @@ describe("releaseGateProvider against moto", () => {
   }, 60_000);
 });
 
-describe("the release lifecycle with the real engine (stand-ins for group, target group, rules)", () => {
+// Skipped: not yet reliable. On an idle machine the gate, which polls while the stand-in group is
+// created, can count a failing release's instances healthy in the moment between moto registering
+// them and the stand-in stopping them, and the serving rule then moves to that release. Until the
+// stand-in (or the gate) closes that window these sequences (the second builds on the first's stack)
+// do not prove the release semantics.
+describe.skip("the release lifecycle with the real engine (stand-ins for group, target group, rules)", () => {
   const dir = join(__dirname, "fixtures", "release");
   const stack = uniqueStackName("e2e-release");
   const env = { ...MOTO_ENV };
@@ -352,11 +357,7 @@ describe("the release lifecycle with the real engine (stand-ins for group, targe
     return { tg, healthy: tg ? await healthy(tg) : 0 };
   }
 
-  // Skipped: not yet reliable. On an idle machine the gate, which polls while the stand-in group is
-  // created, can count a failing release's instances healthy in the moment between moto registering
-  // them and the stand-in stopping them, and the serving rule then moves to that release. Until the
-  // stand-in (or the gate) closes that window this sequence does not prove the release semantics.
-  it.skip("A healthy; B fails; B fails again; revert to A: a healthy release serves after each step", async () => {
+  it("A healthy; B fails; B fails again; revert to A: a healthy release serves after each step", async () => {
     const a = await up("A", false);
     expect(a.code, a.stdout + a.stderr).toBe(0);
     const first = await serving();
