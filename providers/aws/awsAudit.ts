@@ -11,7 +11,13 @@ import {
   type LaunchTemplateSnapshot,
 } from "../../lib/aws/auditReport";
 import { DYNAMIC_MODULE, DYNAMIC_NAMES } from "../../lib/core/identifiers";
-import { type AwsConnection, checkFailures, clientConfig, connectionShape } from "./awsConnection";
+import {
+  type AwsConnection,
+  checkResult,
+  clientConfig,
+  connectionShape,
+  updateOnlyDiff,
+} from "./awsConnection";
 
 /** Plain inputs of the audit, as the provider receives them (region, endpoint, profile, role). */
 export interface FleetAuditProps extends AwsConnection {
@@ -205,16 +211,11 @@ export const fleetAuditProvider: pulumi.dynamic.ResourceProvider<
   FleetAuditOutputs
 > = {
   async check(_olds, news) {
-    const parsed = propsSchema().safeParse(news);
-    if (parsed.success) return { inputs: parsed.data };
-    return { failures: checkFailures(parsed.error.issues, news) };
+    return checkResult(propsSchema().safeParse(news), news);
   },
   async diff(_id, olds, news) {
-    const changed = (Object.keys(inputsOf(news)) as (keyof FleetAuditProps)[]).filter(
-      (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
-    );
     // Nothing in AWS belongs to the audit, so a changed input never needs a replacement.
-    return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    return updateOnlyDiff(Object.keys(inputsOf(news)) as (keyof FleetAuditProps)[], olds, news);
   },
   async create(inputs) {
     return { id: `${inputs.stackTagKey}=${inputs.stackTagValue}`, outs: await audit(inputs) };

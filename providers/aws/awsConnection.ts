@@ -71,6 +71,34 @@ export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** A zod-style parse result: the parsed inputs, or the issues found. */
+type Parsed<T> =
+  | { success: true; data: T }
+  | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+
+/** A dynamic provider's check: the inputs as the schema parsed them, or one failure per problem. */
+export function checkResult<T>(
+  parsed: Parsed<T>,
+  news: unknown,
+): { inputs: T } | { failures: { property: string; reason: string }[] } {
+  return parsed.success
+    ? { inputs: parsed.data }
+    : { failures: checkFailures(parsed.error.issues, news) };
+}
+
+/**
+ * The diff of a provider that owns nothing in AWS (gate, retire, audit): any changed input among
+ * `keys` is an update, never a replacement, so the state it holds survives every change.
+ */
+export function updateOnlyDiff<T>(
+  keys: readonly (keyof T)[],
+  olds: T,
+  news: T,
+): { changes: boolean; replaces: string[]; deleteBeforeReplace: false } {
+  const changes = keys.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+  return { changes, replaces: [], deleteBeforeReplace: false };
+}
+
 /** Formats zod issues as dynamic-provider check failures, each naming its property and value. */
 export function checkFailures(
   issues: readonly { path: readonly PropertyKey[]; message: string }[],

@@ -4,7 +4,8 @@ import { failedCandidateGroups, gateProblem } from "../../lib/aws/release";
 import {
   TARGET_GROUP_ARN,
   type AwsConnection,
-  checkFailures,
+  checkResult,
+  updateOnlyDiff,
   connectionShape, pause } from "./awsConnection";
 import { fleetGroups, scaleToZero, targetHealth } from "./releaseAws";
 
@@ -121,16 +122,11 @@ export const releaseGateProvider: pulumi.dynamic.ResourceProvider<
   ReleaseGateOutputs
 > = {
   async check(_olds, news) {
-    const parsed = propsSchema().safeParse(news);
-    if (parsed.success) return { inputs: parsed.data };
-    return { failures: checkFailures(parsed.error.issues, news) };
+    return checkResult(propsSchema().safeParse(news), news);
   },
   async diff(_id, olds, news) {
-    const changed = (Object.keys(inputsOf(news)) as (keyof ReleaseGateProps)[]).filter(
-      (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
-    );
     // Never replaced: the serving pointer must survive every change, or a replace would lose it.
-    return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    return updateOnlyDiff(Object.keys(inputsOf(news)) as (keyof ReleaseGateProps)[], olds, news);
   },
   async create(inputs) {
     return { id: inputs.fleetTag, outs: await awaitHealthy(inputsOf(inputs), undefined) };

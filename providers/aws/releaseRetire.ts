@@ -4,7 +4,8 @@ import { gateProblem, planRetire } from "../../lib/aws/release";
 import {
   TARGET_GROUP_ARN,
   type AwsConnection,
-  checkFailures,
+  checkResult,
+  updateOnlyDiff,
   connectionShape } from "./awsConnection";
 import { protectLiveImage } from "./liveImage";
 import {
@@ -112,16 +113,11 @@ export const releaseRetireProvider: pulumi.dynamic.ResourceProvider<
   ReleaseRetireOutputs
 > = {
   async check(_olds, news) {
-    const parsed = propsSchema().safeParse(news);
-    if (parsed.success) return { inputs: parsed.data };
-    return { failures: checkFailures(parsed.error.issues, news) };
+    return checkResult(propsSchema().safeParse(news), news);
   },
   async diff(_id, olds, news) {
-    const changed = (Object.keys(inputsOf(news)) as (keyof ReleaseRetireProps)[]).filter(
-      (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
-    );
     // Never replaced: it owns nothing; every change is one more retire run.
-    return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    return updateOnlyDiff(Object.keys(inputsOf(news)) as (keyof ReleaseRetireProps)[], olds, news);
   },
   async create(inputs) {
     return { id: inputs.fleetTag, outs: await retire(inputsOf(inputs)) };
