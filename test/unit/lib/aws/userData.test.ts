@@ -39,7 +39,8 @@ interface Run {
 
 /**
  * Run a rendered script with fake `docker`, `aws`, `curl`, `systemctl` and `sleep` on PATH. Each fake
- * appends its argv (NUL-separated) to a log; fake `curl` answers IMDSv2 with an instance id; fake
+ * appends its argv (unit-separator-delimited) to a log in one write, so the two ends of a pipe never
+ * interleave their records; fake `curl` answers IMDSv2 with an instance id; fake
  * `aws ssm get-parameter` prints `secret-for:<name>`; fake `docker run` also records the value of
  * DB_PASSWORD it inherits; fake `sleep` returns at once. `failFirst` makes `<tool> <subcommand>`
  * (e.g. "docker pull", "aws ssm", "aws ecr") fail that many times before it succeeds. PATH holds only
@@ -63,12 +64,12 @@ function runWithFakes(
   const fake = (name: string, extra = "") =>
     fs.writeFileSync(
       path.join(bin, name),
-      `#!/bin/bash\n{ printf '%s\\0' ${name} "$@"; printf '\\n'; } >> ${shQuote(log)}\n${failing(name)}\n${extra}\n`,
+      `#!/bin/bash\nprintf -v rec '%s\\x1f' ${name} "$@"; printf '%s\\n' "$rec" >> ${shQuote(log)}\n${failing(name)}\n${extra}\n`,
       { mode: 0o755 },
     );
   fake(
     "docker",
-    'if [ "$1" = login ]; then cat > /dev/null; fi; if [ "$1" = run ]; then { printf "%s\\0" ENV:DB_PASSWORD "${DB_PASSWORD-unset}"; printf "\\n"; } >> ' +
+    'if [ "$1" = login ]; then cat > /dev/null; fi; if [ "$1" = run ]; then printf -v rec "%s\\x1f" ENV:DB_PASSWORD "${DB_PASSWORD-unset}"; printf "%s\\n" "$rec" >> ' +
       shQuote(log) +
       "; fi",
   );
@@ -105,7 +106,7 @@ function runWithFakes(
         .readFileSync(log, "utf8")
         .split("\n")
         .filter((l) => l !== "")
-        .map((l) => l.split("\0").slice(0, -1))
+        .map((l) => l.split("\x1f").slice(0, -1))
     : [];
   fs.rmSync(dir, { recursive: true, force: true });
   const shipped = calls
