@@ -125,6 +125,116 @@ function runWithFakes(
   return { calls, status, stderr, shipped, sleeps };
 }
 
+// The input checks come first: Stryker stops at a mutant's first failing test, and these are fast
+// where the boot-script runs below spawn bash.
+describe("userDataProblems", () => {
+  /** The problems of INPUT with one change, each reduced to its field (the text before ": "). */
+  const fields = (change: Partial<UserDataInput>): string[] =>
+    userDataProblems({ ...INPUT, ...change }).map((p) => p.slice(0, p.indexOf(": ")));
+
+  it.each<[string, Partial<UserDataInput>, string[]]>([
+    ["a name with an upper-case letter", { name: "Web" }, ["name"]],
+    ["a name that starts with a digit", { name: "1web" }, ["name"]],
+    ["a name of 41 characters", { name: `w${"e".repeat(40)}` }, ["name"]],
+    ["a name with a trailing newline", { name: "web\n" }, ["name"]],
+    ["a short spec hash", { specHash: "c".repeat(63) }, ["specHash"]],
+    ["a region without its number", { region: "eu-west" }, ["region"]],
+    ["a region with a prefix", { region: "xeu-west-1" }, ["region"]],
+    ["a region with a suffix", { region: "eu-west-1x" }, ["region"]],
+    ["port 0", { port: 0 }, ["app.port"]],
+    ["port 65536", { port: 65536 }, ["app.port"]],
+    ["a fractional port", { port: 80.5 }, ["app.port"]],
+    ["a negative stop grace", { stopGraceSeconds: -1 }, ["app.stopGraceSeconds"]],
+    ["a fractional stop grace", { stopGraceSeconds: 1.5 }, ["app.stopGraceSeconds"]],
+    ["a log group with a space", { logGroupName: "/phoenix/my group" }, ["logGroupName"]],
+    ["an empty log group", { logGroupName: "" }, ["logGroupName"]],
+    ["a log group of 513 characters", { logGroupName: "a".repeat(513) }, ["logGroupName"]],
+    ["a relative SSM prefix", { ssmPrefix: "phoenix/prod" }, ["ssmPrefix"]],
+    ["an SSM prefix with a trailing /", { ssmPrefix: "/phoenix/prod/" }, ["ssmPrefix"]],
+    ["an SSM prefix with a space", { ssmPrefix: "/phoenix/prod x" }, ["ssmPrefix"]],
+    ["an env name with a dash", { env: { "LOG-LEVEL": "info" } }, ["config.env.LOG-LEVEL"]],
+    ["an env name that starts with a digit", { env: { "1X": "1" } }, ["config.env.1X"]],
+    [
+      "a sysctl name without a dot",
+      { sysctls: { somaxconn: "1" } },
+      ["config.sysctls.somaxconn"],
+    ],
+    [
+      "a sysctl name with an upper-case letter",
+      { sysctls: { "net.core.Somaxconn": "1" } },
+      ["config.sysctls.net.core.Somaxconn"],
+    ],
+    [
+      "a host-wide kernel.* sysctl",
+      { sysctls: { "kernel.pid_max": "1" } },
+      ["config.sysctls.kernel.pid_max"],
+    ],
+    [
+      "a kernel.shmmax look-alike",
+      { sysctls: { "kernel.shmmaxx": "1" } },
+      ["config.sysctls.kernel.shmmaxx"],
+    ],
+    [
+      "a sysctl value with a newline",
+      { sysctls: { "net.core.somaxconn": "1\nx" } },
+      ["config.sysctls.net.core.somaxconn"],
+    ],
+    ["a lower-case secret name", { secrets: ["db_password"] }, ["secrets"]],
+    ["a secret name with a dash", { secrets: ["DB-PASSWORD"] }, ["secrets"]],
+    [
+      "a relative scratch path",
+      { runtime: { readOnlyRootFilesystem: true, scratch: ["tmp"] } },
+      ["runtime.scratch[0]"],
+    ],
+    [
+      "a scratch path with ..",
+      { runtime: { readOnlyRootFilesystem: true, scratch: ["/tmp", "/var/../etc"] } },
+      ["runtime.scratch[1]"],
+    ],
+    [
+      "a scratch path with a tab",
+      { runtime: { readOnlyRootFilesystem: true, scratch: ["/tmp\tx"] } },
+      ["runtime.scratch[0]"],
+    ],
+  ])("names the field of %s", (_what, change, expected) => {
+    expect(fields(change)).toEqual(expected);
+  });
+
+  it.each<[string, Partial<UserDataInput>]>([
+    ["port 1", { port: 1 }],
+    ["port 65535", { port: 65535 }],
+    ["no stop grace", { stopGraceSeconds: 0 }],
+    ["a one-character log group", { logGroupName: "w" }],
+    ["a log group of 512 characters", { logGroupName: "a".repeat(512) }],
+    ["a one-level SSM prefix", { ssmPrefix: "/phoenix" }],
+    ["a region with three parts", { region: "us-gov-west-1" }],
+    ["a one-character name", { name: "w" }],
+    ["a name of 40 characters", { name: `w${"e".repeat(39)}` }],
+    ["a lower-case env name", { env: { log_level: "info" } }],
+    ["an env value with spaces and quotes", { env: { MOTD: `it's "fine" $HOME` } }],
+    [
+      "kernel.shmmax, kernel.sem and fs.mqueue.*",
+      { sysctls: { "kernel.shmmax": "1", "kernel.sem": "1 2 3 4", "fs.mqueue.msg_max": "10" } },
+    ],
+    ["a secret name with digits", { secrets: ["_TOKEN2"] }],
+    [
+      "a scratch path with dots in a name",
+      { runtime: { readOnlyRootFilesystem: true, scratch: ["/var/cache/web..old"] } },
+    ],
+  ])("accepts %s", (_what, change) => {
+    expect(userDataProblems({ ...INPUT, ...change })).toEqual([]);
+  });
+
+  it("shows the bad value and every problem at once", () => {
+    const problems = userDataProblems({ ...INPUT, port: 0, region: "mars", secrets: ["x y"] });
+    expect(problems).toEqual([
+      'region: must be an AWS region like eu-west-1, got "mars"',
+      "app.port: must be 1..65535, got 0",
+      'secrets: "x y" must match [A-Z_][A-Z0-9_]*',
+    ]);
+  });
+});
+
 describe("renderUserData", () => {
   it("logs in to ECR, reads secrets from SSM and runs the image by digest", () => {
     const { calls, status } = runWithFakes(renderUserData(INPUT));
