@@ -385,3 +385,87 @@ describe("spec fixtures", () => {
     expect(loaded.configFiles).toEqual([]);
   });
 });
+
+describe("parseSpec numbers and lists", () => {
+  /** MINIMAL with its app mapping extended by `app` (YAML flow text). */
+  const withApp = (app: string) => MINIMAL.replace("port: 8080 }", `port: 8080, ${app} }`);
+
+  it.each([
+    ["app.port", MINIMAL.replace("port: 8080", "port: 0"), "from 1 to 65535, got 0"],
+    ["app.port", MINIMAL.replace("port: 8080", "port: 65536"), "from 1 to 65535, got 65536"],
+    ["app.port", MINIMAL.replace("port: 8080", "port: 80.5"), "from 1 to 65535, got 80.5"],
+    ["app.stopGraceSeconds", withApp("stopGraceSeconds: -1"), "from 0 to 3600, got -1"],
+    ["app.stopGraceSeconds", withApp("stopGraceSeconds: 3601"), "from 0 to 3600, got 3601"],
+    ["app.health.intervalSeconds", withApp("health: { intervalSeconds: 0 }"), "from 1 to 300, got 0"],
+    ["app.health.intervalSeconds", withApp("health: { intervalSeconds: 301 }"), "from 1 to 300, got 301"],
+    ["app.health.timeoutSeconds", withApp("health: { timeoutSeconds: 0 }"), "from 1 to 120, got 0"],
+    ["app.health.timeoutSeconds", withApp("health: { timeoutSeconds: 121 }"), "from 1 to 120, got 121"],
+    ["app.health.healthyThreshold", withApp("health: { healthyThreshold: 0 }"), "from 1 to 10, got 0"],
+    ["app.health.healthyThreshold", withApp("health: { healthyThreshold: 11 }"), "from 1 to 10, got 11"],
+  ])("rejects %s out of range", (field, text, range) => {
+    expect(problems(text)).toEqual([`${field}: must be a whole number ${range}`]);
+  });
+
+  it("accepts every range's ends", () => {
+    const low = parseSpec(
+      withApp(
+        "stopGraceSeconds: 0, health: { intervalSeconds: 1, timeoutSeconds: 1, healthyThreshold: 1 }",
+      ).replace("port: 8080", "port: 1"),
+    );
+    expect([low.app.port, low.app.stopGraceSeconds, low.app.health]).toEqual([
+      1,
+      0,
+      { path: "/healthz", intervalSeconds: 1, timeoutSeconds: 1, healthyThreshold: 1 },
+    ]);
+    const high = parseSpec(
+      withApp(
+        "stopGraceSeconds: 3600, health: { intervalSeconds: 300, timeoutSeconds: 120, healthyThreshold: 10 }",
+      ).replace("port: 8080", "port: 65535"),
+    );
+    expect([high.app.port, high.app.stopGraceSeconds, high.app.health]).toEqual([
+      65535,
+      3600,
+      { path: "/healthz", intervalSeconds: 300, timeoutSeconds: 120, healthyThreshold: 10 },
+    ]);
+  });
+
+  it("requires a command, and refuses an empty word in it", () => {
+    expect(problems(MINIMAL.replace("[node, server.js]", "[]"))).toEqual([
+      "app.command: must list at least the program, e.g. [node, server.js]",
+    ]);
+    expect(problems(MINIMAL.replace("[node, server.js]", '[node, ""]'))).toEqual([
+      "app.command[1]: must not be empty",
+    ]);
+  });
+
+  it("refuses duplicate secrets and scratch paths, and sorts scratch paths", () => {
+    expect(problems(`${MINIMAL}secrets: [A_KEY, B_KEY, A_KEY]\n`)).toEqual([
+      'secrets[2]: duplicate "A_KEY"',
+    ]);
+    expect(problems(`${MINIMAL}runtime: { scratch: [/tmp, /tmp] }\n`)).toEqual([
+      'runtime.scratch[1]: duplicate "/tmp"',
+    ]);
+    expect(parseSpec(`${MINIMAL}runtime: { scratch: [/var/x, /tmp] }\n`).runtime.scratch).toEqual([
+      "/tmp",
+      "/var/x",
+    ]);
+  });
+
+  it("names a required field that is missing, and one of the wrong type", () => {
+    expect(problems(MINIMAL.replace("name: web\n", ""))).toEqual([
+      "name: is required (expected string)",
+    ]);
+    expect(problems(MINIMAL.replace("name: web", "name: [web]"))).toEqual([
+      "name: expected string, got a list",
+    ]);
+    expect(problems(`${MINIMAL}runtime: { readOnlyRootFilesystem: "yes" }\n`)).toEqual([
+      'runtime.readOnlyRootFilesystem: expected boolean, got "yes"',
+    ]);
+  });
+
+  it("reports a bad map key at its path, once", () => {
+    expect(problems(`${MINIMAL}config: { sysctls: { somaxconn: "1" } }\n`)).toEqual([
+      'config.sysctls.somaxconn: key must be a dotted kernel parameter like net.core.somaxconn, got "somaxconn"',
+    ]);
+  });
+});
