@@ -8,6 +8,7 @@
  * provider, so under Stryker it is serialized to a fixed marker instead.
  */
 import { createRequire } from "module";
+import { afterAll, beforeAll, inject } from "vitest";
 
 const require = createRequire(__filename);
 const closure = require("@pulumi/pulumi/runtime/closure/serializeClosure") as {
@@ -17,3 +18,64 @@ closure.serializeFunction = async () => ({
   text: "exports.handler = undefined; // not serialized under mutation testing",
   containsSecrets: false,
 });
+
+/**
+ * Per-test coverage for what a test file does in its `beforeAll`. Stryker counts a mutant as covered
+ * by a test only when it is hit while that test runs; a hit in a hook counts as "static", and a
+ * static mutant is run against every unit test related to its file, with the environment reloaded.
+ * The mock tests build their whole resource graph in `beforeAll`, so nearly every mutant in lib/ and
+ * components/ was static and a mutant cost the whole related suite (about 90 % of mutants, runs of
+ * hours). A hook's hits belong to every test of its file: a mutant changes what the hook builds for
+ * all of them, and in a mutant run the hook runs again, mutated, before the selected tests (Stryker
+ * activates the mutant in its own `beforeAll`, registered before this one). Hits while a module is
+ * imported at the top of a test file stay static: Stryker reloads the environment for those.
+ */
+interface StrykerCoverage {
+  static: Record<string, number>;
+  perTest: Record<string, Record<string, number>>;
+}
+interface Task {
+  name: string;
+  mode: string;
+  type: string;
+  file?: { filepath: string };
+  suite?: Task;
+  tasks?: Task[];
+}
+
+if (inject("mode" as never) === "dry-run") {
+  const ns = (globalThis as Record<string, unknown>)[inject("globalNamespace" as never) as string] as
+    | { mutantCoverage?: StrykerCoverage }
+    | undefined;
+  let before: Record<string, number> = {};
+  beforeAll(() => {
+    before = { ...(ns?.mutantCoverage?.static ?? {}) };
+  });
+  afterAll((file) => {
+    const coverage = ns?.mutantCoverage;
+    if (!coverage) return;
+    // The test id exactly as @stryker-mutator/vitest-runner's setup builds it.
+    const testId = (test: Task): string => {
+      const names = [test.name];
+      for (let s = test.suite; s; s = s.suite) names.unshift(s.name);
+      return `${test.file?.filepath ?? "unknown.js"}#${names.join(" ").trim()}`;
+    };
+    const tests: string[] = [];
+    const walk = (t: Task): void => {
+      if (t.type === "test" && t.mode === "run") tests.push(testId(t));
+      t.tasks?.forEach(walk);
+    };
+    walk(file as unknown as Task);
+    if (tests.length === 0) return;
+    for (const [mutant, hits] of Object.entries(coverage.static)) {
+      const inHooks = hits - (before[mutant] ?? 0);
+      if (inHooks <= 0) continue;
+      if (hits === inHooks) delete coverage.static[mutant];
+      else coverage.static[mutant] = hits - inHooks;
+      for (const id of tests) {
+        const perTest = (coverage.perTest[id] ??= {});
+        perTest[mutant] = (perTest[mutant] ?? 0) + inHooks;
+      }
+    }
+  });
+}
