@@ -22,6 +22,7 @@ import {
   candidateRules,
   releaseTargetGroup,
   servingRules,
+  settleSeconds,
   switchWhenHealthy,
 } from "./awsRelease";
 import { releaseGroup } from "./releaseGroup";
@@ -200,6 +201,7 @@ export class AwsFleet extends pulumi.ComponentResource {
         targetGroupArn: tg.arn,
         desiredCount: config.desiredCount,
         timeoutSeconds: durationSeconds("waitForCapacityTimeout", capacityTimeout),
+        settleSeconds: settleSeconds(args.spec.app),
         candidateRules: candidate,
         group: asg,
         route: (targetGroupArn, opts) =>

@@ -60,6 +60,16 @@ export function albHealthCheck(app: Pick<Spec["app"], "port" | "health">): AlbHe
 }
 
 /**
+ * How long a candidate must stay healthy before it takes traffic: as long as the load balancer
+ * needs to mark a target unhealthy (`unhealthyThreshold` failed checks, `interval` apart), so an app
+ * that answers health once and then crashes is caught before the switch, not after it.
+ */
+export function settleSeconds(app: Pick<Spec["app"], "port" | "health">): number {
+  const check = albHealthCheck(app);
+  return check.interval * check.unhealthyThreshold;
+}
+
+/**
  * Resource options of everything that is made anew per release (group, target group). Retained on
  * delete: the engine never deletes a release, not even as a pending delete of a failed `up` (run
  * first by the next `up`, pulumi/pulumi#9979); only the retire step does, once the serving release
@@ -167,6 +177,8 @@ export interface SwitchArgs {
   readonly timeoutSeconds: number;
   /** @default - 5 seconds between two health reads of the gate */
   readonly pollSeconds?: number;
+  /** How long the candidate must pass every health read of the gate: {@link settleSeconds}. */
+  readonly settleSeconds: number;
   /** The rules that put the candidate on the load balancer (it is health-checked only then). */
   readonly candidateRules: readonly pulumi.Resource[];
   /** The candidate's group: the listener moves only once it was created. */
@@ -203,6 +215,7 @@ export function switchWhenHealthy(
       desiredCount: args.desiredCount,
       timeoutSeconds: args.timeoutSeconds,
       pollSeconds: args.pollSeconds,
+      settleSeconds: args.settleSeconds,
     },
     { parent, dependsOn: [...args.candidateRules] },
   );

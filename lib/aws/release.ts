@@ -66,6 +66,36 @@ export function gateProblem(p: {
   return `release ${p.release}: ${healthy}/${p.desiredCount} targets healthy (${states})`;
 }
 
+/** What the gate knows between two health reads: since when the candidate has passed every read. */
+export interface SettleState {
+  /** When the first read of the current unbroken run of passing reads happened (ms), if any. */
+  readonly healthySince?: number;
+}
+
+/**
+ * One health read of the gate, folded into its settle state. A candidate passes only once it has
+ * passed every read for `settleSeconds`: a release that answers health for a moment and then crashes
+ * (a crash loop, a boot script that fails after the app started) never takes traffic. A failed read
+ * starts the settle period again.
+ */
+export function settleRead(
+  state: SettleState,
+  read: { readonly now: number; readonly problem: string | undefined; readonly release: string },
+  settleSeconds: number,
+): { state: SettleState; passed: boolean; problem: string | undefined } {
+  if (read.problem !== undefined) return { state: {}, passed: false, problem: read.problem };
+  const since = state.healthySince ?? read.now;
+  const held = read.now - since;
+  if (held >= settleSeconds * 1000) return { state: { healthySince: since }, passed: true, problem: undefined };
+  return {
+    state: { healthySince: since },
+    passed: false,
+    problem:
+      `release ${read.release}: healthy on every read for ${(held / 1000).toFixed(1)}s, ` +
+      `not yet the ${settleSeconds}s it must stay healthy (settleSeconds)`,
+  };
+}
+
 /** True when a tag set says the resource belongs to this fleet. */
 export function ofFleet(tags: Readonly<Record<string, string>>, fleetTag: string): boolean {
   return tags[FLEET_TAG_KEY] === fleetTag;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DYNAMIC_MODULE, DYNAMIC_NAMES } from "../../lib/core/identifiers";
-import { failedCandidateGroups, gateProblem } from "../../lib/aws/release";
+import { type SettleState, failedCandidateGroups, gateProblem, settleRead } from "../../lib/aws/release";
 import {
   TARGET_GROUP_ARN,
   type AwsConnection,
@@ -25,6 +25,8 @@ export interface ReleaseGateProps extends AwsConnection {
   timeoutSeconds: number;
   /** Seconds between two health reads. */
   pollSeconds: number;
+  /** How long the candidate must pass every health read before it may take traffic. */
+  settleSeconds: number;
 }
 
 /** What the gate records: its inputs plus the release that serves. */
@@ -50,11 +52,15 @@ function propsSchema() {
       .int()
       .min(1, "timeoutSeconds: must be at least 1 (a 0 wait gates nothing)"),
     pollSeconds: z.number().positive("pollSeconds: must be positive"),
+    settleSeconds: z
+      .number()
+      .min(0, "settleSeconds: must be 0 or more (how long a candidate must stay healthy)"),
   });
 }
 
 /**
- * Waits until the candidate's target group has `desiredCount` healthy targets. On time-out it scales
+ * Waits until the candidate's target group has had `desiredCount` healthy targets on every read for
+ * `settleSeconds`. On time-out it scales
  * the candidate's groups to zero (never a group of the serving target group) and fails, so the
  * listener keeps forwarding to the release that served before and nothing of the failed release runs.
  */
@@ -64,15 +70,26 @@ export async function awaitHealthy(
 ): Promise<ReleaseGateOutputs> {
   const deadline = Date.now() + props.timeoutSeconds * 1000;
   let problem: string | undefined;
+  let settle: SettleState = {};
   for (;;) {
-    problem = gateProblem({
-      release: props.release,
-      targetGroupArn: props.targetGroupArn,
-      targets: await targetHealth(props, props.targetGroupArn),
-      groups: await fleetGroups(props, props.fleetTag),
-      desiredCount: props.desiredCount,
-    });
-    if (problem === undefined) {
+    const read = settleRead(
+      settle,
+      {
+        now: Date.now(),
+        release: props.release,
+        problem: gateProblem({
+          release: props.release,
+          targetGroupArn: props.targetGroupArn,
+          targets: await targetHealth(props, props.targetGroupArn),
+          groups: await fleetGroups(props, props.fleetTag),
+          desiredCount: props.desiredCount,
+        }),
+      },
+      props.settleSeconds,
+    );
+    settle = read.state;
+    problem = read.problem;
+    if (read.passed) {
       return {
         ...props,
         servingRelease: props.release,
@@ -106,10 +123,10 @@ export async function awaitHealthy(
 
 function inputsOf(p: ReleaseGateProps): ReleaseGateProps {
   const { region, endpoint, profile, roleArn, fleetTag, release, imageRef, targetGroupArn } = p;
-  const { desiredCount, timeoutSeconds, pollSeconds } = p;
+  const { desiredCount, timeoutSeconds, pollSeconds, settleSeconds } = p;
   return {
     ...{ region, endpoint, profile, roleArn, fleetTag, release, imageRef, targetGroupArn },
-    ...{ desiredCount, timeoutSeconds, pollSeconds },
+    ...{ desiredCount, timeoutSeconds, pollSeconds, settleSeconds },
   };
 }
 
@@ -151,6 +168,8 @@ export interface ReleaseGateArgs {
   readonly timeoutSeconds: pulumi.Input<number>;
   /** @default - 5 seconds between health reads */
   readonly pollSeconds?: pulumi.Input<number>;
+  /** How long the candidate must pass every health read before it may take traffic. */
+  readonly settleSeconds: pulumi.Input<number>;
 }
 
 /**
@@ -179,6 +198,7 @@ export class ReleaseGate extends pulumi.dynamic.Resource {
         desiredCount: args.desiredCount,
         timeoutSeconds: args.timeoutSeconds,
         pollSeconds: args.pollSeconds ?? 5,
+        settleSeconds: args.settleSeconds,
         servingRelease: undefined,
         servingTargetGroupArn: undefined,
         servingImageRef: undefined,

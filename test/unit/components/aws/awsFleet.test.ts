@@ -301,7 +301,14 @@ describe("AwsFleet", () => {
       maxSize: 6,
     });
     const gate = mocks.get(GATE, "a-gate").inputs;
-    expect(gate).toMatchObject({ desiredCount: 3, timeoutSeconds: 600, release: built.a.release });
+    // The fixture's 2 s health interval is raised to the ALB's 5 s minimum: the candidate must stay
+    // healthy for the two failed checks (2 x 5 s) the load balancer needs to mark a target unhealthy.
+    expect(gate).toMatchObject({
+      desiredCount: 3,
+      timeoutSeconds: 600,
+      settleSeconds: 10,
+      release: built.a.release,
+    });
     expect(gate.targetGroupArn).toBe(TG_ARN("a-tg"));
   });
 

@@ -6,6 +6,7 @@ import {
   gateProblem,
   planRetire,
   releaseId,
+  settleRead,
   type GroupSnapshot,
 } from "../../../../lib/aws/release";
 
@@ -18,6 +19,40 @@ const group = (name: string, tg: string, fleet = FLEET): GroupSnapshot => ({
   targetGroupArns: [tg],
   tags: { "phoenix:fleet": fleet },
   instanceIds: [`i-${name}`],
+});
+
+describe("settleRead", () => {
+  const fold = (reads: [number, string | undefined][], settleSeconds: number) => {
+    let state = {};
+    return reads.map(([now, problem]) => {
+      const r = settleRead(state, { now, problem, release: "abc" }, settleSeconds);
+      state = r.state;
+      return r;
+    });
+  };
+
+  it("passes only once every read for settleSeconds passed", () => {
+    const verdicts = fold([[1000, undefined], [2500, undefined], [3000, undefined]], 2);
+    expect(verdicts.map((v) => v.passed)).toEqual([false, false, true]);
+    expect(verdicts[1].problem).toBe(
+      "release abc: healthy on every read for 1.5s, not yet the 2s it must stay healthy (settleSeconds)",
+    );
+    expect(verdicts[2].problem).toBeUndefined();
+  });
+
+  it("starts the settle period again after a failed read, and reports that read's problem", () => {
+    const verdicts = fold(
+      [[0, undefined], [1500, "release abc: 1/2 targets healthy"], [2000, undefined], [3500, undefined], [4000, undefined]],
+      2,
+    );
+    expect(verdicts.map((v) => v.passed)).toEqual([false, false, false, false, true]);
+    expect(verdicts[1]).toMatchObject({ problem: "release abc: 1/2 targets healthy", state: {} });
+    expect(verdicts[3].problem).toMatch(/healthy on every read for 1\.5s/);
+  });
+
+  it("passes on the first healthy read when settleSeconds is 0", () => {
+    expect(fold([[5, undefined]], 0)[0].passed).toBe(true);
+  });
 });
 
 describe("gateProblem", () => {
