@@ -11,9 +11,7 @@ import {
 } from "../../lib/aws/release";
 import type { ProviderConnection } from "../../lib/aws/providerConnection";
 import { UserDataInput, renderUserData, userDataProblems } from "../../lib/aws/userData";
-import { instanceHardening } from "../../lib/aws/instanceHardening";
 import { fleetLogGroupName } from "../../lib/aws/instancePolicies";
-import { CONTAINER_IMDS_ALLOWED } from "../../lib/guardrails/awsProductionRules";
 import { AwsFrontDoor } from "./awsFrontDoor";
 import { AwsInstanceAccess } from "./awsInstanceAccess";
 import { AwsVpcEndpoints } from "./awsVpcEndpoints";
@@ -25,6 +23,7 @@ import {
   settleSeconds,
   switchWhenHealthy,
 } from "./awsRelease";
+import { type FleetContext, instanceSecurityGroup, launchTemplate, nameTags } from "./fleetInstances";
 import { releaseGroup } from "./releaseGroup";
 import { formatIssues } from "../../lib/core/errors";
 import { COMPONENT_TYPES, TAGS } from "../../lib/core/identifiers";
@@ -234,13 +233,6 @@ export class AwsFleet extends pulumi.ComponentResource {
 }
 
 /** What the helpers below share: the fleet's name, its args, the component and the common tags. */
-interface FleetContext {
-  readonly name: string;
-  readonly args: AwsFleetArgs;
-  readonly parent: pulumi.Resource;
-  readonly baseTags: Readonly<Record<string, string>>;
-}
-
 function bootInput(args: AwsFleetArgs, ssmPrefix: string, imageRef: string): UserDataInput {
   const { spec, config } = args;
   return {
@@ -280,68 +272,6 @@ function baseTags(args: AwsFleetArgs): Record<string, string> {
   };
 }
 
-const nameTags = (ctx: FleetContext, suffix: string) => ({
-  ...ctx.baseTags,
-  Name: `${ctx.name}${suffix}`,
-});
-
-/** The instances' security group: the app port from the load balancer only; SSH never. */
-function instanceSecurityGroup(
-  ctx: FleetContext,
-  loadBalancerSecurityGroupId: pulumi.Input<string>,
-): aws.ec2.SecurityGroup {
-  const { name, parent } = ctx;
-  const port = ctx.args.spec.app.port;
-  const sg = new aws.ec2.SecurityGroup(
-    `${name}-instances`,
-    {
-      vpcId: ctx.args.config.vpcId,
-      description: "Phoenix fleet: app port from the load balancer only",
-      tags: nameTags(ctx, "-instances"),
-    },
-    { parent },
-  );
-  new aws.vpc.SecurityGroupIngressRule(
-    `${name}-app-from-lb`,
-    {
-      securityGroupId: sg.id,
-      referencedSecurityGroupId: loadBalancerSecurityGroupId,
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      description: "App port from the load balancer",
-      tags: nameTags(ctx, "-app-from-lb"),
-    },
-    { parent },
-  );
-  new aws.vpc.SecurityGroupEgressRule(
-    `${name}-lb-to-app`,
-    {
-      securityGroupId: loadBalancerSecurityGroupId,
-      referencedSecurityGroupId: sg.id,
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      description: "Load balancer to the app port",
-      tags: nameTags(ctx, "-lb-to-app"),
-    },
-    { parent },
-  );
-  // Outbound stays open: instances pull from ECR, read SSM, and the app reaches its dependencies.
-  new aws.vpc.SecurityGroupEgressRule(
-    `${name}-egress`,
-    {
-      securityGroupId: sg.id,
-      ipProtocol: "-1",
-      cidrIpv4: "0.0.0.0/0",
-      description: "All outbound",
-      tags: nameTags(ctx, "-egress"),
-    },
-    { parent },
-  );
-  return sg;
-}
-
 /**
  * The aws provider's region, refusing a provider pointed elsewhere: ARNs, the boot script and the
  * SSM parameters all assume config.region, and instances elsewhere could not read their secrets.
@@ -352,56 +282,6 @@ function providerRegion(ctx: FleetContext): pulumi.Output<string> {
     if (problem) throw new pulumi.ResourceError(`AwsFleet ${ctx.name}: ${problem}`, ctx.parent);
     return r;
   });
-}
-
-/**
- * The launch template every release's instances start from: no key pair, no public IP, IMDSv2,
- * encrypted root volume (lib/aws/instanceHardening.ts).
- */
-function launchTemplate(
-  ctx: FleetContext,
-  input: {
-    readonly securityGroupId: pulumi.Input<string>;
-    readonly access: AwsInstanceAccess;
-    readonly userData: pulumi.Output<string>;
-  },
-): aws.ec2.LaunchTemplate {
-  const { config, specHash, spec } = ctx.args;
-  // Only spec-derived tags go into the instances' tag specifications: those are part of the
-  // launch template version, and a new version replaces the ASG.
-  const instanceTags = { [TAGS.specHash]: specHash, Name: ctx.name };
-  const rootDeviceName = aws.ec2.getAmiOutput(
-    { filters: [{ name: "image-id", values: [config.amiId] }] },
-    { parent: ctx.parent },
-  ).rootDeviceName;
-  return new aws.ec2.LaunchTemplate(
-    `${ctx.name}-lt`,
-    {
-      imageId: config.amiId,
-      instanceType: config.instanceType,
-      iamInstanceProfile: { arn: input.access.instanceProfileArn },
-      ...instanceHardening({
-        securityGroupId: input.securityGroupId,
-        rootDeviceName,
-        kmsKeyId: config.kmsKeyId,
-        containerInstanceMetadata: spec.runtime.containerInstanceMetadata,
-      }),
-      userData: input.userData.apply((text) => Buffer.from(text, "utf8").toString("base64")),
-      updateDefaultVersion: true,
-      tagSpecifications: [
-        { resourceType: "instance", tags: instanceTags },
-        { resourceType: "volume", tags: instanceTags },
-      ],
-      // The opt-in is recorded where the policy pack checks the hop limit.
-      tags: {
-        ...nameTags(ctx, "-lt"),
-        ...(spec.runtime.containerInstanceMetadata
-          ? { [TAGS.containerImds]: CONTAINER_IMDS_ALLOWED }
-          : {}),
-      },
-    },
-    { parent: ctx.parent },
-  );
 }
 
 function validate(args: AwsFleetArgs, bootInput: UserDataInput): string[] {
