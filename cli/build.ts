@@ -7,24 +7,13 @@ import * as path from "node:path";
 import { gitCommit } from "../lib/core/gitCommit";
 import { specHash } from "../lib/image/hash";
 import { loadSpec } from "../lib/spec/spec";
-import { baseTree } from "./gitBase";
+import { baseTree, parseBaseArgs } from "./gitBase";
 import { EXIT, Io, UsageError } from "./io";
 
 const FORM = "phoenix build [--base <git rev>] <spec.yaml>";
 
 function parse(args: readonly string[]): { base?: string; spec: string } {
-  const files: string[] = [];
-  let base: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "--base") {
-      base = args[++i];
-      if (base === undefined || base.startsWith("-"))
-        throw new UsageError(`--base needs a git revision; usage: ${FORM}`);
-    } else if (a.startsWith("--base=")) base = a.slice("--base=".length);
-    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}; usage: ${FORM}`);
-    else files.push(a);
-  }
+  const { base, files } = parseBaseArgs(args, FORM);
   if (files.length !== 1)
     throw new UsageError(`expected 1 argument, got ${files.length}; usage: ${FORM}`);
   return { base, spec: files[0] };

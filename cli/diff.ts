@@ -4,25 +4,14 @@ import { findRepoRoot } from "../lib/spec/spec";
 import { formatSpecDiff } from "../lib/guardrails/specDiff";
 import { describePackageChange } from "../lib/image/manifest";
 import { side } from "./commands";
-import { baseTree } from "./gitBase";
+import { baseTree, parseBaseArgs } from "./gitBase";
 import { packageDelta } from "./imagePackages";
 import { EXIT, Io, UsageError } from "./io";
 
 const FORM = "phoenix diff <old.yaml> <new.yaml> | phoenix diff --base <git rev> <spec.yaml>";
 
 function parse(args: readonly string[]): { base?: string; files: string[] } {
-  const files: string[] = [];
-  let base: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "--base") {
-      base = args[++i];
-      if (base === undefined || base.startsWith("-"))
-        throw new UsageError(`--base needs a git revision; usage: ${FORM}`);
-    } else if (a.startsWith("--base=")) base = a.slice("--base=".length);
-    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}; usage: ${FORM}`);
-    else files.push(a);
-  }
+  const { base, files } = parseBaseArgs(args, FORM);
   const want = base === undefined ? 2 : 1;
   if (files.length !== want)
     throw new UsageError(

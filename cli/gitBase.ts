@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { UsageError } from "./io";
 
 /** A commit's tree on disk, and where the spec sits in it. */
 export interface BaseTree {
@@ -63,4 +64,24 @@ export function baseTree(specPath: string, rev: string): BaseTree {
     throw new Error(`--base: extracting ${rev} failed: ${untar.stderr.toString().trim()}`);
   }
   return { specPath: path.join(dir, rel), commit: id, cleanup };
+}
+
+/**
+ * Splits `[--base <git rev> | --base=<git rev>] <files...>`, refusing other options; `form` is the
+ * command's usage line, quoted in every error.
+ */
+export function parseBaseArgs(args: readonly string[], form: string): { base?: string; files: string[] } {
+  const files: string[] = [];
+  let base: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--base") {
+      base = args[++i];
+      if (base === undefined || base.startsWith("-"))
+        throw new UsageError(`--base needs a git revision; usage: ${form}`);
+    } else if (a.startsWith("--base=")) base = a.slice("--base=".length);
+    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}; usage: ${form}`);
+    else files.push(a);
+  }
+  return { base, files };
 }
