@@ -155,6 +155,9 @@ export async function run(args: Args): Promise<RunResult> {
   const onOutput = (s: string): void => void process.stdout.write(s);
   const common = { onOutput, diff: args.diff, policyPacks: args.policyPacks };
   let changes: Record<string, number> = {};
+  // `up` already read the outputs (the Automation API asks the CLI once): asking again costs another
+  // CLI run that loads and decrypts the whole state.
+  let outputs: OutputMap | undefined;
   switch (args.operation) {
     case "preview": {
       const r = await stack.preview({ ...common, expectNoChanges: args.expectNoChanges });
@@ -164,6 +167,7 @@ export async function run(args: Args): Promise<RunResult> {
     case "up": {
       const r = await stack.up({ ...common, expectNoChanges: args.expectNoChanges });
       changes = { ...r.summary.resourceChanges };
+      outputs = r.outputs;
       break;
     }
     case "refresh": {
@@ -177,8 +181,9 @@ export async function run(args: Args): Promise<RunResult> {
       break;
     }
   }
-  const outputs = args.operation === "preview" ? {} : plainOutputs(await stack.outputs());
-  return { operation: args.operation, stack: args.stack, changes, outputs };
+  const result = { operation: args.operation, stack: args.stack, changes };
+  if (args.operation === "preview") return { ...result, outputs: {} };
+  return { ...result, outputs: plainOutputs(outputs ?? (await stack.outputs())) };
 }
 
 if (require.main === module) {
