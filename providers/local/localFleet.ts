@@ -9,8 +9,9 @@
  * delete drains each instance out of the front door's pool before stopping it.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "../dynamicResource";
 import { planFleetUpdate, type FleetInstance } from "../../lib/local/fleetPlan";
-import { DYNAMIC_MODULE, DYNAMIC_NAMES, LABELS } from "../../lib/core/identifiers";
+import { LABELS } from "../../lib/core/identifiers";
 import * as rt from "../docker/dockerRuntime";
 import { drainAndRemove, type DrainOptions } from "./fleetDrain";
 import { launchGated, randomSuffix } from "./fleetLaunch";
@@ -178,7 +179,7 @@ export type LocalFleetArgs = {
 };
 
 /** A health-gated fleet of containers (see the module comment). */
-export class LocalFleet extends pulumi.dynamic.Resource {
+export class LocalFleet extends DynamicResource {
   declare readonly instanceIds: pulumi.Output<string[]>;
   declare readonly instances: pulumi.Output<FleetInstance[]>;
   declare readonly drifted: pulumi.Output<string[]>;
@@ -187,12 +188,11 @@ export class LocalFleet extends pulumi.dynamic.Resource {
   constructor(name: string, args: LocalFleetArgs, opts: pulumi.CustomResourceOptions = {}) {
     super(
       localFleetProvider,
+      "localFleet",
       name,
       { ...args, instances: undefined, instanceIds: undefined, drifted: undefined, orphans: undefined },
       // The secret env stays encrypted in the state's outputs as well as its inputs.
       { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "secretEnv"] },
-      DYNAMIC_MODULE,
-      DYNAMIC_NAMES.localFleet,
     );
   }
 }

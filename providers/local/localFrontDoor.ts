@@ -6,8 +6,9 @@
  * the port, so it is deleted before its replacement is created.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "../dynamicResource";
 import { FRONT_DOOR_LISTEN_PORT } from "../../lib/local/haproxyConfig";
-import { DYNAMIC_MODULE, DYNAMIC_NAMES, LABELS } from "../../lib/core/identifiers";
+import { LABELS } from "../../lib/core/identifiers";
 import * as rt from "../docker/dockerRuntime";
 import { dockerClient, isNotFound } from "../docker/client";
 
@@ -145,7 +146,7 @@ export type LocalFrontDoorArgs = {
 };
 
 /** The stack's front door (see the module comment). */
-export class LocalFrontDoor extends pulumi.dynamic.Resource {
+export class LocalFrontDoor extends DynamicResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly url: pulumi.Output<string>;
   declare readonly containerId: pulumi.Output<string>;
@@ -153,11 +154,10 @@ export class LocalFrontDoor extends pulumi.dynamic.Resource {
   constructor(name: string, args: LocalFrontDoorArgs, opts: pulumi.CustomResourceOptions = {}) {
     super(
       localFrontDoorProvider,
+      "localFrontDoor",
       name,
       { ...args, containerId: undefined, url: undefined, running: undefined },
       opts,
-      DYNAMIC_MODULE,
-      DYNAMIC_NAMES.localFrontDoor,
     );
   }
 }

@@ -5,11 +5,12 @@
  * all but the newest `keepImages` images of the same name that no container uses.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "../dynamicResource";
 import { buildImage, type BuildContextFile } from "../docker/dockerBuild";
 import { ensureImageTested } from "../docker/imageTests";
 import { contextFiles } from "../../lib/image/context";
 import { imageTag } from "../../lib/image/hash";
-import { DYNAMIC_MODULE, DYNAMIC_NAMES, LABELS } from "../../lib/core/identifiers";
+import { LABELS } from "../../lib/core/identifiers";
 import { renderDockerfile } from "../../lib/image/render";
 import type { LoadedSpec, SpecTest } from "../../lib/spec/spec";
 import { dockerClient, isNotFound } from "../docker/client";
@@ -226,7 +227,7 @@ export type LocalImageArgs = {
 };
 
 /** An image in the local Docker engine built from a spec (see the module comment). */
-export class LocalImage extends pulumi.dynamic.Resource {
+export class LocalImage extends DynamicResource {
   declare readonly imageId: pulumi.Output<string>;
   declare readonly ref: pulumi.Output<string>;
   declare readonly specHash: pulumi.Output<string>;
@@ -236,11 +237,10 @@ export class LocalImage extends pulumi.dynamic.Resource {
   constructor(name: string, args: LocalImageArgs, opts: pulumi.CustomResourceOptions = {}) {
     super(
       localImageProvider,
+      "localImage",
       name,
       { ...args, baseId: undefined, imageId: undefined, ref: undefined, reused: undefined },
       opts,
-      DYNAMIC_MODULE,
-      DYNAMIC_NAMES.localImage,
     );
   }
 }

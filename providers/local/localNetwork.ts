@@ -5,7 +5,8 @@
  * container and volume labelled with the stack that the state did not track.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DYNAMIC_MODULE, DYNAMIC_NAMES, LABELS } from "../../lib/core/identifiers";
+import { DynamicResource } from "../dynamicResource";
+import { LABELS } from "../../lib/core/identifiers";
 import { dockerClient, isNotFound } from "../docker/client";
 
 /** Inputs of a LocalNetwork. */
@@ -118,18 +119,17 @@ export type LocalNetworkArgs = {
 };
 
 /** The stack's Docker network (see the module comment). */
-export class LocalNetwork extends pulumi.dynamic.Resource {
+export class LocalNetwork extends DynamicResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly networkId: pulumi.Output<string>;
 
   constructor(name: string, args: LocalNetworkArgs, opts: pulumi.CustomResourceOptions = {}) {
     super(
       localNetworkProvider,
+      "localNetwork",
       name,
       { ...args, networkId: undefined },
       opts,
-      DYNAMIC_MODULE,
-      DYNAMIC_NAMES.localNetwork,
     );
   }
 }
