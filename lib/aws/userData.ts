@@ -10,6 +10,7 @@
  */
 import { DIGEST_REFERENCE_RE, LABELS, specHashProblem } from "../core/identifiers";
 import { BOOT_PRELUDE } from "./bootPrelude";
+import { SCRATCH_TMPFS_OPTIONS } from "../image/render";
 
 /** Everything the boot script depends on; all plain values, already resolved. */
 export interface UserDataInput {
@@ -172,7 +173,7 @@ export function renderUserData(input: UserDataInput): string {
           "--read-only",
           ...[...input.runtime.scratch]
             .sort()
-            .map((p) => `--tmpfs ${shQuote(`${p}:rw,noexec,nosuid`)}`),
+            .map((p) => `--tmpfs ${shQuote(`${p}:${SCRATCH_TMPFS_OPTIONS}`)}`),
         ]
       : []),
     shQuote(input.imageRef),

@@ -13,6 +13,12 @@ import { MANIFEST_STEP } from "./manifest";
 export const APP_DIR = "/opt/app";
 /** The fixed uid/gid the app runs as. */
 export const APP_UID = 10001;
+/**
+ * Mount options of every `runtime.scratch` tmpfs on both targets: owned by the app user, since Docker
+ * copies the image directory's owner up (root for /var/lib/<app>, /run, ...) and a server that runs as
+ * the app user could not write its own scratch otherwise; never executable, no set-uid, no devices.
+ */
+export const SCRATCH_TMPFS_OPTIONS = `rw,noexec,nosuid,nodev,uid=${APP_UID},gid=${APP_UID}`;
 /** Documents the spec's kernel parameters inside the image; the runtime applies them. */
 export const SYSCTL_FILE = "/etc/sysctl.d/99-phoenix.conf";
 

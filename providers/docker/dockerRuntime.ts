@@ -109,6 +109,25 @@ export function failedInstance(err: unknown): Probed | undefined {
   return failed && typeof failed.id === "string" ? failed : undefined;
 }
 
+/** What to check when an instance exits before it is healthy (most often: it cannot write a path). */
+export const CRASH_HINT =
+  "check app.command and that the app runs as the app user with the spec's runtime " +
+  "(a read-only root needs runtime.scratch for every path it writes)";
+
+/**
+ * How a container that has not passed its health check yet has crashed, if it has: stopped, or
+ * brought back by its restart policy (Docker then reports it Running, even while it waits to restart).
+ */
+export function crashed(info: {
+  State: { Running: boolean; Restarting: boolean; ExitCode: number };
+  RestartCount: number;
+}): string | undefined {
+  const { Running, Restarting, ExitCode } = info.State;
+  if (!Running || Restarting) return `exited (code ${ExitCode})`;
+  if (info.RestartCount > 0) return `exited and was restarted ${info.RestartCount} time(s)`;
+  return undefined;
+}
+
 /** How to run a health gate. */
 export interface HealthGate {
   readonly check: HealthCheck;
@@ -147,13 +166,9 @@ export async function waitHealthy(instances: readonly Probed[], gate: HealthGate
         if (n === check.healthyThreshold) gate.onHealthy?.(inst);
         nextAt.set(inst.id, Date.now() + (n > 0 ? check.intervalMs : 250));
         if (!ok) {
-          const state = (await docker.getContainer(inst.id).inspect()).State;
-          if (!state.Running) {
-            throw healthGateError(
-              `${inst.name} exited (code ${state.ExitCode}) before passing its health check`,
-              inst,
-            );
-          }
+          const crash = crashed(await docker.getContainer(inst.id).inspect());
+          if (crash)
+            throw healthGateError(`${inst.name} ${crash} before passing its health check: ${CRASH_HINT}`, inst);
         }
       }),
     );

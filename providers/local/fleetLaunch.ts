@@ -6,6 +6,7 @@
  */
 import { instanceName, type FleetInstance } from "../../lib/local/fleetPlan";
 import { LABELS } from "../../lib/core/identifiers";
+import { SCRATCH_TMPFS_OPTIONS } from "../../lib/image/render";
 import { dockerClient } from "../docker/client";
 import * as rt from "../docker/dockerRuntime";
 import { drainAndRemove, releaseSlots } from "./fleetDrain";
@@ -14,6 +15,32 @@ import type { LocalFleetInputs } from "./fleetTypes";
 /** Four random base-36 characters, keeping container and fleet names unique. */
 export function randomSuffix(): string {
   return Math.random().toString(36).slice(2, 6).padEnd(4, "0");
+}
+
+/**
+ * Why a started instance has no address: almost always its command exited at once (a server that
+ * cannot open its port, log or pid file, a missing binary), so the message says how it exited and
+ * what it printed (`logTail`, read before the container is removed).
+ */
+async function noAddress(
+  name: string,
+  id: string,
+  info: { State: { Running: boolean; Restarting: boolean; ExitCode: number } },
+  network: string,
+): Promise<Error> {
+  if (info.State.Running && !info.State.Restarting)
+    return new Error(`${name}: started but has no address on network ${network}`);
+  return Object.assign(
+    new Error(`${name} exited (code ${info.State.ExitCode}) right after it started: ${rt.CRASH_HINT}`),
+    { logTail: `\n--- last log lines of ${name} ---\n${await rt.logsTail(id)}` },
+  );
+}
+
+/** How many launches failed after their container was created (launchOne removed those itself). */
+function removedAtLaunch(results: readonly PromiseSettledResult<unknown>[]): number {
+  return results.filter(
+    (r) => r.status === "rejected" && (r.reason as { removed?: boolean } | undefined)?.removed === true,
+  ).length;
 }
 
 /** Creates and starts one instance in `slot`; resolves with its id, name and IP on the network. */
@@ -28,7 +55,8 @@ async function launchOne(fleetId: string, p: LocalFleetInputs, slot: number): Pr
   });
   const env = { ...p.env, ...p.secretEnv };
   const tmpfs: Record<string, string> = {};
-  if (p.readOnlyRootFilesystem) for (const s of p.scratch) tmpfs[s] = "rw,nosuid,nodev,size=64m";
+  // 64 MiB each: a dev machine runs many instances, and tmpfs is memory.
+  if (p.readOnlyRootFilesystem) for (const s of p.scratch) tmpfs[s] = `${SCRATCH_TMPFS_OPTIONS},size=64m`;
   const container = await docker.createContainer({
     name,
     Image: p.imageId,
@@ -68,13 +96,13 @@ async function launchOne(fleetId: string, p: LocalFleetInputs, slot: number): Pr
   });
   try {
     await container.start();
-    const ip = rt.ipOn(await container.inspect(), p.network);
-    if (ip === undefined)
-      throw new Error(`${name}: started but has no address on network ${p.network}`);
+    const info = await container.inspect();
+    const ip = rt.ipOn(info, p.network);
+    if (ip === undefined) throw await noAddress(name, container.id, info, p.network);
     return { id: container.id, name, ip };
   } catch (err) {
     await container.remove({ force: true, v: true }).catch(() => undefined);
-    throw err;
+    throw Object.assign(err as Error, { removed: true });
   }
 }
 
@@ -140,7 +168,7 @@ export async function launchGated(
     const failed = rt.failedInstance(err);
     const tail = failed
       ? `\n--- last log lines of ${failed.name} ---\n${await rt.logsTail(failed.id)}`
-      : "";
+      : ((err as { logTail?: string } | undefined)?.logTail ?? "");
     await drainAndRemove(
       started.map((s) => s.id),
       {
@@ -152,7 +180,8 @@ export async function launchGated(
     );
     throw new Error(
       `fleet ${p.fleet} (image ${p.imageId.slice(7, 19)}): ${String((err as Error)?.message ?? err)}; ` +
-        `removed the ${started.length} instance(s) this deployment started, the running fleet is untouched${tail}`,
+        `removed the ${started.length + removedAtLaunch(results)} instance(s) this deployment started, ` +
+        `the running fleet is untouched${tail}`,
     );
   }
   return started

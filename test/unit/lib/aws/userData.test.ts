@@ -375,9 +375,9 @@ describe("renderUserData", () => {
     expect(run.slice(run.indexOf("--read-only"), -1)).toEqual([
       "--read-only",
       "--tmpfs",
-      "/tmp:rw,noexec,nosuid",
+      "/tmp:rw,noexec,nosuid,nodev,uid=10001,gid=10001",
       "--tmpfs",
-      "/var/cache/web:rw,noexec,nosuid",
+      "/var/cache/web:rw,noexec,nosuid,nodev,uid=10001,gid=10001",
     ]);
   });
 
