@@ -3,14 +3,15 @@
  * per program run.
  *
  * Why: `pulumi.dynamic.Resource` serializes its provider (every function it reaches in our own
- * files, by value) on every run of the program. For the four local providers that is ~190
+ * files, by value) on every run of the program. For the four local providers that is up to ~190
  * functions each, several seconds of CPU on a busy 2-core machine: the largest part of a no-op
  * `pulumi up`. The serialized text depends only on the code it was made from, so it is kept in
  * node_modules/.cache/phoenix/providers/, keyed by a digest of everything that can reach it: the
  * sources of providers/ and lib/ (the only files providers import by value), package-lock.json,
- * tsconfig.json, the working directory, and the versions of node, @pulumi/pulumi, tsx and
- * typescript. The engine sees exactly what `pulumi.dynamic.Resource` produces: the same type token
- * and the same `__provider` text. `PHOENIX_PROVIDER_CACHE=off` serializes afresh every time.
+ * tsconfig.json, the working directory, the versions of node, @pulumi/pulumi, tsx and
+ * typescript, and the provider's methods as this process compiled them. The engine sees exactly
+ * what `pulumi.dynamic.Resource` produces: the same type token and the same `__provider` text.
+ * `PHOENIX_PROVIDER_CACHE=off` serializes afresh every time.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -95,7 +96,12 @@ export function serializedProvider(
       .output(serializeFresh(provider))
       .apply((s) => (s.containsSecrets ? pulumi.secret(s.text) : pulumi.output(s.text)));
   }
-  const file = path.join(cacheDir, `${name}-${providerCodeDigest()}.js`);
+  // The provider's methods as this process compiled them: tsx, ts-node and vitest each emit other
+  // JavaScript for the same source, and the cache must serve each exactly its own.
+  const compiled = crypto.createHash("sha256");
+  for (const m of Object.values(provider)) if (typeof m === "function") compiled.update(String(m));
+  const key = `${providerCodeDigest()}-${compiled.digest("hex").slice(0, 16)}`;
+  const file = path.join(cacheDir, `${name}-${key}.js`);
   if (fs.existsSync(file)) return fs.readFileSync(file, "utf8");
   return pulumi.output(serializeFresh(provider)).apply((s) => {
     if (s.containsSecrets) return pulumi.secret(s.text);

@@ -27,11 +27,23 @@ describe("serializedProvider", () => {
     const provider = localNetworkProvider;
     const fresh = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
     const first = await valueOf(serializedProvider(localNetworkProvider, "LocalNetwork", dir));
-    expect(fs.readdirSync(dir)).toEqual([`LocalNetwork-${providerCodeDigest()}.js`]);
+    const [file] = fs.readdirSync(dir);
+    expect(file).toMatch(new RegExp(`^LocalNetwork-${providerCodeDigest()}-[0-9a-f]{16}\\.js$`));
     const cached = serializedProvider(localNetworkProvider, "LocalNetwork", dir);
     expect(typeof cached).toBe("string"); // read from the file, nothing serialized
     expect(first).toBe(fresh.text);
     expect(cached).toBe(fresh.text);
+  });
+
+  it("keeps a provider whose methods compiled to other code apart", { timeout: 60_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-provider-cache-"));
+    const a = { async create() { return { id: "a" }; } };
+    const b = { async create() { return { id: "b" }; } };
+    const textA = await valueOf(serializedProvider(a, "X", dir));
+    const textB = await valueOf(serializedProvider(b, "X", dir));
+    expect(fs.readdirSync(dir)).toHaveLength(2);
+    expect(textA).toMatch(/id: "a"/);
+    expect(textB).toMatch(/id: "b"/);
   });
 });
 
