@@ -182,7 +182,8 @@ export async function waitHealthy(instances: readonly Probed[], gate: HealthGate
       const failed = instances.find((i) => (streak.get(i.id) ?? 0) < check.healthyThreshold)!;
       throw healthGateError(
         `${failed.name} did not pass GET ${check.path} on port ${check.port} ` +
-          `${check.healthyThreshold} times in a row before the deadline`,
+          `${check.healthyThreshold} times in a row before the deadline (does it listen on ` +
+          `0.0.0.0:${check.port}, not only 127.0.0.1, and answer ${check.path} with a 2xx?)`,
         failed,
       );
     }

@@ -114,7 +114,7 @@ describe("localFleetProvider", { timeout: 180_000 }, () => {
       filters: { label: [`io.phoenix.stack=${stack}`] },
     });
     await expect(localFleetProvider.create(failing)).rejects.toThrow(
-      /did not pass GET \/healthz on port 8080 2 times in a row before the deadline; removed the 2 instance\(s\) this deployment started[\s\S]*--- last log lines of [\s\S]*"msg":"listening"/,
+      /did not pass GET \/healthz on port 8080 2 times in a row before the deadline \(does it listen on 0\.0\.0\.0:8080, not only 127\.0\.0\.1, and answer \/healthz with a 2xx\?\); removed the 2 instance\(s\) this deployment started[\s\S]*--- last log lines of [\s\S]*"msg":"listening"/,
     );
     const after = await docker.listContainers({
       all: true,
