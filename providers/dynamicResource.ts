@@ -76,6 +76,19 @@ export function providerCodeDigest(root = REPO_ROOT): string {
   return digest;
 }
 
+/** Entries kept per provider: the versions of the code one works between (rollback, branches). */
+const KEEP_PER_PROVIDER = 8;
+
+/** Removes all but the newest {@link KEEP_PER_PROVIDER} cached versions of provider `name`. */
+function pruneOlder(cacheDir: string, name: string): void {
+  const mine = fs
+    .readdirSync(cacheDir)
+    .filter((f) => f.startsWith(`${name}-`) && f.endsWith(".js"))
+    .map((f) => ({ f, at: fs.statSync(path.join(cacheDir, f)).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  for (const { f } of mine.slice(KEEP_PER_PROVIDER)) fs.rmSync(path.join(cacheDir, f), { force: true });
+}
+
 /** Serializes `provider` as `pulumi.dynamic.Resource` does (secrets allowed, then marked). */
 function serializeFresh(provider: object): Promise<{ text: string; containsSecrets: boolean }> {
   return pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
@@ -110,6 +123,7 @@ export function serializedProvider(
     const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}`;
     fs.writeFileSync(tmp, s.text);
     fs.renameSync(tmp, file);
+    pruneOlder(cacheDir, name);
     return pulumi.output(s.text);
   });
 }

@@ -47,6 +47,24 @@ describe("serializedProvider", () => {
   });
 });
 
+describe("serializedProvider's cache", () => {
+  it("keeps the newest 8 versions of a provider and drops older ones", { timeout: 60_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-provider-cache-"));
+    for (let i = 0; i < 10; i++) {
+      const old = path.join(dir, `X-old${i}.js`);
+      fs.writeFileSync(old, "");
+      fs.utimesSync(old, new Date(1000 * i), new Date(1000 * i));
+    }
+    fs.writeFileSync(path.join(dir, "Y-other.js"), "");
+    await valueOf(serializedProvider({ async create() { return { id: "x" }; } }, "X", dir));
+    const left = fs.readdirSync(dir).sort();
+    expect(left.filter((f) => f.startsWith("X-"))).toHaveLength(8);
+    expect(left).not.toContain("X-old0.js");
+    expect(left).toContain("X-old9.js");
+    expect(left).toContain("Y-other.js");
+  });
+});
+
 describe("providerCodeDigest", () => {
   const files = {
     "providers/local/x.ts": "export const x = 1;\n",
