@@ -5,8 +5,8 @@
  * fleet's launch (its first container exists), during its health gate (all its containers run,
  * none is in the pool yet) and during the old fleet's drain (a slot of the front door is forced
  * into drain or maint). Each time the documented recovery follows, `pulumi cancel` then
- * `pulumi up`: the front door served every request throughout, the fleet is exactly desiredCount
- * instances of the current spec, nothing else labelled with the stack exists, and at the end
+ * `pulumi up`: the front door served every request throughout (500 req/s), the fleet is exactly
+ * desiredCount instances of the current spec, nothing else labelled with the stack exists, and at the end
  * `pulumi destroy` leaves nothing labelled with the stack.
  */
 import { spawn } from "node:child_process";
@@ -17,6 +17,8 @@ import { startLoad, type Load } from "./load";
 import { LocalStack, describeLoad } from "./localStack";
 
 const COUNT = 3;
+/** Requests per second through the front door for the whole test, kills and recoveries included. */
+const RATE = 500;
 const stack = new LocalStack({
   prefix: "e2e-kill",
   spec: "images/web.yaml",
@@ -94,7 +96,7 @@ describe("pulumi up killed at any point of a rollout", { timeout: 10 * 60_000 },
   beforeAll(async () => {
     await stack.init();
     await stack.up();
-    load = startLoad(`${stack.url}/`, { ratePerSecond: 200, maxInFlight: 32 });
+    load = startLoad(`${stack.url}/`, { ratePerSecond: RATE, maxInFlight: 64 });
   });
   afterAll(async () => {
     await load?.stop();
@@ -142,7 +144,9 @@ describe("pulumi up killed at any point of a rollout", { timeout: 10 * 60_000 },
   it("destroy removes every object labelled with the stack", async () => {
     console.log(`killed-engine load: ${describeLoad(load.snapshot())}`);
     expectServing();
-    await load.stop();
+    const report = await load.stop();
+    // The load really ran at the rate throughout (a starved generator would prove less).
+    expect((report.ok + report.failed) / (report.durationMs / 1000)).toBeGreaterThan(RATE * 0.9);
     await stack.run("destroy");
     expect(await stack.containers()).toEqual([]);
     expect(await stack.otherObjects()).toEqual([]);
