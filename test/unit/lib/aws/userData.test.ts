@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -30,6 +30,7 @@ interface Run {
   /** Every invocation of a fake, as its argv (name first). */
   calls: string[][];
   status: number;
+  stdout: string;
   stderr: string;
   /** The messages the script shipped to CloudWatch Logs (put-log-events), in order. */
   shipped: string[];
@@ -91,16 +92,10 @@ function runWithFakes(
   }
   const file = path.join(dir, "user-data.sh");
   fs.writeFileSync(file, script, { mode: 0o755 });
-  let status = 0;
-  let stderr = "";
-  try {
-    stderr = String(
-      execFileSync("/bin/bash", [file], { env: { PATH: bin }, stdio: ["ignore", "pipe", "pipe"] }),
-    );
-  } catch (e) {
-    status = (e as { status: number }).status;
-    stderr = String((e as { stderr: Buffer }).stderr);
-  }
+  const result = spawnSync("/bin/bash", [file], { env: { PATH: bin } });
+  const status = result.status ?? -1;
+  const stdout = String(result.stdout);
+  const stderr = String(result.stderr);
   const calls = fs.existsSync(log)
     ? fs
         .readFileSync(log, "utf8")
@@ -122,7 +117,7 @@ function runWithFakes(
       return events[0].message;
     });
   const sleeps = calls.filter((c) => c[0] === "sleep").map((c) => c[1]);
-  return { calls, status, stderr, shipped, sleeps };
+  return { calls, status, stdout, stderr, shipped, sleeps };
 }
 
 // The input checks come first: Stryker stops at a mutant's first failing test, and these are fast
@@ -363,6 +358,60 @@ describe("renderUserData", () => {
     );
     expect(shipped.at(-1)).toMatch(/^phoenix boot \[secrets\]: BOOT FAILED \(exit 1\)/);
     expect(`${shipped.join("\n")}${stderr}`).not.toContain("secret-for:");
+  });
+
+  it("starts with #!/bin/bash: cloud-init runs user data as a script only after a #! line", () => {
+    expect(renderUserData(INPUT).split("\n")[0]).toBe("#!/bin/bash");
+  });
+
+  it("orders env, sysctls and secrets by name, so the same spec renders the same script", () => {
+    const input: UserDataInput = {
+      ...INPUT,
+      env: { B_MODE: "2", A_MODE: "1", C_MODE: "3" },
+      sysctls: { "net.ipv4.b": "2", "net.core.somaxconn": "1", "net.ipv4.a": "3" },
+      secrets: ["Z_TOKEN", "DB_PASSWORD", "A_TOKEN"],
+    };
+    const script = renderUserData(input);
+    expect(
+      renderUserData({
+        ...input,
+        env: { C_MODE: "3", A_MODE: "1", B_MODE: "2" },
+        sysctls: { "net.ipv4.a": "3", "net.ipv4.b": "2", "net.core.somaxconn": "1" },
+        secrets: ["A_TOKEN", "Z_TOKEN", "DB_PASSWORD"],
+      }),
+    ).toBe(script);
+    const { calls, status } = runWithFakes(script);
+    expect(status).toBe(0);
+    const run = calls.find((c) => c[0] === "docker" && c[1] === "run")!;
+    const values = (flag: string) => run.flatMap((a, i) => (run[i - 1] === flag ? [a] : []));
+    expect(values("--sysctl")).toEqual(["net.core.somaxconn=1", "net.ipv4.a=3", "net.ipv4.b=2"]);
+    expect(values("--env")).toEqual([
+      "A_MODE=1",
+      "B_MODE=2",
+      "C_MODE=3",
+      "A_TOKEN",
+      "DB_PASSWORD",
+      "Z_TOKEN",
+    ]);
+    const reads = calls
+      .filter((c) => c[0] === "aws" && c[1] === "ssm")
+      .map((c) => c[c.indexOf("--name") + 1]);
+    expect(reads).toEqual([
+      "/phoenix/prod/A_TOKEN",
+      "/phoenix/prod/DB_PASSWORD",
+      "/phoenix/prod/Z_TOKEN",
+    ]);
+  });
+
+  it("without secrets reads nothing from SSM and prints nothing on stdout", () => {
+    const { calls, status, stdout, shipped } = runWithFakes(
+      renderUserData({ ...INPUT, secrets: [] }),
+    );
+    expect(status).toBe(0);
+    expect(stdout).toBe("");
+    expect(calls.some((c) => c[0] === "aws" && c[1] === "ssm")).toBe(false);
+    expect(calls.find((c) => c[1] === "run")).not.toContain("DB_PASSWORD");
+    expect(shipped.at(-1)).toBe(`phoenix boot [done]: OK: phoenix-web is running ${REF}`);
   });
 
   it("mounts scratch tmpfs only when the root filesystem is read-only", () => {
