@@ -20,15 +20,15 @@ closure.serializeFunction = async () => ({
 });
 
 /**
- * Per-test coverage for what a test file does in its `beforeAll`. Stryker counts a mutant as covered
- * by a test only when it is hit while that test runs; a hit in a hook counts as "static", and a
- * static mutant is run against every unit test related to its file, with the environment reloaded.
- * The mock tests build their whole resource graph in `beforeAll`, so nearly every mutant in lib/ and
- * components/ was static and a mutant cost the whole related suite (about 90 % of mutants, runs of
- * hours). A hook's hits belong to every test of its file: a mutant changes what the hook builds for
- * all of them, and in a mutant run the hook runs again, mutated, before the selected tests (Stryker
- * activates the mutant in its own `beforeAll`, registered before this one). Hits while a module is
- * imported at the top of a test file stay static: Stryker reloads the environment for those.
+ * Per-test coverage for what a test file does in its `beforeAll`. Stryker counts a mutant as
+ * covered by a test only when it is hit while that test runs; a hit in a hook counts as "static",
+ * and a static mutant is run against every unit test related to its file, with the environment
+ * reloaded. The mock tests build their resource graph in `beforeAll`, so most mutants in lib/ and
+ * components/ were static and each cost the whole related suite. A hook's hits belong to every
+ * test of its file: a mutant changes what the hook builds for all of them, and in a mutant run the
+ * hook runs again, mutated, before the selected tests (Stryker activates the mutant in its own
+ * `beforeAll`, registered before this one). Hits while a test file is collected (its imports and
+ * `describe` bodies) stay static: they happen before any hook, so Stryker reloads for those.
  */
 interface StrykerCoverage {
   static: Record<string, number>;
@@ -44,7 +44,8 @@ interface Task {
 }
 
 if (inject("mode" as never) === "dry-run") {
-  const ns = (globalThis as Record<string, unknown>)[inject("globalNamespace" as never) as string] as
+  const namespace = inject("globalNamespace" as never) as string;
+  const ns = (globalThis as Record<string, unknown>)[namespace] as
     | { mutantCoverage?: StrykerCoverage }
     | undefined;
   let before: Record<string, number> = {};
