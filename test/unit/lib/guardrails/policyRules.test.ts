@@ -80,6 +80,66 @@ describe("ingressViolations", () => {
   });
 });
 
+describe("ingressViolations at the edges", () => {
+  const rule = (r: Record<string, unknown>) =>
+    ingressViolations(TYPES.securityGroupRule, { type: "ingress", ...r });
+
+  it.each([
+    ["tcp 22-22", { protocol: "tcp", fromPort: 22, toPort: 22 }],
+    ["TCP 20-22", { protocol: "TCP", fromPort: 20, toPort: 22 }],
+    ["tcp 22-23", { protocol: "tcp", fromPort: 22, toPort: 23 }],
+    ["protocol 6 (tcp) over 22", { protocol: "6", fromPort: 1, toPort: 100 }],
+    ["protocol all", { protocol: "all" }],
+    ["tcp with no ports (every port)", { protocol: "tcp" }],
+  ])("finds SSH in %s from a private range", (_what, r) => {
+    expect(rule({ ...r, cidrBlocks: ["10.0.0.0/8"] })).toEqual([
+      expect.stringMatching(/^ingress opens SSH \(protocol "/),
+    ]);
+  });
+
+  it.each([
+    ["tcp 23-30", { protocol: "tcp", fromPort: 23, toPort: 30 }],
+    ["tcp 20-21", { protocol: "tcp", fromPort: 20, toPort: 21 }],
+    ["udp 22", { protocol: "udp", fromPort: 22, toPort: 22 }],
+    ["udp 1-65535", { protocol: "udp", fromPort: 1, toPort: 65535 }],
+    ["udp 0-65534", { protocol: "udp", fromPort: 0, toPort: 65534 }],
+  ])("accepts %s, even from anywhere", (_what, r) => {
+    expect(rule({ ...r, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] })).toEqual([]);
+  });
+
+  it("names every anywhere-source of an all-ports rule, IPv4 and IPv6", () => {
+    expect(
+      rule({
+        protocol: "udp",
+        cidrBlocks: ["10.0.0.0/8", "0.0.0.0/0"],
+        ipv6CidrBlocks: ["::/0"],
+      }),
+    ).toEqual([
+      "ingress opens ports 0-65535 to 0.0.0.0/0, ::/0: open only the app port, from the load balancer's security group",
+    ]);
+    expect(
+      ingressViolations(TYPES.securityGroup, {
+        ingress: [{ protocol: "-1", ipv6CidrBlocks: ["::/0"] }],
+      }),
+    ).toEqual([
+      expect.stringMatching(/^ingress\[0\]: ingress opens SSH \(protocol "-1", all ports\)/),
+    ]);
+    expect(
+      ingressViolations(TYPES.ingressRule, { ipProtocol: "udp", cidrIpv4: "0.0.0.0/0" }),
+    ).toEqual([
+      "ingress opens ports 0-65535 to 0.0.0.0/0: open only the app port, from the load balancer's security group",
+    ]);
+  });
+
+  it("ignores an all-ports rule from a private range and resources that open nothing", () => {
+    expect(rule({ protocol: "udp", cidrBlocks: ["10.0.0.0/8"] })).toEqual([]);
+    const open = { protocol: "-1", cidrBlocks: ["0.0.0.0/0"] };
+    expect(ingressViolations(TYPES.launchTemplate, open)).toEqual([]);
+    expect(ingressViolations(TYPES.securityGroup, { ingress: "none" })).toEqual([]);
+    expect(ingressViolations(TYPES.securityGroup, { ingress: [null, "x"] })).toEqual([]);
+  });
+});
+
 describe("launchTemplateViolations", () => {
   it("rejects a key pair and a template without IMDSv2", () => {
     const v = launchTemplateViolations({
