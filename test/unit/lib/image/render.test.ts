@@ -258,6 +258,10 @@ describe("renderDockerfile", () => {
 
   it("throws on a build-context path other than config/<i>", () => {
     const loaded = loadSpec(EXAMPLE);
+    const tenth = [{ ...loaded.configFiles[0], contextPath: "config/10" }];
+    expect(logicalLines(renderDockerfile({ ...loaded, configFiles: tenth }, HASH))).toContain(
+      'COPY ["config/10","/etc/web/config.json"]',
+    );
     for (const contextPath of ["../etc/shadow", "config/x", "xconfig/0", "config/0/x"]) {
       const configFiles = [{ ...loaded.configFiles[0], contextPath }];
       expect(() => renderDockerfile({ ...loaded, configFiles }, HASH)).toThrow(
