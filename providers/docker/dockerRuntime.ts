@@ -76,6 +76,11 @@ export async function logsTail(id: string, lines = 30): Promise<string> {
   }
 }
 
+/** A container's log tail as a section of an error message. */
+export async function logSection(name: string, id: string): Promise<string> {
+  return `\n--- last log lines of ${name} ---\n${await logsTail(id)}`;
+}
+
 /** Health check settings, from the spec's app.health. */
 export interface HealthCheck {
   readonly path: string;

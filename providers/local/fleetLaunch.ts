@@ -25,15 +25,14 @@ export function randomSuffix(): string {
 async function noAddress(
   name: string,
   id: string,
-  info: { State: { Running: boolean; Restarting: boolean; ExitCode: number } },
+  info: Parameters<typeof rt.crashed>[0],
   network: string,
 ): Promise<Error> {
-  if (info.State.Running && !info.State.Restarting)
-    return new Error(`${name}: started but has no address on network ${network}`);
-  return Object.assign(
-    new Error(`${name} exited (code ${info.State.ExitCode}) right after it started: ${rt.CRASH_HINT}`),
-    { logTail: `\n--- last log lines of ${name} ---\n${await rt.logsTail(id)}` },
-  );
+  const crash = rt.crashed(info);
+  if (crash === undefined) return new Error(`${name}: started but has no address on network ${network}`);
+  return Object.assign(new Error(`${name} ${crash} right after it started: ${rt.CRASH_HINT}`), {
+    logTail: await rt.logSection(name, id),
+  });
 }
 
 /** How many launches failed after their container was created (launchOne removed those itself). */
@@ -167,7 +166,7 @@ export async function launchGated(
     await Promise.allSettled(joins.values()); // settle joins before draining what they joined
     const failed = rt.failedInstance(err);
     const tail = failed
-      ? `\n--- last log lines of ${failed.name} ---\n${await rt.logsTail(failed.id)}`
+      ? await rt.logSection(failed.name, failed.id)
       : ((err as { logTail?: string } | undefined)?.logTail ?? "");
     await drainAndRemove(
       started.map((s) => s.id),

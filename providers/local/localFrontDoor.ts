@@ -106,11 +106,9 @@ export const localFrontDoorProvider: pulumi.dynamic.ResourceProvider<
         await rt.pause(200);
       }
     } catch (err) {
-      const tail = await rt.logsTail(container.id);
+      const tail = await rt.logSection(inputs.name, container.id);
       await container.remove({ force: true, v: true }).catch(() => undefined);
-      throw new Error(
-        `${(err as Error).message}\n--- last log lines of ${inputs.name} ---\n${tail}`,
-      );
+      throw new Error(`${(err as Error).message}${tail}`);
     }
     rt.say(`front door ${inputs.name} is serving ${url}`);
     return { id: container.id, outs: { ...inputs, containerId: container.id, url, running: true } };
