@@ -11,6 +11,7 @@
 import { DIGEST_REFERENCE_RE, LABELS, specHashProblem } from "../core/identifiers";
 import { BOOT_PRELUDE } from "./bootPrelude";
 import { SCRATCH_TMPFS_OPTIONS } from "../image/render";
+import { checkSysctlKey } from "../spec/specRules";
 
 /** Everything the boot script depends on; all plain values, already resolved. */
 export interface UserDataInput {
@@ -45,7 +46,6 @@ export interface UserDataInput {
 
 const SECRET_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const SYSCTL_KEY = /^[a-z0-9_]+(?:[./][a-z0-9_-]+)+$/;
 const SSM_PREFIX = /^(?:\/[A-Za-z0-9_.-]+)+$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -109,10 +109,9 @@ export function userDataProblems(input: UserDataInput): string[] {
     text(`config.env.${key}`, value);
   }
   for (const [key, value] of Object.entries(input.sysctls)) {
-    if (!SYSCTL_KEY.test(key))
-      problems.push(
-        `config.sysctls.${key}: must be a kernel parameter name like net.core.somaxconn`,
-      );
+    // The spec's grammar (dotted names only), which the namespaced list below is written in.
+    const keyProblem = checkSysctlKey(key);
+    if (keyProblem) problems.push(`config.sysctls.${key}: ${keyProblem}`);
     else if (!NAMESPACED_SYSCTL.some((re) => re.test(key))) {
       problems.push(
         `config.sysctls.${key}: Docker only sets namespaced sysctls in a container (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*); set host-wide ones in the AMI`,

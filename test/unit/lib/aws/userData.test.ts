@@ -5,6 +5,7 @@ import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { UserDataInput, renderUserData, shQuote, userDataProblems } from "../../../../lib/aws/userData";
+import { checkSysctlKey } from "../../../../lib/spec/specRules";
 
 const REF = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-1234567@sha256:${"ab".repeat(32)}`;
 
@@ -218,6 +219,15 @@ describe("userDataProblems", () => {
     ],
   ])("accepts %s", (_what, change) => {
     expect(userDataProblems({ ...INPUT, ...change })).toEqual([]);
+  });
+
+  it("refuses a sysctl name written with slashes the way the spec does: as not dotted", () => {
+    // The namespaced list (net.*, kernel.shm*, ...) is dotted, so net/ipv4/ip_forward used to pass
+    // the name check and then be called host-wide.
+    expect(userDataProblems({ ...INPUT, sysctls: { "net/ipv4/ip_forward": "1" } })).toEqual([
+      `config.sysctls.net/ipv4/ip_forward: ${checkSysctlKey("net/ipv4/ip_forward")}`,
+    ]);
+    expect(checkSysctlKey("net/ipv4/ip_forward")).toMatch(/^must be a dotted kernel parameter/);
   });
 
   it("shows the bad value and every problem at once", () => {
