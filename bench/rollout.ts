@@ -7,6 +7,11 @@
  *      (an app-only change, so B is built once), then roll back to A, whose image exists: that last
  *      `pulumi up` is the pure fleet rollout (launch, health gate, front door cutover, drain).
  *      Load runs through the front door during both rollouts (100 req/s, keep-alive).
+ *   3. Before the rollouts, on the same stack: three no-op `up`s with the plain CLI (`pulumi up
+ *      --yes --skip-preview`, the Node.js language host) and three through scripts/pulumi-run.ts
+ *      (`npm run dev`, the Automation API), then the baseline: the same image started with plain
+ *      parallel `docker run` (bench/plainRun.ts), to compare with the rollback's "new fleet live";
+ *      the same load runs through the stack's front door meanwhile, as during the rollouts.
  *
  * Prints a Markdown report and writes it with the raw figures to bench/results/<stamp>.{md,json}.
  * Options: --sizes 3,10,30 (fleet sizes), --rate 100 (req/s during rollouts).
@@ -26,6 +31,7 @@ import {
   exportStack,
   freePort,
   initStack,
+  pulumiOk,
   removeStack,
   runProgram,
   runProgramOk,
@@ -39,8 +45,9 @@ interface Rollout {
   size: number;
   kind: "app change (build + rollout)" | "rollback (image reused)";
   wallSeconds: number;
-  /** From the provider's own timing lines: new fleet live / old fleet drained. */
+  /** From the provider's own timing lines: new fleet live, old fleet stopped and removed. */
   liveSeconds?: number;
+  stoppedSeconds?: number;
   drainSeconds?: number;
   load: LoadReport;
   /** 1-minute load average of the machine when the rollout finished (other jobs share it). */
@@ -50,9 +57,12 @@ interface Rollout {
 /** Per fleet size: a no-op `up`, and the fleet's launch next to plain parallel `docker run`. */
 interface Baseline {
   size: number;
-  /** Median of three no-op `up`s, with each run's time. */
+  /** Median of three no-op `up`s through scripts/pulumi-run.ts (`npm run dev`), with each run's time. */
   noopUpSeconds: number;
   noopRuns: number[];
+  /** Median of three no-op `pulumi up --yes --skip-preview` of the plain CLI, with each run's time. */
+  cliNoopUpSeconds: number;
+  cliNoopRuns: number[];
   plainRunSeconds: number;
   /** 1-minute load average after the no-op runs and after the plain run. */
   noopLoadAvg: number;
@@ -91,6 +101,11 @@ function specCopy(name: string): {
     touchApp: (marker) => fs.writeFileSync(server, `${original}// bench ${marker}\n`),
     restoreApp: () => fs.writeFileSync(server, original),
   };
+}
+
+/** The middle of three figures. */
+function median(runs: readonly number[]): number {
+  return [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)];
 }
 
 function seconds(ms: number): number {
@@ -169,18 +184,40 @@ async function rollouts(size: number, rate: number, baselines: Baseline[]): Prom
       if (JSON.stringify(noop.changes) !== JSON.stringify({ same: 7 }))
         throw new Error(`no-op up changed something: ${JSON.stringify(noop.changes)}`);
     }
-    const noopUpSeconds = [...noopRuns].sort((a, b) => a - b)[1];
+    const noopUpSeconds = median(noopRuns);
+    const cliNoopRuns: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const noopStarted = Date.now();
+      const cli = await pulumiOk(["up", "--yes", "--skip-preview"], { cwd: REPO_ROOT, stack });
+      cliNoopRuns.push(seconds(Date.now() - noopStarted));
+      if (!/\b7 unchanged\b/.test(cli.stdout) || /\b(created|updated|replaced|deleted)\b/.test(cli.stdout))
+        throw new Error(`no-op pulumi up changed something:\n${cli.stdout}`);
+    }
+    const cliNoopUpSeconds = median(cliNoopRuns);
     const noopLoadAvg = loadAvg();
+    // Under the same load as the rollouts (the running fleet serves it), so that both figures
+    // share the machine's conditions.
+    const plainLoad = startLoad(`${url}/`, { ratePerSecond: rate });
     const plainRunSeconds = await plainParallelRun({
       imageId: String(first.outputs.imageRef),
       count: size,
       port: 8080,
       healthPath: "/healthz",
-    });
+    }).finally(() => plainLoad.stop());
     const plainLoadAvg = loadAvg();
-    baselines.push({ size, noopUpSeconds, noopRuns, plainRunSeconds, noopLoadAvg, plainLoadAvg });
+    baselines.push({
+      size,
+      noopUpSeconds,
+      noopRuns,
+      cliNoopUpSeconds,
+      cliNoopRuns,
+      plainRunSeconds,
+      noopLoadAvg,
+      plainLoadAvg,
+    });
     console.log(
-      `bench: ${size} instances: no-op up ${noopRuns.join(", ")} s (load ${noopLoadAvg}), ` +
+      `bench: ${size} instances: no-op up ${noopRuns.join(", ")} s (npm run dev), ` +
+        `${cliNoopRuns.join(", ")} s (pulumi up), load ${noopLoadAvg}; ` +
         `plain run ${plainRunSeconds} s (load ${plainLoadAvg})`,
     );
     for (const kind of ["app change (build + rollout)", "rollback (image reused)"] as const) {
@@ -198,6 +235,7 @@ async function rollouts(size: number, rate: number, baselines: Baseline[]): Prom
         kind,
         wallSeconds: wall,
         liveSeconds: timing(r.stdout, /is live with \d+ instance\(s\) after ([\d.]+) s/),
+        stoppedSeconds: timing(r.stdout, /drained \d+ instance\(s\): .* stopped after ([\d.]+) s/),
         drainSeconds: timing(r.stdout, /drained \d+ instance\(s\): .* removed after ([\d.]+) s/),
         load: report,
         loadAvg: loadAvg(),
@@ -249,11 +287,12 @@ async function main(): Promise<void> {
   const lines = [
     `Machine: ${machine()}.`,
     "",
-    "| fleet | rollout | \`pulumi up\` wall time | new fleet live | old fleet drained | requests served | failed | load avg |",
-    "|---:|---|---:|---:|---:|---:|---:|---:|",
+    "| fleet | rollout | \`pulumi up\` wall time | new fleet live | old fleet out of the pool and stopped | old fleet removed | requests served | failed | load avg |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ...all.map(
       (r) =>
-        `| ${r.size} | ${r.kind} | ${r.wallSeconds} s | ${r.liveSeconds ?? "?"} s | ${r.drainSeconds ?? "?"} s | ` +
+        `| ${r.size} | ${r.kind} | ${r.wallSeconds} s | ${r.liveSeconds ?? "?"} s | ` +
+        `${r.stoppedSeconds ?? "?"} s | ${r.drainSeconds ?? "?"} s | ` +
         `${r.load.ok} | ${r.load.failed} | ${r.loadAvg} |`,
     ),
     "",
@@ -266,14 +305,15 @@ async function main(): Promise<void> {
       "",
     );
   lines.push(
-    "| fleet | no-op `pulumi up` (median of 3) | load avg | new fleet live (rollback) | load avg | plain parallel `docker run` to healthy | load avg | ratio |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| fleet | no-op `pulumi up --yes --skip-preview` (median of 3) | no-op `npm run dev` (median of 3) | load avg | new fleet live (rollback) | load avg | plain parallel `docker run` to healthy | load avg | ratio |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...baselines.map((b) => {
       const r = pure(b.size);
       const live = r?.liveSeconds;
       const ratio = live === undefined ? "?" : (live / b.plainRunSeconds).toFixed(2);
       return (
-        `| ${b.size} | ${b.noopUpSeconds} s (${b.noopRuns.join(", ")}) | ${b.noopLoadAvg} | ` +
+        `| ${b.size} | ${b.cliNoopUpSeconds} s (${b.cliNoopRuns.join(", ")}) | ` +
+        `${b.noopUpSeconds} s (${b.noopRuns.join(", ")}) | ${b.noopLoadAvg} | ` +
         `${live ?? "?"} s | ${r?.loadAvg ?? "?"} | ${b.plainRunSeconds} s | ${b.plainLoadAvg} | ${ratio} |`
       );
     }),

@@ -117,6 +117,7 @@ export async function drainAndRemove(ids: readonly string[], opts: DrainOptions)
     live.map((i) => i.ip).filter((ip) => ip !== ""),
   );
   const outAfter = ((Date.now() - started) / 1000).toFixed(1);
+  let stoppedAt = started;
   await Promise.all(
     live.map(async (inst) => {
       const c = docker.getContainer(inst.id);
@@ -126,6 +127,7 @@ export async function drainAndRemove(ids: readonly string[], opts: DrainOptions)
         const code = dockerStatus(err);
         if (code !== 304 && code !== 404) throw err; // 304: already stopped
       }
+      stoppedAt = Math.max(stoppedAt, Date.now());
       try {
         await c.remove({ force: true, v: true });
       } catch (err) {
@@ -137,7 +139,8 @@ export async function drainAndRemove(ids: readonly string[], opts: DrainOptions)
   await releaseSlots(opts.frontDoor, forced);
   rt.say(
     `${opts.label}: drained ${live.length} instance(s): out of the pool with 0 in flight after ` +
-      `${outAfter} s, removed after ${removedAfter} s, slots free after ` +
+      `${outAfter} s, stopped after ${((stoppedAt - started) / 1000).toFixed(1)} s, ` +
+      `removed after ${removedAfter} s, slots free after ` +
       `${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
 }

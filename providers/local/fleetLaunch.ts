@@ -7,6 +7,7 @@
 import { instanceName, type FleetInstance } from "../../lib/local/fleetPlan";
 import { LABELS } from "../../lib/core/identifiers";
 import { SCRATCH_TMPFS_OPTIONS } from "../../lib/image/render";
+import { fastInterMs } from "../../lib/local/haproxyConfig";
 import { dockerClient } from "../docker/client";
 import * as rt from "../docker/dockerRuntime";
 import { drainAndRemove, releaseSlots } from "./fleetDrain";
@@ -147,7 +148,9 @@ export async function launchGated(
     const check = {
       path: p.health.path,
       port: p.port,
-      intervalMs: p.health.intervalSeconds * 1000,
+      // Between the passes that make a new instance healthy: the front door's own pace for a server
+      // changing state (haproxy `fastinter`), not the steady-state interval of the spec.
+      intervalMs: fastInterMs(p.health.intervalSeconds * 1000),
       timeoutMs: p.health.timeoutSeconds * 1000,
       healthyThreshold: p.health.healthyThreshold,
     };

@@ -177,13 +177,21 @@ export class LocalStack {
   }
 }
 
-/** The drain lines of an `up` log: seconds until out of the pool, removed, slots free again. */
-export function drainTimes(log: string): Array<{ outS: number; removedS: number; freeS: number }> {
-  const re = /0 in flight after ([\d.]+) s, removed after ([\d.]+) s, slots free after ([\d.]+) s/g;
+/** The drain lines of an `up` log: seconds until out of the pool, stopped, removed, slots free again. */
+export function drainTimes(
+  log: string,
+): Array<{ outS: number; stoppedS: number; removedS: number; freeS: number }> {
+  const re =
+    /0 in flight after ([\d.]+) s, stopped after ([\d.]+) s, removed after ([\d.]+) s, slots free after ([\d.]+) s/g;
   const seen = new Set<string>();
   return [...log.matchAll(re)]
     .filter((m) => !seen.has(m[0]) && seen.add(m[0]))
-    .map((m) => ({ outS: Number(m[1]), removedS: Number(m[2]), freeS: Number(m[3]) }));
+    .map((m) => ({
+      outS: Number(m[1]),
+      stoppedS: Number(m[2]),
+      removedS: Number(m[3]),
+      freeS: Number(m[4]),
+    }));
 }
 
 /** A short summary line of a load report for the test log. */
