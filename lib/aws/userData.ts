@@ -147,8 +147,11 @@ export function renderUserData(input: UserDataInput): string {
 
   const registry = input.imageRef.split("/")[0];
   const container = `phoenix-${input.name}`;
+  // Keys are unique, so the default (UTF-16 code unit) order needs no comparator.
   const sorted = <T>(o: Readonly<Record<string, T>>): [string, T][] =>
-    Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]]);
   const secrets = [...input.secrets].sort();
 
   const run: string[] = [

@@ -491,6 +491,14 @@ describe("renderUserData", () => {
     );
   });
 
+  it("throws every problem on its own line under one heading", () => {
+    const bad: UserDataInput = { ...INPUT, port: 0, region: "mars", secrets: ["x y"] };
+    expect(() => renderUserData(bad)).toThrow(
+      ["cannot render user data:", ...userDataProblems(bad)].join("\n"),
+    );
+    expect(userDataProblems(bad)).toHaveLength(3);
+  });
+
   it("accepts the issue's example", () => {
     expect(userDataProblems(INPUT)).toEqual([]);
   });
