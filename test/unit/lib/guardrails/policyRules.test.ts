@@ -131,6 +131,26 @@ describe("ingressViolations at the edges", () => {
     ]);
   });
 
+  it("finds every port opened to anywhere through an inline ingress entry, whatever the protocol's case", () => {
+    expect(
+      ingressViolations(TYPES.securityGroup, {
+        ingress: [
+          { protocol: "tcp", fromPort: 8080, toPort: 8080, cidrBlocks: ["0.0.0.0/0"] },
+          { protocol: "UDP", cidrBlocks: ["10.0.0.0/8", "0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] },
+          { protocol: "ALL", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"] },
+        ],
+      }),
+    ).toEqual([
+      "ingress[1]: ingress opens ports 0-65535 to 0.0.0.0/0, ::/0: open only the app port, from the load balancer's security group",
+      "ingress[2]: ingress opens all ports to 0.0.0.0/0: open only the app port, from the load balancer's security group",
+    ]);
+    expect(
+      ingressViolations(TYPES.ingressRule, { ipProtocol: "udp", cidrIpv6: "::/0" }),
+    ).toEqual([
+      "ingress opens ports 0-65535 to ::/0: open only the app port, from the load balancer's security group",
+    ]);
+  });
+
   it("ignores an all-ports rule from a private range and resources that open nothing", () => {
     expect(rule({ protocol: "udp", cidrBlocks: ["10.0.0.0/8"] })).toEqual([]);
     const open = { protocol: "-1", cidrBlocks: ["0.0.0.0/0"] };
