@@ -103,6 +103,17 @@ function specCopy(name: string): {
   };
 }
 
+/** Seconds each of three runs of `run` took, one after the other. */
+async function threeRuns(run: () => Promise<void>): Promise<number[]> {
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = Date.now();
+    await run();
+    runs.push(seconds(Date.now() - started));
+  }
+  return runs;
+}
+
 /** The middle of three figures. */
 function median(runs: readonly number[]): number {
   return [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)];
@@ -176,23 +187,17 @@ async function rollouts(size: number, rate: number, baselines: Baseline[]): Prom
     await setConfig(stack, REPO_ROOT, "phoenix:DB_PASSWORD", "bench-only", { secret: true });
     const first = await runProgramOk("up", { cwd: REPO_ROOT, stack });
     const url = String(first.outputs.url);
-    const noopRuns: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const noopStarted = Date.now();
+    const noopRuns = await threeRuns(async () => {
       const noop = await runProgramOk("up", { cwd: REPO_ROOT, stack });
-      noopRuns.push(seconds(Date.now() - noopStarted));
       if (JSON.stringify(noop.changes) !== JSON.stringify({ same: 7 }))
         throw new Error(`no-op up changed something: ${JSON.stringify(noop.changes)}`);
-    }
+    });
     const noopUpSeconds = median(noopRuns);
-    const cliNoopRuns: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const noopStarted = Date.now();
+    const cliNoopRuns = await threeRuns(async () => {
       const cli = await pulumiOk(["up", "--yes", "--skip-preview"], { cwd: REPO_ROOT, stack });
-      cliNoopRuns.push(seconds(Date.now() - noopStarted));
       if (!/\b7 unchanged\b/.test(cli.stdout) || /\b(created|updated|replaced|deleted)\b/.test(cli.stdout))
         throw new Error(`no-op pulumi up changed something:\n${cli.stdout}`);
-    }
+    });
     const cliNoopUpSeconds = median(cliNoopRuns);
     const noopLoadAvg = loadAvg();
     // Under the same load as the rollouts (the running fleet serves it), so that both figures
