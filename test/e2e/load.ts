@@ -15,6 +15,8 @@ export interface LoadReport {
   errors: Record<string, number>;
   /** Successful answers by the spec hash in the body (`GET /` of the example app). */
   specHashes: Record<string, number>;
+  /** The longest any request took, answered or not, and when it started (ms into the run). */
+  slowest: { ms: number; atMs: number };
   durationMs: number;
 }
 
@@ -49,7 +51,7 @@ export function startLoad(url: string, opts: LoadOptions = {}): Load {
   // (ECONNRESET) that says nothing about the fleet. Node's default is lifo.
   const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight, scheduling: "fifo" });
   const started = Date.now();
-  const report: LoadReport = { ok: 0, failed: 0, errors: {}, specHashes: {}, durationMs: 0 };
+  const report: LoadReport = { ok: 0, failed: 0, errors: {}, specHashes: {}, slowest: { ms: 0, atMs: 0 }, durationMs: 0 };
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
   let sent = 0;
@@ -59,7 +61,13 @@ export function startLoad(url: string, opts: LoadOptions = {}): Load {
     report.errors[cause] = (report.errors[cause] ?? 0) + 1;
   };
   const one = (): Promise<void> =>
-    new Promise((resolve) => {
+    new Promise<void>((done) => {
+      const t0 = Date.now();
+      const resolve = () => {
+        const ms = Date.now() - t0;
+        if (ms > report.slowest.ms) report.slowest = { ms, atMs: t0 - started };
+        done();
+      };
       const req = http.get(target, { agent, timeout: timeoutMs }, (res) => {
         let body = "";
         res.setEncoding("utf8");
@@ -97,6 +105,7 @@ export function startLoad(url: string, opts: LoadOptions = {}): Load {
       ...report,
       errors: { ...report.errors },
       specHashes: { ...report.specHashes },
+      slowest: { ...report.slowest },
       durationMs: Date.now() - started,
     }),
     async stop() {

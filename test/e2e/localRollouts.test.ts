@@ -60,6 +60,7 @@ describe.each(SERVERS)("rollouts of $title", { timeout: 10 * 60_000 }, (server) 
   it(`replaces the fleet under ${RATE} req/s with 0 failed requests`, async () => {
     const before = (await stack.run("refresh")).outputs;
     server.bump && stack.editSpec(server.bump[0], server.bump[1]);
+    const loadStart = Date.now();
     const load = startLoad(`${stack.url}/`, { ratePerSecond: RATE, maxInFlight: 64 });
     let up;
     try {
@@ -67,6 +68,9 @@ describe.each(SERVERS)("rollouts of $title", { timeout: 10 * 60_000 }, (server) 
     } finally {
       const report = await load.stop();
       console.log(`${server.title}: rollout under load: ${describeLoad(report)}`);
+      // haproxy logs only the requests that went wrong, retried or redispatched ones included.
+      const wrong = await stack.frontDoorLog(loadStart - 1000).catch((e: Error) => e.message);
+      console.log(`${server.title}: front door log of the rollout:\n${wrong || "(nothing went wrong)"}`);
       expectNoFailures(report);
       expect((report.ok + report.failed) / (report.durationMs / 1000)).toBeGreaterThan(RATE * 0.9);
     }

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import Docker from "dockerode";
 import { LABELS } from "../../lib/core/identifiers";
 import { parseHaproxyStats, poolState } from "../../lib/local/haproxyConfig";
+import { demux } from "../../providers/docker/dockerRuntime";
 import {
   REPO_ROOT,
   exportStack,
@@ -118,6 +119,17 @@ export class LocalStack {
     return this.docker.listContainers({ all: true, filters: { label } });
   }
 
+  /** The front door's log lines since `sinceMs` (epoch ms): haproxy logs only the requests that went wrong. */
+  async frontDoorLog(sinceMs: number): Promise<string> {
+    const [fd] = await this.containers("frontdoor");
+    if (!fd) return "(no front door)";
+    const raw: Buffer = await this.docker
+      .getContainer(fd.Id)
+      .logs({ stdout: true, stderr: true, since: Math.floor(sinceMs / 1000) });
+    const { stdout, stderr } = demux(raw);
+    return (stdout + stderr).trimEnd();
+  }
+
   /** Networks and volumes labelled with the stack. */
   async otherObjects(): Promise<string[]> {
     const filters = { label: [`${LABELS.stack}=${this.name}`] };
@@ -197,5 +209,5 @@ export function drainTimes(
 /** A short summary line of a load report for the test log. */
 export function describeLoad(load: LoadReport): string {
   const rate = (load.ok + load.failed) / (load.durationMs / 1000);
-  return `${load.ok} ok, ${load.failed} failed ${JSON.stringify(load.errors)} at ${rate.toFixed(0)} req/s`;
+  return `${load.ok} ok, ${load.failed} failed ${JSON.stringify(load.errors)} at ${rate.toFixed(0)} req/s, slowest ${load.slowest.ms} ms (${(load.slowest.atMs / 1000).toFixed(1)} s in)`;
 }

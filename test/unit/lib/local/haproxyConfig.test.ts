@@ -33,6 +33,16 @@ describe("frontDoorEnv", () => {
     expect(env).toMatchObject({ PHX_SERVICE: "web", PHX_CHECK_INTER: "2000ms", PHX_SLOTS: "64" });
   });
 
+  it("gives up on a connection attempt before the kernel would resend a dropped SYN (1 s), and retries elsewhere", () => {
+    const cfg = readFileSync(join(__dirname, "..", "..", "..", "..", "frontdoor", "haproxy.cfg"), "utf8");
+    const ms = (v: string) => Number(v.replace(/ms$/, "")) * (v.endsWith("ms") ? 1 : 1000);
+    const connect = ms(/^\s*timeout connect (\S+)$/m.exec(cfg)?.[1] ?? "");
+    const retries = Number(/^\s*retries (\d+)$/m.exec(cfg)?.[1]);
+    expect(connect).toBeLessThan(1000);
+    expect(retries * connect).toBeGreaterThanOrEqual(1000);
+    expect(cfg).toMatch(/^\s*option redispatch 1$/m);
+  });
+
   it("reports every bad field at once, with the value and an example", () => {
     expect(() =>
       frontDoorEnv({ ...params, service: "Web App", healthPath: "healthz", rise: 0 }),
