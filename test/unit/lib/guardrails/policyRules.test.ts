@@ -151,6 +151,16 @@ describe("ingressViolations at the edges", () => {
     ]);
   });
 
+  it("reads an ingress rule's protocol in any case: SSH over tcp, every port over all", () => {
+    const rule = (r: Record<string, unknown>) => ingressViolations(TYPES.ingressRule, r);
+    expect(rule({ ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "10.0.0.0/8" })).toEqual([
+      expect.stringMatching(/^ingress opens SSH \(protocol "tcp", ports 22-22\)/),
+    ]);
+    expect(rule({ ipProtocol: "All", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" })).toEqual([
+      "ingress opens all ports to 0.0.0.0/0: open only the app port, from the load balancer's security group",
+    ]);
+  });
+
   it("ignores an all-ports rule from a private range and resources that open nothing", () => {
     expect(rule({ protocol: "udp", cidrBlocks: ["10.0.0.0/8"] })).toEqual([]);
     const open = { protocol: "-1", cidrBlocks: ["0.0.0.0/0"] };
