@@ -328,3 +328,192 @@ describe("specHashTagViolations", () => {
     expect(specHashTagViolations(TYPES.ecrRepository, {})).toEqual([]);
   });
 });
+
+describe("decodeUserData", () => {
+  it("decodes base64, also when wrapped over lines, and passes plain text and non-strings through", () => {
+    const script = "#!/bin/bash\nset -euo pipefail\necho ok\n";
+    expect(decodeUserData(b64(script))).toBe(script);
+    expect(decodeUserData(b64(script).replace(/(.{8})/g, "$1\n  "))).toBe(script);
+    expect(decodeUserData(script)).toBe(script);
+    // Base64 letters only, but not a whole number of 4-character groups: plain text.
+    expect(decodeUserData("abcde")).toBe("abcde");
+    expect(decodeUserData("abc=d")).toBe("abc=d");
+    expect(decodeUserData("x!" + b64(script))).toBe("x!" + b64(script));
+    expect(decodeUserData(b64(script) + "!")).toBe(b64(script) + "!");
+    expect(decodeUserData("  ")).toBe("  ");
+    expect(decodeUserData(undefined)).toBe("");
+    expect(decodeUserData(42)).toBe("");
+  });
+});
+
+describe("secretPatternViolations, pattern by pattern", () => {
+  const found = (text: string) =>
+    secretPatternViolations("userData", text).map((m) => m.split(": contains ")[1].split(":")[0]);
+
+  it.each([
+    ["an AWS access key id", "key ASIAABCDEFGHIJKLMNOP here"],
+    ["a private key", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n"],
+    ["a private key", "-----BEGIN PRIVATE KEY-----"],
+    ["a GitHub token", `gho_${"a1B2".repeat(9)}`],
+    ["a Slack token", "xoxb-1234567890-abcdef"],
+    ["a literal value assigned to a secret-looking name", "export db_passwd=x"],
+    ["a literal value assigned to a secret-looking name", "MY_SECRET_VALUE='abc'"],
+    ["a literal value assigned to a secret-looking name", 'GH_TOKEN="abc"'],
+    ["a literal value assigned to a secret-looking name", "STRIPE_APIKEY=abc"],
+    ["a literal value assigned to a secret-looking name", "STRIPE_API_KEY=abc"],
+    ["a literal value assigned to a secret-looking name", "SSH_PRIVATE_KEY=abc"],
+    ["a literal value assigned to a secret-looking name", "AWS_ACCESS_KEY=abc"],
+    ["a literal value assigned to a secret-looking name", "PASSWORD=abc"],
+  ])("finds %s in %j", (what, text) => {
+    expect(found(text)).toEqual([what]);
+  });
+
+  it.each([
+    ["a key id one character short", "AKIAABCDEFGHIJKLMNO"],
+    ["a key id inside a longer word", "XAKIAABCDEFGHIJKLMNOP"],
+    ["a public key", "-----BEGIN PUBLIC KEY-----"],
+    ["a GitHub token one character short", `ghp_${"a".repeat(35)}`],
+    ["another gh_ prefix", `ghx_${"a".repeat(36)}`],
+    ["a Slack token too short", "xoxb-123456789"],
+    ["a secret read from a variable", 'DB_PASSWORD="$DB_PASSWORD"'],
+    ["a secret with an empty value", "DB_PASSWORD= docker run"],
+    ["a secret-looking name without a value", "export DB_PASSWORD"],
+    ["a name that only mentions a secret", "PASS=abc TOKENS_DIR"],
+  ])("accepts %s", (_what, text) => {
+    expect(found(text)).toEqual([]);
+  });
+
+  it("names every kind found, in order, once each", () => {
+    expect(found("AKIAABCDEFGHIJKLMNOP xoxp-1234567890-x DB_TOKEN=1 AKIAABCDEFGHIJKLMNOQ")).toEqual([
+      "an AWS access key id",
+      "a Slack token",
+      "a literal value assigned to a secret-looking name",
+    ]);
+  });
+});
+
+describe("secretValueViolations at the length limit", () => {
+  it("searches values of 6 characters or more, never shorter ones", () => {
+    const secrets = [
+      { source: "five", value: "abcde" },
+      { source: "six", value: "abcdef" },
+    ];
+    expect(secretValueViolations("labels", "xx abcdef yy", secrets)).toEqual([
+      "labels: contains the value of six in plain text: pass the secret at run time (SSM at boot on aws, container env on local), never in user data, images or labels",
+    ]);
+    expect(secretValueViolations("labels", "abcde", secrets)).toEqual([]);
+  });
+});
+
+describe("image references at the edges", () => {
+  it("takes the last colon after the last slash as the tag", () => {
+    expect(parseImageRef("registry:5000/team/web:v1")).toEqual({
+      name: "registry:5000/team/web",
+      tag: "v1",
+      digest: undefined,
+    });
+    expect(parseImageRef("web")).toEqual({ name: "web", digest: undefined });
+    expect(parseImageRef(`web@${DIGEST}`)).toEqual({ name: "web", digest: DIGEST });
+  });
+
+  it("accepts spec-hash tags with a pre-release part, and nothing looser", () => {
+    const h12 = HASH.slice(0, 12);
+    expect(imageRefViolations("image", `web:v1.4.2-rc.1-${h12}`)).toEqual([]);
+    for (const tag of [
+      `1.4.2-${h12}`,
+      `v1.4-${h12}`,
+      `v1.4.2-${h12.slice(1)}`,
+      `v1.4.2-${h12}0`,
+      `v1.4.2-${h12.toUpperCase()}`,
+      `v1.4.2${h12}`,
+      `xv1.4.2-${h12}`,
+    ]) {
+      expect(imageRefViolations("image", `web:${tag}`), tag).toEqual([
+        `image: image ${JSON.stringify(`web:${tag}`)} has tag ${JSON.stringify(tag)}: reference images by digest (<repo>@sha256:...) or by spec-hash tag (<version>-<hash12>), never latest`,
+      ]);
+    }
+  });
+
+  it("rejects a digest that is not a whole sha256", () => {
+    expect(imageRefViolations("image", "web@sha256:abc")[0]).toContain("has no tag (means latest)");
+    expect(imageRefViolations("image", "web:latest@sha256:abc")[0]).toContain('has tag "latest"');
+  });
+});
+
+describe("userDataImageRefs at the edges", () => {
+  const BOOLEAN_OPTIONS = ["-d", "--detach", "--rm", "-i", "-t", "-it", "--interactive", "--tty"];
+  const MORE_BOOLEAN_OPTIONS = ["--read-only", "--init", "--privileged", "-P", "--publish-all", "-q"];
+  it.each([...BOOLEAN_OPTIONS, ...MORE_BOOLEAN_OPTIONS])(
+    "skips the boolean option %s without taking the image for its value",
+    (flag) => {
+      expect(userDataImageRefs(`docker run ${flag} nginx:1.25 sh`)).toEqual(["nginx:1.25"]);
+    },
+  );
+
+  it("skips options with a value, joined or not, and reads docker create and pull", () => {
+    expect(userDataImageRefs("docker create --name=web -p 80:80 web:v1 x")).toEqual(["web:v1"]);
+    expect(userDataImageRefs("docker pull alpine:3")).toEqual(["alpine:3"]);
+    expect(userDataImageRefs("docker push alpine:3")).toEqual([]);
+    expect(userDataImageRefs("docker run --rm")).toEqual([]);
+  });
+
+  it("resolves ${NAME}, exported and double-quoted assignments; leaves unknown variables as written", () => {
+    const script = [
+      'export IMG="web:v2"',
+      "  OTHER=alpine:3  ",
+      "docker run ${IMG}",
+      "docker run $OTHER",
+      "docker run $MISSING",
+      "docker run ${IMG}x",
+    ].join("\n");
+    expect(userDataImageRefs(script)).toEqual(["$MISSING", "${IMG}x", "alpine:3", "web:v2"]);
+  });
+
+  it("finds registry-qualified references anywhere, with a port, a tag or a digest", () => {
+    const refs = userDataImageRefs(
+      [
+        `echo IMAGE=${ECR}:v1 ok`,
+        `X=localhost:5000/web@sha256:${"a".repeat(64)}`,
+        "echo example.com/web not-a-registry/web Registry.Example.com/web",
+      ].join("\n"),
+    );
+    expect(refs).toEqual([
+      `${ECR}:v1`,
+      "example.com/web",
+      `localhost:5000/web@sha256:${"a".repeat(64)}`,
+    ]);
+  });
+
+  it("joins continued lines before reading them", () => {
+    expect(userDataImageRefs("docker run \\\n  --rm \\\r\n  web:v3")).toEqual(["web:v3"]);
+  });
+});
+
+describe("specHashTagViolations at the edges", () => {
+  it("accepts 12 to 64 lowercase hex, nothing shorter, longer or upper-case", () => {
+    const tagged = (v: string) => specHashTagViolations(TYPES.localFleet, { specHash: v });
+    expect(tagged(HASH.slice(0, 12))).toEqual([]);
+    expect(tagged(HASH)).toEqual([]);
+    for (const v of [HASH.slice(0, 11), HASH + "a", HASH.toUpperCase(), `x${HASH.slice(0, 12)}`]) {
+      expect(tagged(v), v).toHaveLength(1);
+    }
+  });
+
+  it("reads a group's tag list, its singular tag blocks, and a container's labels, naming the field", () => {
+    expect(
+      specHashTagViolations(TYPES.autoscalingGroup, {
+        tag: [null, { key: "phoenix:spec-hash", value: HASH }],
+      }),
+    ).toEqual([]);
+    expect(
+      specHashTagViolations(TYPES.autoscalingGroup, { tags: [{ key: "Name", value: HASH }] }),
+    ).toHaveLength(1);
+    expect(
+      specHashTagViolations(TYPES.dockerContainer, {
+        labels: [{ label: "other", value: HASH }],
+      })[0],
+    ).toMatch(/^labels\.io\.phoenix\.spec-hash: .* got undefined: tag it with the specHash output/);
+    expect(specHashTagViolations(TYPES.dockerContainer, { labels: "x" })).toHaveLength(1);
+    expect(specHashTagViolations(TYPES.launchTemplate, { tags: [HASH] })).toHaveLength(1);
+  });
+});
