@@ -336,7 +336,7 @@ describe("decodeUserData", () => {
     expect(decodeUserData(b64(script).replace(/(.{8})/g, "$1\n  "))).toBe(script);
     expect(decodeUserData(script)).toBe(script);
     // Base64 letters only, but not a whole number of 4-character groups: plain text.
-    expect(decodeUserData("abcde")).toBe("abcde");
+    for (const t of ["abcde", "abcdef", "abcdefg"]) expect(decodeUserData(t)).toBe(t);
     expect(decodeUserData("abc=d")).toBe("abc=d");
     expect(decodeUserData("x!" + b64(script))).toBe("x!" + b64(script));
     expect(decodeUserData(b64(script) + "!")).toBe(b64(script) + "!");
@@ -354,7 +354,7 @@ describe("secretPatternViolations, pattern by pattern", () => {
     ["an AWS access key id", "key ASIAABCDEFGHIJKLMNOP here"],
     ["a private key", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n"],
     ["a private key", "-----BEGIN PRIVATE KEY-----"],
-    ["a GitHub token", `gho_${"a1B2".repeat(9)}`],
+    ...["ghp", "gho", "ghu", "ghs", "ghr"].map((p) => ["a GitHub token", `${p}_${"a1B2".repeat(9)}`]),
     ["a Slack token", "xoxb-1234567890-abcdef"],
     ["a literal value assigned to a secret-looking name", "export db_passwd=x"],
     ["a literal value assigned to a secret-looking name", "MY_SECRET_VALUE='abc'"],
