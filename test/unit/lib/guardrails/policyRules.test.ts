@@ -161,6 +161,27 @@ describe("ingressViolations at the edges", () => {
     ]);
   });
 
+  it("says the fix in full when a rule opens SSH", () => {
+    expect(
+      ingressViolations(TYPES.securityGroupRule, { type: "ingress", protocol: "tcp", fromPort: 22, toPort: 22 }),
+    ).toEqual([
+      'ingress opens SSH (protocol "tcp", ports 22-22): no-SSH is the rule; replace the fleet instead of logging in, and open only the app port to the load balancer',
+    ]);
+  });
+
+  it("reads the rule shapes only on their own resource types", () => {
+    const everyShape = {
+      type: "ingress",
+      protocol: "-1",
+      ipProtocol: "-1",
+      cidrBlocks: ["0.0.0.0/0"],
+      cidrIpv4: "0.0.0.0/0",
+    };
+    for (const type of [TYPES.launchTemplate, TYPES.autoscalingGroup, TYPES.ecrRepository]) {
+      expect(ingressViolations(type, everyShape), type).toEqual([]);
+    }
+  });
+
   it("ignores an all-ports rule from a private range and resources that open nothing", () => {
     expect(rule({ protocol: "udp", cidrBlocks: ["10.0.0.0/8"] })).toEqual([]);
     const open = { protocol: "-1", cidrBlocks: ["0.0.0.0/0"] };
