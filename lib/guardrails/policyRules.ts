@@ -211,17 +211,18 @@ export const SPEC_HASH_TAG_RE = /^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?-[0-9a-f]{12
 export function imageRefViolations(where: string, ref: string): string[] {
   const { tag, digest } = parseImageRef(ref);
   if (digest !== undefined && DIGEST_RE.test(digest)) return [];
-  if (tag !== undefined && SPEC_HASH_TAG_RE.test(tag)) return [];
-  const why = tag === undefined ? "has no tag (means latest)" : `has tag ${show(tag)}`;
-  return [
+  const refused = (why: string) => [
     `${where}: image ${show(ref)} ${why}: reference images by digest (<repo>@sha256:...) ` +
       "or by spec-hash tag (<version>-<hash12>), never latest",
   ];
+  if (tag === undefined) return refused("has no tag (means latest)");
+  return SPEC_HASH_TAG_RE.test(tag) ? [] : refused(`has tag ${show(tag)}`);
 }
 
 const BOOL_FLAGS = new Set(["-d", "--detach", "--rm", "-i", "-t", "-it", "--interactive", "--tty"]);
 const BOOL_FLAGS_MORE = ["--read-only", "--init", "--privileged", "-P", "--publish-all", "-q"];
 BOOL_FLAGS_MORE.forEach((f) => BOOL_FLAGS.add(f));
+const DOCKER_IMAGE_COMMANDS = new Set(["pull", "run", "create"]);
 const REGISTRY_REF =
   /^(?:localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+)(?::\d+)?\/[a-z0-9._/-]+(?::[\w.-]+)?(?:@sha256:[0-9a-f]+)?$/;
 
@@ -236,22 +237,25 @@ export function userDataImageRefs(script: string): string[] {
   for (const m of text.matchAll(
     /^\s*(?:export\s+)?([A-Za-z_]\w*)=(?:'([^']*)'|"([^"$]*)"|([^\s'"$]+))\s*$/gm,
   )) {
-    vars.set(m[1], m[2] ?? m[3] ?? m[4] ?? "");
+    // One of the three value forms always matched.
+    vars.set(m[1], (m[2] ?? m[3] ?? m[4]) as string);
   }
-  const unquote = (t: string): string => t.replace(/^'(.*)'$|^"(.*)"$/, (_, a, b) => a ?? b);
   const resolve = (t: string): string => {
     const m = /^\$\{?([A-Za-z_]\w*)\}?$/.exec(t);
     return m && vars.has(m[1]) ? (vars.get(m[1]) as string) : t;
   };
   const refs = new Set<string>();
   for (const line of text.split(/\r?\n/)) {
-    const tokens = (line.match(/'[^']*'|"[^"]*"|[^\s'"]+/g) ?? []).map(unquote);
+    // Words, quoted ones without their quotes.
+    const tokens = [...line.matchAll(/'([^']*)'|"([^"]*)"|([^\s'"]+)/g)].map(
+      (m) => (m[1] ?? m[2] ?? m[3]) as string,
+    );
     for (const t of tokens) {
       const v = t.replace(/^[A-Za-z_]\w*=/, "");
       if (REGISTRY_REF.test(v)) refs.add(v);
     }
-    for (let i = 0; i + 1 < tokens.length; i++) {
-      if (tokens[i] !== "docker" || !["pull", "run", "create"].includes(tokens[i + 1])) continue;
+    for (const [i, t] of tokens.entries()) {
+      if (t !== "docker" || !DOCKER_IMAGE_COMMANDS.has(tokens[i + 1])) continue;
       let j = i + 2;
       while (j < tokens.length && tokens[j].startsWith("-")) {
         j += tokens[j].includes("=") || BOOL_FLAGS.has(tokens[j]) ? 1 : 2;
@@ -284,15 +288,12 @@ const HASH_RE = /^[0-9a-f]{12,64}$/;
 
 function tagValue(type: string, props: Props): unknown {
   if (type === TYPES.autoscalingGroup) {
-    const list = [
-      ...(Array.isArray(props.tags) ? props.tags : []),
-      ...(Array.isArray(props.tag) ? props.tag : []),
-    ];
-    return list.filter(isRecord).find((t) => t.key === SPEC_HASH_TAG)?.value;
+    const list = [props.tags, props.tag].flat().filter(isRecord);
+    return list.find((t) => t.key === SPEC_HASH_TAG)?.value;
   }
   if (type === TYPES.dockerContainer) {
-    const labels = Array.isArray(props.labels) ? props.labels : [];
-    return labels.filter(isRecord).find((l) => l.label === SPEC_HASH_LABEL)?.value;
+    const labels = [props.labels].flat().filter(isRecord);
+    return labels.find((l) => l.label === SPEC_HASH_LABEL)?.value;
   }
   if (type === TYPES.localFleet) return props.specHash;
   return isRecord(props.tags) ? props.tags[SPEC_HASH_TAG] : undefined;

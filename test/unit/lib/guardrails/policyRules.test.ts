@@ -538,3 +538,65 @@ describe("specHashTagViolations at the edges", () => {
     expect(specHashTagViolations(TYPES.launchTemplate, { tags: [HASH] })).toHaveLength(1);
   });
 });
+
+describe("policy rules: every message in full, and the grammar's edges", () => {
+  it("accepts an empty key name, and says each fix in full", () => {
+    expect(launchTemplateViolations({ keyName: "", metadataOptions: { httpTokens: "required" } })).toEqual([]);
+    expect(secretPatternViolations("dockerfile", "AKIAABCDEFGHIJKLMNOP")).toEqual([
+      "dockerfile: contains an AWS access key id: secrets never go into dockerfile; name them in the spec's secrets: and set them with `pulumi config set --secret` (read from SSM at boot)",
+    ]);
+    expect(userDataImageViolations('docker run "$UNSET"')).toEqual([
+      'userData: cannot tell which image "$UNSET" is: assign it a literal image reference',
+    ]);
+    expect(ecrViolations({ imageTagMutability: "MUTABLE" })).toEqual([
+      'imageTagMutability: must be "IMMUTABLE", got "MUTABLE": set imageTagMutability: "IMMUTABLE" so a tag always names the same image',
+    ]);
+  });
+
+  it("decodes only text that is base64 to its end", () => {
+    expect(decodeUserData("abcd#!/bin/bash!")).toBe("abcd#!/bin/bash!");
+  });
+
+  it("reads a reference that starts with @ as a digest only", () => {
+    expect(parseImageRef(`@${DIGEST}`)).toEqual({ name: "", digest: DIGEST });
+  });
+
+  it("accepts versions of several digits in a spec-hash tag", () => {
+    expect(imageRefViolations("image", `web:v10.20.30-${HASH.slice(0, 12)}`)).toEqual([]);
+  });
+
+  it("reads assignments only at the start of a line, with any spacing after export", () => {
+    const script = [
+      "echo IMG=web:v9",
+      "export  OTHER=web:v2",
+      "docker run $IMG",
+      "docker run $OTHER",
+      "docker run x$OTHER",
+    ].join("\n");
+    expect(userDataImageRefs(script)).toEqual(["$IMG", "web:v2", "x$OTHER"]);
+  });
+
+  it("keeps the words of a continued line apart and reads each line on its own", () => {
+    expect(userDataImageRefs("docker run --rm\\\nweb:v3")).toEqual(["web:v3"]);
+    expect(userDataImageRefs("docker run\nweb:v1")).toEqual([]);
+    expect(userDataImageRefs("echo run web:v1\nsudo pull web:v2")).toEqual([]);
+  });
+
+  it("keeps a quoted option value with spaces as one word, in either quotes", () => {
+    expect(userDataImageRefs(`docker run --name 'a b' --label "c d" web:v1 sh`)).toEqual(["web:v1"]);
+  });
+
+  it("finds a registry reference only when the whole word is one, after a NAME= prefix only", () => {
+    expect(userDataImageRefs("echo example.com/docs#install example.com/web:v1,x")).toEqual([]);
+    expect(userDataImageRefs("echo 1A=example.com/web")).toEqual([]);
+  });
+
+  it("reads a container's labels past entries that are not labels, and refuses a hash that is not a string", () => {
+    expect(
+      specHashTagViolations(TYPES.dockerContainer, {
+        labels: [null, { label: "io.phoenix.spec-hash", value: HASH }],
+      }),
+    ).toEqual([]);
+    expect(specHashTagViolations(TYPES.localFleet, { specHash: 123456789012 })).toHaveLength(1);
+  });
+});
