@@ -55,7 +55,7 @@ function ingressesOf(type: string, props: Props): Ingress[] {
     const rules = Array.isArray(props.ingress) ? props.ingress : [];
     return rules.filter(isRecord).map((r, i) => ({
       where: `ingress[${i}]`,
-      protocol: String(r.protocol ?? "").toLowerCase(),
+      protocol: String(r.protocol).toLowerCase(),
       from: num(r.fromPort, 0),
       to: num(r.toPort, 65535),
       anywhere: anywhereIn(r.cidrBlocks, r.ipv6CidrBlocks),
@@ -65,7 +65,7 @@ function ingressesOf(type: string, props: Props): Ingress[] {
     return [
       {
         where: "",
-        protocol: String(props.protocol ?? "").toLowerCase(),
+        protocol: String(props.protocol).toLowerCase(),
         from: num(props.fromPort, 0),
         to: num(props.toPort, 65535),
         anywhere: anywhereIn(props.cidrBlocks, props.ipv6CidrBlocks),
@@ -76,7 +76,7 @@ function ingressesOf(type: string, props: Props): Ingress[] {
     return [
       {
         where: "",
-        protocol: String(props.ipProtocol ?? "").toLowerCase(),
+        protocol: String(props.ipProtocol).toLowerCase(),
         from: num(props.fromPort, 0),
         to: num(props.toPort, 65535),
         anywhere: anywhereIn(props.cidrIpv4, props.cidrIpv6),
@@ -133,8 +133,9 @@ export function launchTemplateViolations(props: Props): string[] {
 /** Decodes launch template user data (base64 as the AWS provider takes it; plain text passes through). */
 export function decodeUserData(userData: unknown): string {
   if (typeof userData !== "string") return "";
+  // Stryker disable next-line Regex: removing each white-space character or each run of them is the same
   const compact = userData.replace(/\s+/g, "");
-  if (compact.length > 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(compact) && compact.length % 4 === 0) {
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(compact) && compact.length % 4 === 0) {
     return Buffer.from(compact, "base64").toString("utf8");
   }
   return userData;
@@ -210,7 +211,8 @@ export const SPEC_HASH_TAG_RE = /^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?-[0-9a-f]{12
 /** Requires an image reference by digest or by spec-hash tag; never `latest`, never untagged. */
 export function imageRefViolations(where: string, ref: string): string[] {
   const { tag, digest } = parseImageRef(ref);
-  if (digest !== undefined && DIGEST_RE.test(digest)) return [];
+  // No digest is String(undefined), "undefined", which is no digest either.
+  if (DIGEST_RE.test(String(digest))) return [];
   const refused = (why: string) => [
     `${where}: image ${show(ref)} ${why}: reference images by digest (<repo>@sha256:...) ` +
       "or by spec-hash tag (<version>-<hash12>), never latest",

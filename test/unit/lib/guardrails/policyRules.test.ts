@@ -182,6 +182,10 @@ describe("ingressViolations at the edges", () => {
     }
   });
 
+  it("reads a rule without a protocol as opening no protocol", () => {
+    expect(rule({ fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] })).toEqual([]);
+  });
+
   it("ignores an all-ports rule from a private range and resources that open nothing", () => {
     expect(rule({ protocol: "udp", cidrBlocks: ["10.0.0.0/8"] })).toEqual([]);
     const open = { protocol: "-1", cidrBlocks: ["0.0.0.0/0"] };
@@ -544,6 +548,9 @@ describe("policy rules: every message in full, and the grammar's edges", () => {
     expect(launchTemplateViolations({ keyName: "", metadataOptions: { httpTokens: "required" } })).toEqual([]);
     expect(secretPatternViolations("dockerfile", "AKIAABCDEFGHIJKLMNOP")).toEqual([
       "dockerfile: contains an AWS access key id: secrets never go into dockerfile; name them in the spec's secrets: and set them with `pulumi config set --secret` (read from SSM at boot)",
+    ]);
+    expect(userDataImageViolations("docker run web:latest")).toEqual([
+      'userData: image "web:latest" has tag "latest": reference images by digest (<repo>@sha256:...) or by spec-hash tag (<version>-<hash12>), never latest',
     ]);
     expect(userDataImageViolations('docker run "$UNSET"')).toEqual([
       'userData: cannot tell which image "$UNSET" is: assign it a literal image reference',
