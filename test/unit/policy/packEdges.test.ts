@@ -2,7 +2,7 @@
  * The pack's own wiring at its edges: what each policy says it enforces, where a stack secret is
  * looked for on each resource type, and which load balancer a listener belongs to.
  */
-import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 import { TYPES } from "../../../lib/guardrails/policyRules";
 import { knownSecrets, policies } from "../../../policy/policies";
@@ -102,7 +102,7 @@ describe("phoenix-images-by-digest on local resources", () => {
   it("checks a local fleet's imageRef", async () => {
     const p = policies.find((x) => x.name === "phoenix-images-by-digest")!;
     const out: string[] = [];
-    const fn = p.validateResource as (a: unknown, r: (m: string) => void) => void;
+    const fn = (p as ResourceValidationPolicy).validateResource as unknown as (a: unknown, r: (m: string) => void) => void;
     fn({ type: TYPES.localFleet, props: { imageRef: "web:latest" } }, (m) => out.push(m));
     expect(out).toEqual([expect.stringMatching(/^imageRef: image "web:latest" has tag "latest"/)]);
   });
