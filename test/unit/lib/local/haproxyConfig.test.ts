@@ -12,6 +12,8 @@ import {
 // Captured from the front door image (Debian haproxy 2.6.12) with two instances behind it:
 // 172.20.0.3 serving, 172.20.0.4 draining (its /healthz answers 503 after SIGTERM).
 const CSV = readFileSync(join(__dirname, "fixtures", "haproxy-2.6-stats.csv"), "utf8");
+// The front door's haproxy.cfg, as the image ships it.
+const CFG = readFileSync(join(__dirname, "..", "..", "..", "..", "frontdoor", "haproxy.cfg"), "utf8");
 
 const params = {
   service: "web",
@@ -27,14 +29,14 @@ const params = {
 describe("frontDoorEnv", () => {
   it("sets every value haproxy.cfg references", () => {
     const env = frontDoorEnv(params);
-    const cfg = readFileSync(join(__dirname, "..", "..", "..", "..", "frontdoor", "haproxy.cfg"), "utf8");
+    const cfg = CFG;
     const referenced = [...cfg.matchAll(/\$\{(PHX_[A-Z_]+)\}/g)].map((m) => m[1]);
     expect(new Set(referenced)).toEqual(new Set(Object.keys(env)));
     expect(env).toMatchObject({ PHX_SERVICE: "web", PHX_CHECK_INTER: "2000ms", PHX_SLOTS: "64" });
   });
 
   it("gives up on a connection attempt before the kernel would resend a dropped SYN (1 s), and retries elsewhere", () => {
-    const cfg = readFileSync(join(__dirname, "..", "..", "..", "..", "frontdoor", "haproxy.cfg"), "utf8");
+    const cfg = CFG;
     const ms = (v: string) => Number(v.replace(/ms$/, "")) * (v.endsWith("ms") ? 1 : 1000);
     const connect = ms(/^\s*timeout connect (\S+)$/m.exec(cfg)?.[1] ?? "");
     const retries = Number(/^\s*retries (\d+)$/m.exec(cfg)?.[1]);
