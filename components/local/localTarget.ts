@@ -57,7 +57,11 @@ export class LocalTarget extends pulumi.ComponentResource implements Target {
     };
     const network = new LocalNetwork(
       `${name}-net`,
-      { name: `${ctx.stack}-phoenix`, stack: ctx.stack },
+      // Services need a swarm-scoped network: another name, so that a stack switching kinds gets
+      // a new network (and with it a new front door and fleet) before the old one goes.
+      args.config.instances === "services"
+        ? { name: `${ctx.stack}-phoenix-swarm`, stack: ctx.stack, swarm: true }
+        : { name: `${ctx.stack}-phoenix`, stack: ctx.stack },
       { parent: this },
     );
     const frontDoor = frontDoorOf(ctx, network);
@@ -179,6 +183,7 @@ function fleetOf(
       secretEnv: pulumi.secret(pulumi.all(args.secretValues as Record<string, pulumi.Output<string>>)),
       sysctls: spec.config.sysctls,
       readOnlyRootFilesystem: spec.runtime.readOnlyRootFilesystem,
+      instanceKind: args.config.instances,
       scratch: spec.runtime.scratch,
       stopGraceSeconds: spec.app.stopGraceSeconds,
       frontDoor: deps.frontDoor.name,

@@ -19,7 +19,7 @@ export { CONFIG_NAMESPACE };
 /** Keys every target accepts. */
 export const COMMON_KEYS = ["target", "spec", "desiredCount", "keepImages"] as const;
 /** Keys only the local target accepts. */
-export const LOCAL_KEYS = ["frontDoorPort"] as const;
+export const LOCAL_KEYS = ["frontDoorPort", "instances"] as const;
 /** Keys only the aws target accepts. */
 export const AWS_KEYS = [
   "region",
@@ -36,6 +36,14 @@ export const AWS_KEYS = [
 ] as const;
 /** Every non-secret key, for callers that read them one by one with `pulumi.Config.get`. */
 export const STACK_CONFIG_KEYS = [...COMMON_KEYS, ...LOCAL_KEYS, ...AWS_KEYS] as const;
+
+/**
+ * How the local target runs instances: plain containers (restart policy "always"), or one-replica
+ * Docker Swarm services (also rescheduled after `docker kill`; needs a swarm manager).
+ */
+export const LOCAL_INSTANCE_KINDS = ["containers", "services"] as const;
+/** How the local target runs instances. */
+export type LocalInstanceKind = (typeof LOCAL_INSTANCE_KINDS)[number];
 
 /** Fleet targets. */
 export const TARGETS = ["local", "aws"] as const;
@@ -68,6 +76,11 @@ const LocalSchema = z.object({
   ...common,
   keepImages: int("keepImages", 1, 100, "5").default(5),
   frontDoorPort: int("frontDoorPort", 1, 65535, "8080").default(8080),
+  instances: z
+    .enum(LOCAL_INSTANCE_KINDS, {
+      error: `must be ${LOCAL_INSTANCE_KINDS.join(" or ")}`,
+    })
+    .default("containers"),
 });
 
 const amiId = z

@@ -1,16 +1,10 @@
 /**
  * Container run-time helpers shared by the LocalFleet and LocalFrontDoor providers: HTTP probes,
- * health gates, the front door's pool as haproxy sees it, log tails. Dynamic providers
+ * health gates, log tails. Dynamic providers
  * serialize this file by value into the state, so it holds no module-level state and requires
  * dockerode inside each call.
  */
 import * as http from "node:http";
-import {
-  FRONT_DOOR_STATS_PORT,
-  parseHaproxyStats,
-  poolState,
-  type ServerState,
-} from "../../lib/local/haproxyConfig";
 import type { ContainerInspectInfo } from "dockerode";
 import { dockerClient } from "./client";
 
@@ -193,60 +187,5 @@ export async function waitHealthy(instances: readonly Probed[], gate: HealthGate
       );
     }
     await pause(100);
-  }
-}
-
-/** The front door's server rows, or undefined when the front door is not running/reachable. */
-export async function frontDoorServers(
-  frontDoor: string,
-  network: string,
-): Promise<ServerState[] | undefined> {
-  let info: ContainerInspectInfo;
-  try {
-    info = await dockerClient().getContainer(frontDoor).inspect();
-  } catch {
-    return undefined;
-  }
-  const ip = ipOn(info, network);
-  if (!info.State?.Running || ip === undefined) return undefined;
-  const res = await httpGet(`http://${ip}:${FRONT_DOOR_STATS_PORT}/stats;csv`, 2000);
-  return res !== undefined && res.status === 200 ? parseHaproxyStats(res.body) : undefined;
-}
-
-/**
- * Waits until the front door sends traffic to every instance (each is fully UP in its pool).
- * Resolves at once when there is no front door.
- */
-export async function waitInPool(
-  instances: readonly Probed[],
-  gate: {
-    readonly frontDoor?: { readonly container: string; readonly network: string };
-    readonly deadline: number;
-    readonly label: string;
-  },
-): Promise<void> {
-  const { frontDoor, deadline, label } = gate;
-  if (frontDoor === undefined) return;
-  let reported = -1;
-  for (;;) {
-    const rows = await frontDoorServers(frontDoor.container, frontDoor.network);
-    if (rows === undefined) {
-      say(`${label}: front door ${frontDoor.container} not reachable; not waiting for its pool`);
-      return;
-    }
-    const up = instances.filter((i) => poolState(rows, i.ip).fullyUp).length;
-    if (up !== reported) {
-      say(`${label}: ${up}/${instances.length} in the front door's pool`);
-      reported = up;
-    }
-    if (up === instances.length) return;
-    if (Date.now() > deadline) {
-      const missing = instances.find((i) => !poolState(rows, i.ip).fullyUp)!;
-      throw healthGateError(
-        `${missing.name} (${missing.ip}) never came UP in the front door's pool`,
-        missing,
-      );
-    }
-    await pause(200);
   }
 }

@@ -10,6 +10,7 @@ import { forcedFreeSlots, setState, type SlotState } from "../../lib/local/hapro
 import { dockerClient, dockerStatus, isNotFound } from "../docker/client";
 import * as rt from "../docker/dockerRuntime";
 import { FRONT_DOOR_BACKEND } from "../../lib/local/haproxyConfig";
+import { removeServices, serviceTarget } from "./fleetServices";
 import { frontDoorCommand, frontDoorRunning, slotStates } from "./frontDoorApi";
 
 /** How to drain instances. */
@@ -90,27 +91,29 @@ export async function releaseSlots(frontDoor: string | undefined, forced: readon
 }
 
 /**
- * Drains and removes containers (see the module comment): out of the pool first, then
- * `docker stop` with the grace period, then removal with their anonymous volumes. Missing
- * containers are skipped.
+ * Drains and removes instances (see the module comment): out of the pool first, then `docker
+ * stop` with the grace period and removal with their anonymous volumes (for a container), or the
+ * removal of the service, whose task Swarm stops the same way (for a service). Missing ones are
+ * skipped.
  */
 export async function drainAndRemove(ids: readonly string[], opts: DrainOptions): Promise<void> {
   if (ids.length === 0) return;
   const started = Date.now();
   const docker = dockerClient();
   const found = await Promise.all(
-    ids.map(async (id): Promise<rt.Probed | undefined> => {
+    ids.map(async (id): Promise<(rt.Probed & { service?: true }) | undefined> => {
       try {
         const info = await docker.getContainer(id).inspect();
         const name = String(info.Name ?? id).replace(/^\//, "");
         return { id, name, ip: rt.ipOn(info, opts.network) ?? "" };
       } catch (err) {
         if (!isNotFound(err)) throw err;
-        return undefined;
       }
+      const svc = await serviceTarget(id, opts.network);
+      return svc && { id, name: svc.name, ip: svc.ip ?? "", service: true };
     }),
   );
-  const live = found.filter((i): i is rt.Probed => i !== undefined);
+  const live = found.filter((i) => i !== undefined);
   if (live.length === 0) return;
   const forced = await leavePool(
     opts,
@@ -118,8 +121,12 @@ export async function drainAndRemove(ids: readonly string[], opts: DrainOptions)
   );
   const outAfter = ((Date.now() - started) / 1000).toFixed(1);
   let stoppedAt = started;
-  await Promise.all(
-    live.map(async (inst) => {
+  const services = live.filter((i) => i.service).map((i) => i.id);
+  await Promise.all([
+    removeServices(services, opts.stopGraceSeconds).then(() => {
+      stoppedAt = Math.max(stoppedAt, Date.now());
+    }),
+    ...live.filter((i) => !i.service).map(async (inst) => {
       const c = docker.getContainer(inst.id);
       try {
         await c.stop({ t: opts.stopGraceSeconds });
@@ -134,7 +141,7 @@ export async function drainAndRemove(ids: readonly string[], opts: DrainOptions)
         if (!isNotFound(err)) throw err;
       }
     }),
-  );
+  ]);
   const removedAfter = ((Date.now() - started) / 1000).toFixed(1);
   await releaseSlots(opts.frontDoor, forced);
   rt.say(

@@ -11,6 +11,8 @@ import { fastInterMs } from "../../lib/local/haproxyConfig";
 import { dockerClient } from "../docker/client";
 import * as rt from "../docker/dockerRuntime";
 import { drainAndRemove, releaseSlots } from "./fleetDrain";
+import { createInstanceService, waitServicesHealthy } from "./fleetServices";
+import { waitInPool } from "./frontDoorApi";
 import type { LocalFleetInputs } from "./fleetTypes";
 
 /** Four random base-36 characters, keeping container and fleet names unique. */
@@ -43,9 +45,8 @@ function removedAtLaunch(results: readonly PromiseSettledResult<unknown>[]): num
   ).length;
 }
 
-/** Creates and starts one instance in `slot`; resolves with its id, name and IP on the network. */
-async function launchOne(fleetId: string, p: LocalFleetInputs, slot: number): Promise<rt.Probed> {
-  const docker = dockerClient();
+/** A new instance's name and labels. */
+function identity(fleetId: string, p: LocalFleetInputs, slot: number) {
   const name = instanceName({
     stack: p.stack,
     fleet: p.fleet,
@@ -53,6 +54,37 @@ async function launchOne(fleetId: string, p: LocalFleetInputs, slot: number): Pr
     index: slot,
     suffix: randomSuffix(),
   });
+  const labels = {
+    [LABELS.stack]: p.stack,
+    [LABELS.role]: "instance",
+    [LABELS.fleet]: p.fleet,
+    [LABELS.fleetId]: fleetId,
+    [LABELS.specHash]: p.specHash,
+    [LABELS.instance]: String(slot),
+  };
+  return { name, labels };
+}
+
+/** Creates one instance service in `slot` (it has no address until Swarm finds it healthy). */
+function launchService(fleetId: string, p: LocalFleetInputs, slot: number): Promise<rt.Probed> {
+  return createInstanceService({
+    ...identity(fleetId, p, slot),
+    imageId: p.imageId,
+    env: { ...p.env, ...p.secretEnv },
+    network: p.network,
+    alias: p.alias,
+    sysctls: p.sysctls,
+    readOnlyRootFilesystem: p.readOnlyRootFilesystem,
+    scratch: p.scratch,
+    stopGraceSeconds: p.stopGraceSeconds,
+    healthStartMs: p.healthDeadlineMs,
+  });
+}
+
+/** Creates and starts one instance in `slot`; resolves with its id, name and IP on the network. */
+async function launchOne(fleetId: string, p: LocalFleetInputs, slot: number): Promise<rt.Probed> {
+  const docker = dockerClient();
+  const { name, labels } = identity(fleetId, p, slot);
   const env = { ...p.env, ...p.secretEnv };
   const tmpfs: Record<string, string> = {};
   // 64 MiB each: a dev machine runs many instances, and tmpfs is memory.
@@ -61,14 +93,7 @@ async function launchOne(fleetId: string, p: LocalFleetInputs, slot: number): Pr
     name,
     Image: p.imageId,
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-    Labels: {
-      [LABELS.stack]: p.stack,
-      [LABELS.role]: "instance",
-      [LABELS.fleet]: p.fleet,
-      [LABELS.fleetId]: fleetId,
-      [LABELS.specHash]: p.specHash,
-      [LABELS.instance]: String(slot),
-    },
+    Labels: labels,
     StopTimeout: p.stopGraceSeconds,
     // The image's HEALTHCHECK is off for fleet instances: the front door's own HTTP check decides
     // who is in the pool, refresh probes each instance itself, and Docker's status triggers nothing
@@ -134,9 +159,10 @@ export async function launchGated(
   // Slots a killed deployment left forced into drain or maint would never carry traffic again.
   await releaseSlots(p.frontDoor, []);
   const started: Array<rt.Probed & { index: number }> = [];
+  const launch = p.instanceKind === "services" ? launchService : launchOne;
   const results = await Promise.allSettled(
     slots.map(async (slot) => {
-      started.push({ ...(await launchOne(fleetId, p, slot)), index: slot });
+      started.push({ ...(await launch(fleetId, p, slot)), index: slot });
     }),
   );
   const joins = new Map<string, Promise<rt.Probed>>();
@@ -160,11 +186,15 @@ export async function launchGated(
       joining.catch(() => undefined); // handled when awaited below; never an unhandled rejection
       joins.set(inst.id, joining);
     };
-    await rt.waitHealthy(started, { check, deadline, label, onHealthy });
-    const joined = await Promise.all(started.map((inst) => joins.get(inst.id)!));
-    const frontDoor =
-      p.frontDoor === undefined ? undefined : { container: p.frontDoor, network: p.network };
-    await rt.waitInPool(joined, { frontDoor, deadline: deadline + p.leavePoolMs, label });
+    let joined: rt.Probed[];
+    if (p.instanceKind === "services") {
+      const what = `its HEALTHCHECK (GET ${p.health.path} on port ${p.port} with a 2xx)`;
+      joined = await waitServicesHealthy(started, { network: p.network, deadline, label, what });
+    } else {
+      await rt.waitHealthy(started, { check, deadline, label, onHealthy });
+      joined = await Promise.all(started.map((inst) => joins.get(inst.id)!));
+    }
+    await waitInPool(joined, { frontDoor: p.frontDoor, deadline: deadline + p.leavePoolMs, label });
   } catch (err) {
     await Promise.allSettled(joins.values()); // settle joins before draining what they joined
     const failed = rt.failedInstance(err);

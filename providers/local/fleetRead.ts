@@ -9,6 +9,8 @@ import type { FleetInstance } from "../../lib/local/fleetPlan";
 import { poolState } from "../../lib/local/haproxyConfig";
 import { dockerClient, isNotFound } from "../docker/client";
 import * as rt from "../docker/dockerRuntime";
+import { frontDoorServers } from "./frontDoorApi";
+import { serviceTarget } from "./fleetServices";
 import { strays } from "./fleetSweep";
 import type { LocalFleetOutputs } from "./fleetTypes";
 
@@ -20,6 +22,30 @@ function parseChanges(raw: unknown): ContainerChange[] {
   return Array.isArray(value) ? (value as ContainerChange[]) : [];
 }
 
+/**
+ * The container an instance id stands for: the container itself, or the running task of the
+ * service with that id ("no task" while Swarm has none running); "gone" when neither exists.
+ */
+async function current(
+  id: string,
+  network: string,
+): Promise<{ info: any; service: boolean } | "gone" | "no task"> {
+  try {
+    return { info: await dockerClient().getContainer(id).inspect(), service: false };
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  const svc = await serviceTarget(id, network);
+  if (svc === undefined) return "gone";
+  if (svc.containerId === undefined) return "no task";
+  try {
+    return { info: await dockerClient().getContainer(svc.containerId).inspect(), service: true };
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    return "no task";
+  }
+}
+
 /** The instances with their drift, and the names of the untracked containers of the fleet. */
 export async function observeFleet(
   p: LocalFleetOutputs,
@@ -28,31 +54,30 @@ export async function observeFleet(
   const checkTimeout = p.health.timeoutSeconds * 1000;
   // The front door's view; undefined without a front door or when it does not answer.
   const rows =
-    p.frontDoor === undefined ? undefined : await rt.frontDoorServers(p.frontDoor, p.network);
+    p.frontDoor === undefined ? undefined : await frontDoorServers(p.frontDoor);
   let inPool = 0;
   const instances = await Promise.all(
     p.instances.map(async (inst): Promise<FleetInstance> => {
       const base = { index: inst.index, id: inst.id, name: inst.name };
-      let info: any;
-      try {
-        info = await docker.getContainer(inst.id).inspect();
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-        return {
-          ...base,
-          drift: classifyDrift({ exists: false, running: false, changes: [] }, p)!,
-        };
+      const found = await current(inst.id, p.network);
+      if (found === "gone" || found === "no task") {
+        const exists = found === "no task";
+        return { ...base, drift: classifyDrift({ exists, running: false, changes: [] }, p)! };
       }
+      const { info, service } = found;
       const running = info.State?.Running === true;
       const ip = rt.ipOn(info, p.network);
       let healthy: boolean | undefined;
-      if (running && ip !== undefined) {
+      if (running && service) {
+        // A task's address is on an overlay network, out of this host's reach: Docker's own check.
+        healthy = info.State?.Health?.Status === "healthy";
+      } else if (running && ip !== undefined) {
         const res = await rt.httpGet(`http://${ip}:${p.port}${p.health.path}`, checkTimeout);
         healthy = res !== undefined && res.status >= 200 && res.status < 300;
       }
       const served = rows === undefined ? undefined : ip !== undefined && poolState(rows, ip).fullyUp;
       if (served) inPool++;
-      const changes = parseChanges(await docker.getContainer(inst.id).changes());
+      const changes = parseChanges(await docker.getContainer(info.Id).changes());
       const drift = classifyDrift(
         { exists: true, running, imageId: info.Image, healthy, inPool: served, changes },
         p,

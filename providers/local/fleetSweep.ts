@@ -1,12 +1,12 @@
 /**
- * What the state does not track: instance containers labelled with the stack and the fleet that
+ * What the state does not track: instances (containers or services) labelled with the stack and the fleet that
  * are not part of the fleet the state records (left by a deployment whose engine was killed, or
  * started by hand with the stack's labels). Refresh names them, and every create or update of the
  * fleet drains and removes them once its own instances are live. Serialized by value with the
  * LocalFleet provider.
  */
 import { LABELS } from "../../lib/core/identifiers";
-import { dockerClient, isNotFound } from "../docker/client";
+import { plainContainersLabelled, servicesLabelled } from "./fleetServices";
 import * as rt from "../docker/dockerRuntime";
 import { drainAndRemove } from "./fleetDrain";
 import type { LocalFleetInputs } from "./fleetTypes";
@@ -25,20 +25,18 @@ export async function strays(
   keep: readonly string[],
 ): Promise<Stray[]> {
   const kept = new Set(keep);
-  const list: Array<{ Id: string; Names?: string[]; Labels?: Record<string, string> }> =
-    await dockerClient().listContainers({
-      all: true,
-      filters: {
-        label: [`${LABELS.stack}=${p.stack}`, `${LABELS.role}=instance`, `${LABELS.fleet}=${p.fleet}`],
-      },
-    });
-  return list
-    .filter((c) => !kept.has(c.Id))
-    .map((c) => ({
-      id: c.Id,
-      name: (c.Names?.[0] ?? c.Id).replace(/^\//, ""),
-      fleetId: c.Labels?.[LABELS.fleetId] ?? "?",
-    }));
+  const labels = [`${LABELS.stack}=${p.stack}`, `${LABELS.role}=instance`, `${LABELS.fleet}=${p.fleet}`];
+  const containers = (await plainContainersLabelled(labels)).map((c) => ({
+    id: c.Id,
+    name: (c.Names?.[0] ?? c.Id).replace(/^\//, ""),
+    fleetId: c.Labels?.[LABELS.fleetId] ?? "?",
+  }));
+  const services = (await servicesLabelled(labels)).map((s) => ({
+    id: s.ID,
+    name: s.Spec?.Name ?? s.ID,
+    fleetId: s.Spec?.Labels?.[LABELS.fleetId] ?? "?",
+  }));
+  return [...containers, ...services].filter((c) => !kept.has(c.id));
 }
 
 /**

@@ -1,4 +1,5 @@
 /** The shape of a LocalFleet's inputs and outputs, shared by the provider and its launch helpers. */
+import type { LocalInstanceKind } from "../../lib/config/stackConfig";
 import type { FleetInstance } from "../../lib/local/fleetPlan";
 
 /** Inputs of a LocalFleet, as the provider receives them. */
@@ -27,6 +28,8 @@ export interface LocalFleetInputs {
   readonly secretEnv: Record<string, string>;
   readonly sysctls: Record<string, string>;
   readonly readOnlyRootFilesystem: boolean;
+  /** Plain containers, or one-replica Swarm services (see lib/local/serviceSpec.ts). */
+  readonly instanceKind: LocalInstanceKind;
   /** Paths whose changes are not drift; mounted as tmpfs when the root filesystem is read-only. */
   readonly scratch: string[];
   readonly stopGraceSeconds: number;
@@ -41,7 +44,7 @@ export interface LocalFleetInputs {
 /** Outputs of a LocalFleet. */
 export interface LocalFleetOutputs extends LocalFleetInputs {
   readonly instances: FleetInstance[];
-  /** Container ids, in slot order. */
+  /** Container ids (service ids with `instances: services`), in slot order. */
   readonly instanceIds: string[];
   /** Names of the instances refresh found drifted; replaced by the next `pulumi up`. */
   readonly drifted: string[];

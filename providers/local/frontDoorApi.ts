@@ -7,6 +7,7 @@
  * module-level state, dockerode required inside calls.
  */
 import { FRONT_DOOR_ADMIN_SOCKET, parseServersState, type SlotState } from "../../lib/local/haproxyRuntime";
+import { parseHaproxyStats, poolState, type ServerState } from "../../lib/local/haproxyConfig";
 import { dockerClient, isNotFound } from "../docker/client";
 import * as rt from "../docker/dockerRuntime";
 
@@ -71,4 +72,50 @@ export async function slotStates(
 ): Promise<SlotState[] | undefined> {
   if (!(await frontDoorRunning(frontDoor))) return undefined;
   return parseServersState(await frontDoorCommand(frontDoor, [`show servers state ${backend}`]));
+}
+
+/**
+ * The front door's server rows (`show stat` on the admin socket, which works whatever the stack
+ * network's driver: an overlay network's addresses are not reachable from this host), or
+ * undefined when the front door is not running or does not answer.
+ */
+export async function frontDoorServers(frontDoor: string): Promise<ServerState[] | undefined> {
+  if (!(await frontDoorRunning(frontDoor))) return undefined;
+  try {
+    const out = await frontDoorCommand(frontDoor, ["show stat"]);
+    return parseHaproxyStats(out.slice(Math.max(0, out.indexOf("# pxname"))));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits until the front door sends traffic to every instance (each is fully UP in its pool).
+ * Resolves at once when there is no front door.
+ */
+export async function waitInPool(
+  instances: readonly rt.Probed[],
+  gate: { readonly frontDoor?: string; readonly deadline: number; readonly label: string },
+): Promise<void> {
+  const { frontDoor, deadline, label } = gate;
+  if (frontDoor === undefined) return;
+  let reported = -1;
+  for (;;) {
+    const rows = await frontDoorServers(frontDoor);
+    if (rows === undefined) {
+      rt.say(`${label}: front door ${frontDoor} not reachable; not waiting for its pool`);
+      return;
+    }
+    const up = instances.filter((i) => poolState(rows, i.ip).fullyUp).length;
+    if (up !== reported) {
+      rt.say(`${label}: ${up}/${instances.length} in the front door's pool`);
+      reported = up;
+    }
+    if (up === instances.length) return;
+    if (Date.now() > deadline) {
+      const missing = instances.find((i) => !poolState(rows, i.ip).fullyUp)!;
+      throw rt.healthGateError(`${missing.name} (${missing.ip}) never came UP in the front door's pool`, missing);
+    }
+    await rt.pause(200);
+  }
 }

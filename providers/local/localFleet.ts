@@ -15,7 +15,7 @@ import { LABELS } from "../../lib/core/identifiers";
 import * as rt from "../docker/dockerRuntime";
 import { drainAndRemove, type DrainOptions } from "./fleetDrain";
 import { launchGated, randomSuffix } from "./fleetLaunch";
-import { dockerClient, isNotFound } from "../docker/client";
+import { plainContainersLabelled, servicesLabelled } from "./fleetServices";
 import { observeFleet } from "./fleetRead";
 import { sweepStrays } from "./fleetSweep";
 import type { LocalFleetInputs, LocalFleetOutputs } from "./fleetTypes";
@@ -35,6 +35,7 @@ const REPLACE_ON = [
   "secretEnv",
   "sysctls",
   "readOnlyRootFilesystem",
+  "instanceKind",
   "scratch",
 ] as const;
 
@@ -81,7 +82,9 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
   LocalFleetOutputs
 > = {
   async diff(_id, olds, news) {
-    const replaces = REPLACE_ON.filter((k) => stable(olds[k]) !== stable(news[k]));
+    // A fleet recorded before instances could be services ran containers.
+    const was = { ...olds, instanceKind: olds.instanceKind ?? "containers" };
+    const replaces = REPLACE_ON.filter((k) => stable(was[k]) !== stable(news[k]));
     const drifted = (olds.instances ?? []).some((i) => i.drift !== undefined);
     // Refresh found containers with the fleet's labels that the state does not track: the update
     // removes them. (A deployment cut short is retried by the next up, whose launch sweeps too.)
@@ -157,15 +160,13 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
   },
 
   async delete(id, props) {
-    const docker = dockerClient();
-    // Also sweep containers of this fleet the state does not know (e.g. an interrupted update).
-    const labelled: Array<{ Id: string }> = await docker.listContainers({
-      all: true,
-      filters: { label: [`${LABELS.fleetId}=${id}`] },
-    });
-    const ids = [
-      ...new Set([...(props.instances ?? []).map((i) => i.id), ...labelled.map((c) => c.Id)]),
+    // Also sweep instances of this fleet the state does not know (e.g. an interrupted update).
+    const label = [`${LABELS.fleetId}=${id}`];
+    const labelled = [
+      ...(await plainContainersLabelled(label)).map((c) => c.Id),
+      ...(await servicesLabelled(label)).map((s) => s.ID),
     ];
+    const ids = [...new Set([...(props.instances ?? []).map((i) => i.id), ...labelled])];
     await drainAndRemove(
       ids,
       drainOptions(props, `${props.fleet} ${props.specHash.slice(0, 12)}`),

@@ -11,6 +11,7 @@ import { FRONT_DOOR_LISTEN_PORT } from "../../lib/local/haproxyConfig";
 import { LABELS } from "../../lib/core/identifiers";
 import * as rt from "../docker/dockerRuntime";
 import { dockerClient, isNotFound } from "../docker/client";
+import { frontDoorServers } from "./frontDoorApi";
 
 /** Inputs of a LocalFrontDoor. */
 export interface LocalFrontDoorInputs {
@@ -92,7 +93,7 @@ export const localFrontDoorProvider: pulumi.dynamic.ResourceProvider<
       await container.start();
       const deadline = Date.now() + 30_000;
       for (;;) {
-        const stats = await rt.frontDoorServers(container.id, inputs.network);
+        const stats = await frontDoorServers(container.id);
         const front = await rt.httpGet(`${url}/`, 2000);
         if (stats !== undefined && front !== undefined) break;
         const state = (await container.inspect()).State;

@@ -8,12 +8,18 @@ import * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "../dynamicResource";
 import { LABELS } from "../../lib/core/identifiers";
 import { dockerClient, isNotFound } from "../docker/client";
+import { isSwarmManager, notSwarmManager, plainContainersLabelled, removeServices, servicesLabelled } from "./fleetServices";
 
 /** Inputs of a LocalNetwork. */
 export interface LocalNetworkInputs {
   /** Docker network name, e.g. "dev-phoenix". */
   readonly name: string;
   readonly stack: string;
+  /**
+   * An attachable overlay network, for instances that are Swarm services (`instances: services`);
+   * otherwise a bridge network.
+   */
+  readonly swarm?: boolean;
 }
 
 /** Outputs of a LocalNetwork. */
@@ -28,7 +34,9 @@ export const localNetworkProvider: pulumi.dynamic.ResourceProvider<
   LocalNetworkOutputs
 > = {
   async diff(_id, olds, news) {
-    const replaces = (["name", "stack"] as const).filter((k) => olds[k] !== news[k]);
+    const replaces = (["name", "stack", "swarm"] as const).filter(
+      (k) => (olds[k] ?? false) !== (news[k] ?? false),
+    );
     return { changes: replaces.length > 0, replaces, deleteBeforeReplace: olds.name === news.name };
   },
 
@@ -51,9 +59,10 @@ export const localNetworkProvider: pulumi.dynamic.ResourceProvider<
           `remove it (docker network rm ${inputs.name}) or choose another stack name`,
       );
     }
+    if (inputs.swarm === true && !(await isSwarmManager())) throw notSwarmManager();
     const net = await docker.createNetwork({
       Name: inputs.name,
-      Driver: "bridge",
+      ...(inputs.swarm === true ? { Driver: "overlay", Attachable: true } : { Driver: "bridge" }),
       CheckDuplicate: true,
       Labels: { [LABELS.stack]: inputs.stack },
     });
@@ -82,10 +91,13 @@ export const localNetworkProvider: pulumi.dynamic.ResourceProvider<
     // The fleet and the front door are gone by now: whatever of the stack is still attached was
     // left by a deployment cut short, and goes with the stack (with its anonymous volumes).
     const docker = dockerClient();
-    const ours = await docker.listContainers({
-      all: true,
-      filters: { network: [id], label: [`${LABELS.stack}=${props.stack}`] },
-    });
+    // Services first: Swarm would replace the task containers removed below.
+    const services = await servicesLabelled([`${LABELS.stack}=${props.stack}`]);
+    await removeServices(
+      services.map((s) => s.ID),
+      0,
+    );
+    const ours = await plainContainersLabelled([`${LABELS.stack}=${props.stack}`], { network: [id] });
     await Promise.all(
       ours.map((c) =>
         docker

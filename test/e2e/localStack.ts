@@ -44,6 +44,8 @@ export interface LocalStackOptions {
   readonly dockerHost?: string;
   /** Prefix of every engine run (the private daemon's network namespace). */
   readonly wrap?: readonly string[];
+  /** More stack config, key (without the namespace) -> value, e.g. { instances: "services" }. */
+  readonly config?: Record<string, string>;
 }
 
 /** A throwaway local stack (see the module comment). */
@@ -82,6 +84,7 @@ export class LocalStack {
     await set("phoenix:spec", path.relative(REPO_ROOT, this.specFile));
     await set("phoenix:desiredCount", String(this.opts.desiredCount));
     await set("phoenix:frontDoorPort", String(await freePort()));
+    for (const [k, v] of Object.entries(this.opts.config ?? {})) await set(`phoenix:${k}`, v);
     for (const [k, v] of Object.entries(this.opts.secrets ?? {})) await set(`phoenix:${k}`, v, true);
   }
 

@@ -33,6 +33,10 @@ export class PrivateDockerd {
    */
   readonly wrap: readonly string[] = ["nsenter", `--net=/var/run/netns/${this.netns}`, "--"];
   private proc?: ChildProcess;
+  private swarmReady = false;
+
+  /** `swarm`: the daemon becomes a single-node Swarm manager at its first start. */
+  constructor(private readonly opts: { readonly swarm?: boolean } = {}) {}
 
   /** Starts the daemon and waits until it answers; resolves with the ms it took. */
   async start(): Promise<number> {
@@ -66,12 +70,32 @@ export class PrivateDockerd {
     let gone = false;
     void exited.then(() => (gone = true));
     for (;;) {
-      if (await this.docker.ping().then(() => true, () => false)) return Date.now() - started;
+      if (await this.docker.ping().then(() => true, () => false)) {
+        const took = Date.now() - started;
+        if (this.opts.swarm && !this.swarmReady) await this.initSwarm();
+        return took;
+      }
       if (gone || Date.now() - started > 60_000) {
         throw new Error(`private dockerd did not answer:\n${this.logTail()}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /**
+   * Swarm needs an address to advertise other than loopback: a veth pair gives the namespace one
+   * (its host end has no address, so the host's routes do not change), then `docker swarm init`.
+   */
+  private async initSwarm(): Promise<void> {
+    const host = `phx${this.id}h`;
+    const inner = `phx${this.id}n`;
+    const addr = `10.231.${parseInt(this.id.slice(0, 2), 16)}.1`;
+    run("ip", ["link", "add", host, "type", "veth", "peer", "name", inner]);
+    run("ip", ["link", "set", inner, "netns", this.netns]);
+    run("ip", ["netns", "exec", this.netns, "ip", "addr", "add", `${addr}/24`, "dev", inner]);
+    run("ip", ["netns", "exec", this.netns, "ip", "link", "set", inner, "up"]);
+    await this.docker.swarmInit({ ListenAddr: `${addr}:2377`, AdvertiseAddr: addr });
+    this.swarmReady = true;
   }
 
   /** Stops the daemon as a service manager would (SIGTERM, wait for it to exit). */
@@ -115,7 +139,7 @@ export class PrivateDockerd {
         spawnSync("umount", ["-l", at]);
       }
     }
-    spawnSync("ip", ["netns", "del", this.netns]);
+    spawnSync("ip", ["netns", "del", this.netns]); // takes the veth pair of a swarm with it
     fs.rmSync(this.dataRoot, { recursive: true, force: true });
     fs.rmSync(this.runDir, { recursive: true, force: true });
   }

@@ -71,6 +71,7 @@ describe("localFleetProvider", { timeout: 180_000 }, () => {
       secretEnv: { DB_PASSWORD: SECRET },
       sysctls: { "net.core.somaxconn": "1024" },
       readOnlyRootFilesystem: false,
+      instanceKind: "containers",
       scratch: ["/tmp"],
       stopGraceSeconds: 5,
       leavePoolMs: 3000,

@@ -30,7 +30,18 @@ describe("parseStackConfig", () => {
       desiredCount: 3,
       keepImages: 5,
       frontDoorPort: 8080,
+      instances: "containers",
     });
+  });
+
+  it("runs instances as Swarm services when the stack asks for them, and names the choices otherwise", () => {
+    expect(parseStackConfig({ target: "local", instances: "services" })).toMatchObject({ instances: "services" });
+    expect(problems({ target: "local", instances: "swarm" })).toEqual([
+      'phoenix:instances: must be containers or services, got "swarm"',
+    ]);
+    expect(problems({ ...AWS, instances: "services" })).toEqual([
+      "phoenix:instances: only applies to target local, this stack's target is aws; remove it with `pulumi config rm phoenix:instances`",
+    ]);
   });
 
   it("parses aws config as pulumi.Config returns it: strings, JSON lists, namespaced keys", () => {

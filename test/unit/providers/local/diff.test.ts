@@ -22,6 +22,7 @@ const fleet: LocalFleetOutputs = {
   secretEnv: { DB_PASSWORD: "x" },
   sysctls: { "net.core.somaxconn": "1024" },
   readOnlyRootFilesystem: false,
+  instanceKind: "containers",
   scratch: ["/tmp"],
   stopGraceSeconds: 10,
   frontDoor: "dev-frontdoor",

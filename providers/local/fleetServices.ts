@@ -1,0 +1,191 @@
+/**
+ * Fleet instances as one-replica Docker Swarm services (stack config `instances: services`, see
+ * lib/local/serviceSpec.ts): create, gate on Swarm's view of their health, find the container of
+ * each one's current task, remove and wait until their containers are gone. Serialized by value
+ * with the providers: no module-level state, dockerode required inside calls.
+ */
+import {
+  instanceServiceSpec,
+  serviceState,
+  SWARM_SERVICE_LABEL,
+  type SwarmTask,
+} from "../../lib/local/serviceSpec";
+import { dockerClient, dockerStatus, isNotFound } from "../docker/client";
+import * as rt from "../docker/dockerRuntime";
+
+/** True when the daemon is a Swarm manager (it can run services). */
+export async function isSwarmManager(): Promise<boolean> {
+  const info = (await dockerClient().info()) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
+  return info.Swarm?.LocalNodeState === "active" && info.Swarm?.ControlAvailable === true;
+}
+
+/** The error for a stack that asks for services from a daemon that cannot run them. */
+export function notSwarmManager(): Error {
+  return new Error(
+    "instances: services needs a Docker Swarm manager, and this Docker daemon is not one: run " +
+      "`docker swarm init` (on a machine with several addresses: `docker swarm init --advertise-addr <ip>`), " +
+      "or set `pulumi config set phoenix:instances containers`",
+  );
+}
+
+/** Creates one instance service; resolves with its id and name (it has no address yet). */
+export async function createInstanceService(
+  params: Parameters<typeof instanceServiceSpec>[0],
+): Promise<rt.Probed> {
+  const svc = await dockerClient().createService(instanceServiceSpec(params) as never);
+  return { id: svc.id, name: params.name, ip: "" };
+}
+
+/** The tasks of a service, newest first. */
+async function tasksOf(serviceId: string): Promise<SwarmTask[]> {
+  const tasks = (await dockerClient().listTasks({
+    filters: { service: [serviceId] },
+  } as never)) as unknown as SwarmTask[];
+  return [...tasks].sort((a, b) => String(b.CreatedAt).localeCompare(String(a.CreatedAt)));
+}
+
+/** An instance service's current task container: its id and address on `network`, if running. */
+export interface ServiceTarget {
+  readonly serviceId: string;
+  readonly name: string;
+  /** Container of the running task; undefined while none runs. */
+  readonly containerId?: string;
+  readonly ip?: string;
+}
+
+/** The service `id` and its running task container, or undefined when no such service exists. */
+export async function serviceTarget(id: string, network: string): Promise<ServiceTarget | undefined> {
+  let spec: { Spec?: { Name?: string } };
+  try {
+    spec = (await dockerClient().getService(id).inspect()) as typeof spec;
+  } catch (err) {
+    // 404: no such service; 503: the daemon is not a swarm manager (so it has no services).
+    if (isNotFound(err) || dockerStatus(err) === 503) return undefined;
+    throw err;
+  }
+  const name = spec.Spec?.Name ?? id;
+  const now = serviceState(await tasksOf(id));
+  if (now.state !== "running") return { serviceId: id, name };
+  try {
+    const info = await dockerClient().getContainer(now.containerId).inspect();
+    return { serviceId: id, name, containerId: now.containerId, ip: rt.ipOn(info, network) };
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    return { serviceId: id, name };
+  }
+}
+
+/**
+ * Waits until every service's task runs (Swarm runs a task with a health check only once it is
+ * healthy, and only then gives it the alias); calls `onHealthy` for each as it gets there and
+ * resolves with their task addresses. Rejects with a HealthGateError naming the first instance
+ * whose task ended, or that is not healthy by the deadline.
+ */
+export async function waitServicesHealthy(
+  services: readonly rt.Probed[],
+  gate: { readonly network: string; readonly deadline: number; readonly label: string; readonly what: string },
+): Promise<rt.Probed[]> {
+  const ready = new Map<string, rt.Probed>();
+  let reported = -1;
+  for (;;) {
+    await Promise.all(
+      services
+        .filter((s) => !ready.has(s.id))
+        .map(async (s) => {
+          const now = serviceState(await tasksOf(s.id));
+          if (now.state === "ended") {
+            const failed = { id: now.containerId ?? s.id, name: s.name, ip: "" };
+            throw rt.healthGateError(`${s.name} ${now.why} before passing its health check: ${rt.CRASH_HINT}`, failed);
+          }
+          if (now.state !== "running") return;
+          const info = await dockerClient().getContainer(now.containerId).inspect();
+          const ip = rt.ipOn(info, gate.network);
+          if (ip !== undefined) ready.set(s.id, { ...s, ip });
+        }),
+    );
+    if (ready.size !== reported) {
+      rt.say(`${gate.label}: ${ready.size}/${services.length} healthy`);
+      reported = ready.size;
+    }
+    if (ready.size === services.length) return services.map((s) => ready.get(s.id)!);
+    if (Date.now() > gate.deadline) {
+      const late = services.find((s) => !ready.has(s.id))!;
+      throw rt.healthGateError(`${late.name} did not pass ${gate.what} before the deadline`, late);
+    }
+    await rt.pause(200);
+  }
+}
+
+/** Container ids of a service's tasks, ended ones included. */
+async function taskContainers(serviceId: string): Promise<string[]> {
+  const list: Array<{ Id: string }> = await dockerClient().listContainers({
+    all: true,
+    filters: { label: [`${SWARM_SERVICE_LABEL}=${serviceId}`] },
+  });
+  return list.map((c) => c.Id);
+}
+
+/**
+ * Removes services; Swarm stops their tasks with the stop signal, the grace period and SIGKILL.
+ * Resolves once their containers are gone (up to the grace period plus 30 s).
+ */
+export async function removeServices(ids: readonly string[], stopGraceSeconds: number): Promise<void> {
+  const docker = dockerClient();
+  await Promise.all(
+    ids.map((id) =>
+      docker
+        .getService(id)
+        .remove()
+        .catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        }),
+    ),
+  );
+  const deadline = Date.now() + (stopGraceSeconds + 30) * 1000;
+  for (;;) {
+    const left = (await Promise.all(ids.map(taskContainers))).flat();
+    if (left.length === 0) return;
+    if (Date.now() > deadline) {
+      rt.say(`removing ${left.length} task container(s) Swarm did not remove in time`);
+      await Promise.all(
+        left.map((c) =>
+          docker
+            .getContainer(c)
+            .remove({ force: true, v: true })
+            .catch(() => undefined),
+        ),
+      );
+      return;
+    }
+    await rt.pause(200);
+  }
+}
+
+/** A service as `GET /services` lists it (the fields read here). */
+export interface ListedService {
+  readonly ID: string;
+  readonly Spec?: { readonly Name?: string; readonly Labels?: Record<string, string> };
+}
+
+/** Services carrying every one of `labels` ("key=value"); [] on a daemon that is no swarm manager. */
+export async function servicesLabelled(labels: readonly string[]): Promise<ListedService[]> {
+  try {
+    return (await dockerClient().listServices({ filters: { label: [...labels] } } as never)) as unknown as ListedService[];
+  } catch (err) {
+    if (dockerStatus(err) === 503) return [];
+    throw err;
+  }
+}
+
+/**
+ * Containers carrying every one of `labels`, except the task containers of services (Swarm
+ * replaces those: their service is what is removed).
+ */
+export async function plainContainersLabelled(
+  labels: readonly string[],
+  extra: Record<string, string[]> = {},
+): Promise<Array<{ Id: string; Names?: string[]; Labels?: Record<string, string> }>> {
+  const list: Array<{ Id: string; Names?: string[]; Labels?: Record<string, string> }> =
+    await dockerClient().listContainers({ all: true, filters: { ...extra, label: [...labels] } });
+  return list.filter((c) => c.Labels?.[SWARM_SERVICE_LABEL] === undefined);
+}

@@ -1,0 +1,136 @@
+/**
+ * Instances as Swarm services (`phoenix:instances services`), on a single-node Swarm of the test's
+ * own (a private daemon in its own network namespace: Swarm mode changes the whole daemon, so the
+ * shared one is never touched). What services add over containers: an instance `docker kill`ed is
+ * back, healthy and in the front door's pool within 30 s with nobody running pulumi, as a new
+ * container of the same image; the front door keeps answering meanwhile. And the whole lifecycle
+ * holds as with containers: health-gated launch, a rollout that replaces every instance, a refresh
+ * that sees the fleet whole, a destroy that leaves nothing labelled with the stack.
+ */
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LABELS } from "../../lib/core/identifiers";
+import { specHash } from "../../lib/image/hash";
+import { loadSpec } from "../../lib/spec/spec";
+import { localImageInputs, localImageProvider } from "../../providers/local/localImage";
+import { REPO_ROOT } from "./harness";
+import { LocalStack } from "./localStack";
+import { PrivateDockerd } from "./privateDockerd";
+
+const COUNT = 3;
+const daemon = new PrivateDockerd({ swarm: true });
+const stack = new LocalStack({
+  prefix: "e2e-swarm",
+  spec: "images/web.yaml",
+  copy: ["app", "config"],
+  desiredCount: COUNT,
+  secrets: { DB_PASSWORD: "e2e-swarm" },
+  config: { instances: "services" },
+  dockerHost: daemon.host,
+  wrap: daemon.wrap,
+});
+
+/** Builds (or reuses) the image of `spec` on the shared daemon; resolves with its id. */
+async function sharedImage(spec: string): Promise<string> {
+  const loaded = loadSpec(path.join(REPO_ROOT, spec));
+  const inputs = localImageInputs({ loaded, hash: specHash(loaded), keepImages: 100, gitCommit: "test" });
+  const checked = (await localImageProvider.check!({} as never, inputs)).inputs!;
+  return (await localImageProvider.create(checked)).id;
+}
+
+/** The stack's instance services. */
+async function services(): Promise<Array<{ ID: string; Spec: { Name: string } }>> {
+  return (await daemon.docker.listServices({
+    filters: { label: [`${LABELS.stack}=${stack.name}`] },
+  } as never)) as never;
+}
+
+/** Running task containers of the stack's instances. */
+async function running(): Promise<string[]> {
+  return (await stack.containers("instance")).filter((c) => c.State === "running").map((c) => c.Id);
+}
+
+/** GETs / through the front door every 20 ms while `during` runs; resolves with the statuses seen. */
+async function pollFrontDoor(during: Promise<unknown>): Promise<Record<string, number>> {
+  const port = Number(new URL(stack.url).port);
+  const seen: Record<string, number> = {};
+  let done = false;
+  void during.finally(() => (done = true));
+  while (!done) {
+    const status = String(daemon.httpStatus(port, "/"));
+    seen[status] = (seen[status] ?? 0) + 1;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return seen;
+}
+
+describe("instances as Swarm services", { timeout: 10 * 60_000 }, () => {
+  beforeAll(async () => {
+    const images = [await sharedImage("images/web.yaml"), await sharedImage("images/frontdoor.yaml")];
+    await daemon.start();
+    daemon.loadFromShared([...images, "debian:bookworm-slim"]);
+    await stack.init();
+  });
+  afterAll(async () => {
+    await stack.dispose().catch((e) => console.log(`dispose: ${e}`));
+    await daemon.dispose();
+  });
+
+  it("launches the fleet as one service per instance, all healthy in the pool", async () => {
+    const up = await stack.up();
+    expect(up.log).toMatch(new RegExp(`is live with ${COUNT} instance\\(s\\)`));
+    expect((await services()).length).toBe(COUNT);
+    expect(up.outputs.instanceIds.sort()).toEqual((await services()).map((s) => s.ID).sort());
+    await stack.waitInPool(COUNT, 10_000);
+  });
+
+  it("brings a docker-killed instance back into the pool within 30 s, without pulumi", async () => {
+    const [victim] = await running();
+    const killedAt = Date.now();
+    const back = (async () => {
+      await daemon.docker.getContainer(victim!).kill();
+      for (;;) {
+        const now = await running();
+        if (!now.includes(victim!) && now.length === COUNT && (await stack.inPool()).length === COUNT) {
+          return Date.now() - killedAt;
+        }
+        if (Date.now() - killedAt > 30_000) throw new Error(`${now.length}/${COUNT} after 30 s`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const statuses = await pollFrontDoor(back);
+    const took = await back;
+    console.log(`docker kill: ${COUNT}/${COUNT} in the pool again after ${took} ms; front door answered ${JSON.stringify(statuses)}`);
+    expect(took).toBeLessThanOrEqual(30_000);
+    expect(Object.keys(statuses)).toEqual(["200"]);
+    expect((await services()).length).toBe(COUNT);
+  });
+
+  it("refresh then finds the fleet whole: the next up changes nothing", async () => {
+    const refresh = await stack.run("refresh");
+    expect(refresh.log).not.toMatch(/drift:/);
+    const preview = await stack.run("preview");
+    expect(preview.changes).toEqual({ same: 7 });
+  });
+
+  it("rolls out a spec change by replacing every service, the front door answering throughout", async () => {
+    const before = (await services()).map((s) => s.ID);
+    stack.editSpec(/LOG_LEVEL: info/, "LOG_LEVEL: debug");
+    const up = stack.up();
+    const statuses = await pollFrontDoor(up);
+    await up;
+    console.log(`rollout: front door answered ${JSON.stringify(statuses)}`);
+    expect(Object.keys(statuses)).toEqual(["200"]);
+    const after = (await services()).map((s) => s.ID);
+    expect(after.length).toBe(COUNT);
+    expect(after.filter((id) => before.includes(id))).toEqual([]);
+    await stack.waitInPool(COUNT, 10_000);
+  });
+
+  it("destroy leaves no service, container, network or volume labelled with the stack", async () => {
+    await stack.run("destroy");
+    expect(await services()).toEqual([]);
+    expect(await stack.containers()).toEqual([]);
+    expect(await stack.otherObjects()).toEqual([]);
+  });
+});
