@@ -81,8 +81,8 @@ export interface SwarmTask {
   };
 }
 
-/** Task states after which a task never runs again. */
-const ENDED = new Set(["complete", "shutdown", "failed", "rejected", "orphaned", "remove"]);
+/** Task states after which a task never runs again (an array: providers hold no module-level Set). */
+const ENDED: readonly string[] = ["complete", "shutdown", "failed", "rejected", "orphaned", "remove"];
 
 /**
  * Where an instance service stands: `running` with the container of its running task (Swarm
@@ -98,7 +98,7 @@ export function serviceState(
   const running = tasks.find((t) => t.Status?.State === "running" && t.DesiredState === "running");
   const id = running?.Status?.ContainerStatus?.ContainerID;
   if (id) return { state: "running", containerId: id };
-  const ended = tasks.find((t) => ENDED.has(t.Status?.State ?? ""));
+  const ended = tasks.find((t) => ENDED.includes(t.Status?.State ?? ""));
   if (ended) {
     const code = ended.Status?.ContainerStatus?.ExitCode;
     const why = ended.Status?.Err || `exited with code ${code ?? "?"}`;

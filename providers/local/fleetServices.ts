@@ -116,20 +116,21 @@ export async function waitServicesHealthy(
   }
 }
 
-/** Container ids of a service's tasks, ended ones included. */
-async function taskContainers(serviceId: string): Promise<string[]> {
-  const list: Array<{ Id: string }> = await dockerClient().listContainers({
+/** A service's task containers, ended ones included. */
+async function taskContainers(serviceId: string): Promise<Array<{ Id: string; State?: string }>> {
+  return dockerClient().listContainers({
     all: true,
     filters: { label: [`${SWARM_SERVICE_LABEL}=${serviceId}`] },
   });
-  return list.map((c) => c.Id);
 }
 
 /**
- * Removes services; Swarm stops their tasks with the stop signal, the grace period and SIGKILL.
- * Resolves once their containers are gone (up to the grace period plus 30 s).
+ * Removes services: Swarm stops their tasks with the stop signal, the grace period and SIGKILL.
+ * Resolves once no task container of theirs runs (up to the grace period plus 30 s), having
+ * removed those containers (Swarm's own clean-up of a removed service's tasks lags by seconds).
  */
 export async function removeServices(ids: readonly string[], stopGraceSeconds: number): Promise<void> {
+  if (ids.length === 0) return;
   const docker = dockerClient();
   await Promise.all(
     ids.map((id) =>
@@ -144,20 +145,24 @@ export async function removeServices(ids: readonly string[], stopGraceSeconds: n
   const deadline = Date.now() + (stopGraceSeconds + 30) * 1000;
   for (;;) {
     const left = (await Promise.all(ids.map(taskContainers))).flat();
-    if (left.length === 0) return;
-    if (Date.now() > deadline) {
-      rt.say(`removing ${left.length} task container(s) Swarm did not remove in time`);
-      await Promise.all(
-        left.map((c) =>
-          docker
-            .getContainer(c)
-            .remove({ force: true, v: true })
-            .catch(() => undefined),
-        ),
-      );
-      return;
+    const stillRunning = left.filter((c) => c.State === "running" || c.State === "restarting");
+    if (stillRunning.length > 0 && Date.now() > deadline) {
+      rt.say(`${stillRunning.length} task container(s) still running after the stop grace; removing them`);
+    } else if (stillRunning.length > 0) {
+      await rt.pause(100);
+      continue;
     }
-    await rt.pause(200);
+    await Promise.all(
+      left.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true, v: true })
+          .catch((err: unknown) => {
+            if (!isNotFound(err) && dockerStatus(err) !== 409) throw err; // 409: Swarm removes it
+          }),
+      ),
+    );
+    return;
   }
 }
 

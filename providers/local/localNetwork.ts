@@ -109,7 +109,10 @@ export const localNetworkProvider: pulumi.dynamic.ResourceProvider<
       ),
     );
     if (ours.length > 0) info = await net.inspect();
-    const attached = Object.values(info.Containers ?? {}).map((c) => c.Name);
+    // An overlay network's own load-balancer endpoint ("lb-<network>") goes with the network.
+    const attached = Object.entries(info.Containers ?? {})
+      .filter(([key]) => !key.startsWith("lb-"))
+      .map(([, c]) => c.Name);
     if (attached.length > 0) {
       throw new Error(
         `network ${props.name}: still used by ${attached.join(", ")}, which do not belong to stack ` +

@@ -5,7 +5,8 @@
  * back, healthy and in the front door's pool within 30 s with nobody running pulumi, as a new
  * container of the same image; the front door keeps answering meanwhile. And the whole lifecycle
  * holds as with containers: health-gated launch, a rollout that replaces every instance, a refresh
- * that sees the fleet whole, a destroy that leaves nothing labelled with the stack.
+ * that sees the fleet whole and names a service it does not track, a destroy that leaves nothing
+ * labelled with the stack.
  */
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -116,6 +117,8 @@ describe("instances as Swarm services", { timeout: 10 * 60_000 }, () => {
   it("rolls out a spec change by replacing every service, the front door answering throughout", async () => {
     const before = (await services()).map((s) => s.ID);
     stack.editSpec(/LOG_LEVEL: info/, "LOG_LEVEL: debug");
+    // Built where the base system's packages can be fetched, as the first images were.
+    daemon.loadFromShared([await sharedImage(path.relative(REPO_ROOT, stack.specFile))]);
     const up = stack.up();
     const statuses = await pollFrontDoor(up);
     await up;
@@ -127,7 +130,13 @@ describe("instances as Swarm services", { timeout: 10 * 60_000 }, () => {
     await stack.waitInPool(COUNT, 10_000);
   });
 
-  it("destroy leaves no service, container, network or volume labelled with the stack", async () => {
+  it("refresh names a service of the stack the state does not track; destroy removes it with the rest", async () => {
+    // What a deployment whose engine was killed leaves: a service with the stack's labels.
+    const [tracked] = await services();
+    const spec = ((await daemon.docker.getService(tracked!.ID).inspect()) as { Spec: Record<string, any> }).Spec;
+    await daemon.docker.createService({ ...spec, Name: `${spec.Name}-stray` } as never);
+    const refresh = await stack.run("refresh");
+    expect(refresh.log).toMatch(/drift: \S+-stray \(fleet [^)]+\) carries the stack's labels but is not in its state/);
     await stack.run("destroy");
     expect(await services()).toEqual([]);
     expect(await stack.containers()).toEqual([]);
