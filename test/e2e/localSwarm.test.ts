@@ -3,7 +3,8 @@
  * own (a private daemon in its own network namespace: Swarm mode changes the whole daemon, so the
  * shared one is never touched). What services add over containers: an instance `docker kill`ed is
  * back, healthy and in the front door's pool within 30 s with nobody running pulumi, as a new
- * container of the same image; the front door keeps answering meanwhile. And the whole lifecycle
+ * container of the same image, the front door answering meanwhile; so is every instance after a
+ * daemon restart. And the whole lifecycle
  * holds as with containers: health-gated launch, a rollout that replaces every instance, a refresh
  * that sees the fleet whole and names a service it does not track, a destroy that leaves nothing
  * labelled with the stack.
@@ -105,6 +106,22 @@ describe("instances as Swarm services", { timeout: 10 * 60_000 }, () => {
     expect(took).toBeLessThanOrEqual(30_000);
     expect(Object.keys(statuses)).toEqual(["200"]);
     expect((await services()).length).toBe(COUNT);
+  });
+
+  it("brings every instance back after a Docker daemon restart within 30 s, without pulumi", async () => {
+    const port = Number(new URL(stack.url).port);
+    await daemon.stop();
+    await daemon.start();
+    const answering = Date.now();
+    await stack.waitInPool(COUNT, 30_000);
+    while (daemon.httpStatus(port, "/") !== 200) {
+      if (Date.now() - answering > 30_000) throw new Error("front door not answering after 30 s");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const took = Date.now() - answering;
+    console.log(`daemon restart: ${COUNT}/${COUNT} in the pool ${took} ms after the daemon answered`);
+    expect(took).toBeLessThanOrEqual(30_000);
+    expect((await running()).length).toBe(COUNT);
   });
 
   it("refresh then finds the fleet whole: the next up changes nothing", async () => {
