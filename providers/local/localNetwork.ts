@@ -1,8 +1,9 @@
 /**
- * LocalNetwork: a dynamic provider for the stack's user-defined Docker bridge network. The fleet
- * and the front door share it; Docker's embedded DNS on it resolves the fleet's alias, which is
- * how the front door follows fleet swaps. It is deleted last, so its delete also removes every
- * container and volume labelled with the stack that the state did not track.
+ * LocalNetwork: a dynamic provider for the stack's user-defined Docker network: a bridge, or an
+ * attachable overlay when the instances are Swarm services. The fleet and the front door share
+ * it; Docker's embedded DNS on it resolves the fleet's alias, which is how the front door follows
+ * fleet swaps. It is deleted last, so its delete also removes every
+ * service, container and volume labelled with the stack that the state did not track.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "../dynamicResource";

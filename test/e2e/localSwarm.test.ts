@@ -16,10 +16,11 @@ import { specHash } from "../../lib/image/hash";
 import { loadSpec } from "../../lib/spec/spec";
 import { localImageInputs, localImageProvider } from "../../providers/local/localImage";
 import { REPO_ROOT } from "./harness";
-import { LocalStack } from "./localStack";
-import { PrivateDockerd } from "./privateDockerd";
+import { describeLoad, drainTimes, LocalStack } from "./localStack";
+import { NamespaceLoad, PrivateDockerd } from "./privateDockerd";
 
 const COUNT = 3;
+const RATE = 500;
 const daemon = new PrivateDockerd({ swarm: true });
 const stack = new LocalStack({
   prefix: "e2e-swarm",
@@ -131,20 +132,44 @@ describe("instances as Swarm services", { timeout: 10 * 60_000 }, () => {
     expect(preview.changes).toEqual({ same: 7 });
   });
 
-  it("rolls out a spec change by replacing every service, the front door answering throughout", async () => {
+  it("rolls out a spec change by replacing every service, 0 failed requests at 500 req/s", async () => {
     const before = (await services()).map((s) => s.ID);
     stack.editSpec(/LOG_LEVEL: info/, "LOG_LEVEL: debug");
     // Built where the base system's packages can be fetched, as the first images were.
     daemon.loadFromShared([await sharedImage(path.relative(REPO_ROOT, stack.specFile))]);
-    const up = stack.up();
-    const statuses = await pollFrontDoor(up);
-    await up;
-    console.log(`rollout: front door answered ${JSON.stringify(statuses)}`);
-    expect(Object.keys(statuses)).toEqual(["200"]);
+    const load = new NamespaceLoad(daemon, `${stack.url}/`, RATE);
+    const up = await stack.up();
+    const report = await load.stop();
+    console.log(`rollout at ${RATE} req/s: ${describeLoad(report)}`);
+    console.log(`rollout drain: ${JSON.stringify(drainTimes(up.log))}`);
+    expect(report.failed).toBe(0);
+    expect(report.ok).toBeGreaterThan(RATE * 5);
+    // Every old instance out of the pool and stopped within 3 s of leaving it (no request is long).
+    for (const d of drainTimes(up.log)) expect(d.stoppedS - d.outS).toBeLessThanOrEqual(3);
     const after = (await services()).map((s) => s.ID);
     expect(after.length).toBe(COUNT);
     expect(after.filter((id) => before.includes(id))).toEqual([]);
     await stack.waitInPool(COUNT, 10_000);
+  });
+
+  it("refuses a release whose health check fails: the old services keep serving, the new ones are removed", async () => {
+    const before = (await services()).map((s) => s.ID).sort();
+    stack.editSpec(/env: \{ LOG_LEVEL: debug \}/, 'env: { LOG_LEVEL: debug, FAIL_HEALTH: "1" }');
+    daemon.loadFromShared([await sharedImage(path.relative(REPO_ROOT, stack.specFile))]);
+    const load = new NamespaceLoad(daemon, `${stack.url}/`, RATE);
+    const failed = await stack.run("up").then(
+      () => undefined,
+      (err: Error) => err.message,
+    );
+    const report = await load.stop();
+    stack.editSpec(/, FAIL_HEALTH: "1"/, "");
+    console.log(`failed release at ${RATE} req/s: ${describeLoad(report)}`);
+    expect(failed).toMatch(/did not pass its HEALTHCHECK \(GET \/healthz on port \d+ with a 2xx\) before the deadline/);
+    expect(failed).toMatch(new RegExp(`removed the ${COUNT} instance\\(s\\) this deployment started, the running fleet is untouched`));
+    expect((await services()).map((s) => s.ID).sort()).toEqual(before);
+    expect(report.failed).toBe(0);
+    const again = await stack.run("up"); // the reverted spec: its image and fleet are still there
+    expect([...again.outputs.instanceIds].sort()).toEqual(before);
   });
 
   it("refresh names a service of the stack the state does not track; destroy removes it with the rest", async () => {

@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import Docker from "dockerode";
 import { REPO_ROOT } from "./harness";
+import type { LoadReport } from "./load";
 
 /** A running private daemon. */
 export class PrivateDockerd {
@@ -155,4 +156,30 @@ export class PrivateDockerd {
 function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
+}
+
+/** A load of the front door from inside a private daemon's namespace (test/e2e/loadCli.ts). */
+export class NamespaceLoad {
+  private readonly proc: ChildProcess;
+  private out = "";
+  private readonly exited: Promise<number | null>;
+
+  constructor(daemon: PrivateDockerd, url: string, ratePerSecond: number) {
+    const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
+    this.proc = spawn(
+      daemon.wrap[0],
+      [...daemon.wrap.slice(1), tsx, path.join(REPO_ROOT, "test/e2e/loadCli.ts"), url, String(ratePerSecond)],
+      { stdio: ["pipe", "pipe", "inherit"] },
+    );
+    this.proc.stdout!.on("data", (d: Buffer) => (this.out += d.toString("utf8")));
+    this.exited = new Promise((r) => this.proc.once("exit", (code) => r(code)));
+  }
+
+  /** Stops the load; resolves with what it saw. */
+  async stop(): Promise<LoadReport> {
+    this.proc.stdin!.end();
+    const code = await this.exited;
+    if (code !== 0) throw new Error(`load in the namespace exited ${code}: ${this.out}`);
+    return JSON.parse(this.out) as LoadReport;
+  }
 }
