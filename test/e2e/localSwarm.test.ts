@@ -6,8 +6,8 @@
  * container of the same image, the front door answering meanwhile; so is every instance after a
  * daemon restart. And the whole lifecycle
  * holds as with containers: health-gated launch, a rollout that replaces every instance, a refresh
- * that sees the fleet whole and names a service it does not track, a destroy that leaves nothing
- * labelled with the stack.
+ * that sees the fleet whole and names a service it does not track, a switch to containers and
+ * back, a destroy that leaves nothing labelled with the stack.
  */
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +15,7 @@ import { LABELS } from "../../lib/core/identifiers";
 import { specHash } from "../../lib/image/hash";
 import { loadSpec } from "../../lib/spec/spec";
 import { localImageInputs, localImageProvider } from "../../providers/local/localImage";
-import { REPO_ROOT } from "./harness";
+import { REPO_ROOT, setConfig } from "./harness";
 import { describeLoad, drainTimes, LocalStack } from "./localStack";
 import { NamespaceLoad, PrivateDockerd } from "./privateDockerd";
 
@@ -170,6 +170,21 @@ describe("instances as Swarm services", { timeout: 10 * 60_000 }, () => {
     expect(report.failed).toBe(0);
     const again = await stack.run("up"); // the reverted spec: its image and fleet are still there
     expect([...again.outputs.instanceIds].sort()).toEqual(before);
+  });
+
+  it("switches the stack to containers in one up: new network, front door and fleet, no service left", async () => {
+    await setConfig(stack.name, REPO_ROOT, "phoenix:instances", "containers");
+    const up = await stack.up();
+    expect(await services()).toEqual([]);
+    const instances = await stack.containers("instance");
+    expect(instances.map((c) => c.Id).sort()).toEqual([...up.outputs.instanceIds].sort());
+    expect(instances.every((c) => c.Labels["com.docker.swarm.service.id"] === undefined)).toBe(true);
+    expect(await stack.otherObjects()).toEqual([`network ${stack.name}-phoenix`]);
+    await stack.waitInPool(COUNT, 10_000);
+    await setConfig(stack.name, REPO_ROOT, "phoenix:instances", "services");
+    await stack.up();
+    expect((await services()).length).toBe(COUNT);
+    expect(await stack.otherObjects()).toEqual([`network ${stack.name}-phoenix-swarm`]);
   });
 
   it("refresh names a service of the stack the state does not track; destroy removes it with the rest", async () => {
