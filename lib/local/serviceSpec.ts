@@ -106,3 +106,23 @@ export function serviceState(
   }
   return { state: "starting" };
 }
+
+/** A service as `GET /services` lists it (the fields read here). */
+export interface ListedService {
+  readonly ID: string;
+  readonly Spec?: {
+    readonly Name?: string;
+    readonly Labels?: Record<string, string>;
+    readonly TaskTemplate?: { readonly Networks?: ReadonlyArray<{ readonly Target?: string }> };
+  };
+}
+
+/** True when the service's tasks attach to the network `idOrName`. */
+export function attachesTo(
+  service: ListedService,
+  network: { readonly id: string; readonly name: string },
+): boolean {
+  return (service.Spec?.TaskTemplate?.Networks ?? []).some(
+    (n) => n.Target === network.id || n.Target === network.name,
+  );
+}

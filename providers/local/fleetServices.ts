@@ -8,6 +8,7 @@ import {
   instanceServiceSpec,
   serviceState,
   SWARM_SERVICE_LABEL,
+  type ListedService,
   type SwarmTask,
 } from "../../lib/local/serviceSpec";
 import { dockerClient, dockerStatus, isNotFound } from "../docker/client";
@@ -155,12 +156,6 @@ export async function removeServices(ids: readonly string[], stopGraceSeconds: n
       await container.remove({ force: true, v: true }).catch(gone);
     }),
   );
-}
-
-/** A service as `GET /services` lists it (the fields read here). */
-export interface ListedService {
-  readonly ID: string;
-  readonly Spec?: { readonly Name?: string; readonly Labels?: Record<string, string> };
 }
 
 /** Services carrying every one of `labels` ("key=value"); [] on a daemon that is no swarm manager. */

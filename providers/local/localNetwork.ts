@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "../dynamicResource";
 import { LABELS } from "../../lib/core/identifiers";
 import { dockerClient, isNotFound } from "../docker/client";
+import { attachesTo } from "../../lib/local/serviceSpec";
 import { isSwarmManager, notSwarmManager, plainContainersLabelled, removeServices, servicesLabelled } from "./fleetServices";
 
 /** Inputs of a LocalNetwork. */
@@ -93,7 +94,9 @@ export const localNetworkProvider: pulumi.dynamic.ResourceProvider<
     // left by a deployment cut short, and goes with the stack (with its anonymous volumes).
     const docker = dockerClient();
     // Services first: Swarm would replace the task containers removed below.
-    const services = await servicesLabelled([`${LABELS.stack}=${props.stack}`]);
+    const services = (await servicesLabelled([`${LABELS.stack}=${props.stack}`])).filter((s) =>
+      attachesTo(s, { id, name: props.name }),
+    );
     await removeServices(
       services.map((s) => s.ID),
       0,

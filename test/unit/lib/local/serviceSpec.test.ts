@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  attachesTo,
   instanceServiceSpec,
   RESTART_DELAY_NS,
   serviceState,
@@ -140,5 +141,21 @@ describe("serviceState", () => {
       why: "exited with code ?",
       containerId: undefined,
     });
+  });
+});
+
+describe("attachesTo", () => {
+  const svc = (...targets: string[]) => ({ ID: "s", Spec: { TaskTemplate: { Networks: targets.map((Target) => ({ Target })) } } });
+  const net = { id: "wa68yhql6ol2epgmvnlf1tzp8", name: "dev-phoenix-swarm" };
+
+  it("matches a service whose tasks attach to the network by id or by name", () => {
+    expect(attachesTo(svc("other", net.id), net)).toBe(true);
+    expect(attachesTo(svc(net.name), net)).toBe(true);
+  });
+
+  it("does not match a service on other networks only, or on none", () => {
+    expect(attachesTo(svc("dev-phoenix", "x"), net)).toBe(false);
+    expect(attachesTo({ ID: "s" }, net)).toBe(false);
+    expect(attachesTo({ ID: "s", Spec: {} }, net)).toBe(false);
   });
 });
