@@ -6,14 +6,10 @@
  * own, never the shared one; the engine runs inside that namespace. The images are built on the
  * shared daemon (or reused there) and copied in with `docker save | docker load`.
  */
-import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { specHash } from "../../lib/image/hash";
-import { loadSpec } from "../../lib/spec/spec";
-import { localImageInputs, localImageProvider } from "../../providers/local/localImage";
 import { REPO_ROOT } from "./harness";
 import { LocalStack } from "./localStack";
-import { PrivateDockerd } from "./privateDockerd";
+import { PrivateDockerd, sharedImage } from "./privateDockerd";
 
 const COUNT = 4;
 const daemon = new PrivateDockerd();
@@ -26,14 +22,6 @@ const stack = new LocalStack({
   dockerHost: daemon.host,
   wrap: daemon.wrap,
 });
-
-/** Builds (or reuses) the image of `spec` on the shared daemon; resolves with its id. */
-async function sharedImage(spec: string): Promise<string> {
-  const loaded = loadSpec(path.join(REPO_ROOT, spec));
-  const inputs = localImageInputs({ loaded, hash: specHash(loaded), keepImages: 100, gitCommit: "test" });
-  const checked = (await localImageProvider.check!({} as never, inputs)).inputs!;
-  return (await localImageProvider.create(checked)).id;
-}
 
 /** GET / through the front door (its port is on the daemon's namespace's 127.0.0.1). */
 function frontDoorAnswers(): boolean {

@@ -12,12 +12,9 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LABELS } from "../../lib/core/identifiers";
-import { specHash } from "../../lib/image/hash";
-import { loadSpec } from "../../lib/spec/spec";
-import { localImageInputs, localImageProvider } from "../../providers/local/localImage";
 import { REPO_ROOT, setConfig } from "./harness";
 import { describeLoad, drainTimes, LocalStack } from "./localStack";
-import { NamespaceLoad, PrivateDockerd } from "./privateDockerd";
+import { NamespaceLoad, PrivateDockerd, sharedImage } from "./privateDockerd";
 
 const COUNT = 3;
 const RATE = 500;
@@ -32,14 +29,6 @@ const stack = new LocalStack({
   dockerHost: daemon.host,
   wrap: daemon.wrap,
 });
-
-/** Builds (or reuses) the image of `spec` on the shared daemon; resolves with its id. */
-async function sharedImage(spec: string): Promise<string> {
-  const loaded = loadSpec(path.join(REPO_ROOT, spec));
-  const inputs = localImageInputs({ loaded, hash: specHash(loaded), keepImages: 100, gitCommit: "test" });
-  const checked = (await localImageProvider.check!({} as never, inputs)).inputs!;
-  return (await localImageProvider.create(checked)).id;
-}
 
 /** The stack's instance services. */
 async function services(): Promise<Array<{ ID: string; Spec: { Name: string } }>> {

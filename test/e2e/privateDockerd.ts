@@ -13,6 +13,9 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Docker from "dockerode";
+import { specHash } from "../../lib/image/hash";
+import { loadSpec } from "../../lib/spec/spec";
+import { localImageInputs, localImageProvider } from "../../providers/local/localImage";
 import { REPO_ROOT } from "./harness";
 import type { LoadReport } from "./load";
 
@@ -182,4 +185,15 @@ export class NamespaceLoad {
     if (code !== 0) throw new Error(`load in the namespace exited ${code}: ${this.out}`);
     return JSON.parse(this.out) as LoadReport;
   }
+}
+
+/**
+ * Builds (or reuses) the image of `spec` (relative to the repository) on the shared daemon, where
+ * the base system's packages can be fetched; resolves with its id, for `loadFromShared`.
+ */
+export async function sharedImage(spec: string): Promise<string> {
+  const loaded = loadSpec(path.join(REPO_ROOT, spec));
+  const inputs = localImageInputs({ loaded, hash: specHash(loaded), keepImages: 100, gitCommit: "test" });
+  const checked = (await localImageProvider.check!({} as never, inputs)).inputs!;
+  return (await localImageProvider.create(checked)).id;
 }
