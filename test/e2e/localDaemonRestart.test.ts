@@ -7,7 +7,6 @@
  * shared daemon (or reused there) and copied in with `docker save | docker load`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "./harness";
 import { LocalStack } from "./localStack";
 import { PrivateDockerd, sharedImage } from "./privateDockerd";
 
