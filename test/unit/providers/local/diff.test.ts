@@ -54,8 +54,19 @@ describe("localFleetProvider.diff", () => {
     ["secretEnv", { secretEnv: { DB_PASSWORD: "rotated" } }],
     ["sysctls", { sysctls: {} }],
     ["health", { health: { ...fleet.health, path: "/ready" } }],
+    ["instanceKind", { instanceKind: "services" }],
   ] as const)("replaces the whole fleet when %s changes", async (field, news) => {
     expect(await diff(news)).toEqual({ changes: true, replaces: [field] });
+  });
+
+  it("takes a fleet recorded before instances could be services for containers", async () => {
+    const { instanceKind: _, ...recorded } = fleet;
+    const before = recorded as LocalFleetOutputs;
+    expect(await diff({ instanceKind: "containers" }, before)).toEqual({ changes: false, replaces: [] });
+    expect(await diff({ instanceKind: "services" }, before)).toEqual({
+      changes: true,
+      replaces: ["instanceKind"],
+    });
   });
 
   it("updates in place when only the desired count changes", async () => {
