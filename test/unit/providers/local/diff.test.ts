@@ -1,3 +1,4 @@
+import { localNetworkProvider } from "../../../../providers/local/localNetwork";
 import { describe, expect, it } from "vitest";
 import { localFleetProvider, type LocalFleetOutputs } from "../../../../providers/local/localFleet";
 import {
@@ -157,5 +158,26 @@ describe("localFleetProvider.diff with refresh findings", () => {
   it("updates in place when refresh found containers the state does not track", async () => {
     const olds = { ...fleet, orphans: ["dev-web-aaaaaaaa-0-zz00"] };
     expect(await localFleetProvider.diff!("id", olds, fleet)).toEqual({ changes: true, replaces: [] });
+  });
+});
+
+describe("localNetworkProvider.diff", () => {
+  const net = { name: "dev-phoenix", stack: "dev", networkId: "n1" };
+
+  it("keeps a bridge network recorded before networks could be overlays", async () => {
+    expect(await localNetworkProvider.diff!("n1", net, { name: "dev-phoenix", stack: "dev", swarm: false })).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: true,
+    });
+  });
+
+  it("replaces the network when the stack switches to Swarm services", async () => {
+    const news = { name: "dev-phoenix-swarm", stack: "dev", swarm: true };
+    expect(await localNetworkProvider.diff!("n1", net, news)).toEqual({
+      changes: true,
+      replaces: ["name", "swarm"],
+      deleteBeforeReplace: false,
+    });
   });
 });
