@@ -4,9 +4,14 @@
  * provider runs) and no client lives at module level.
  */
 import type Dockerode from "dockerode";
+import { guardEngine } from "../engineGuard";
 
-/** A typed dockerode client; honours DOCKER_HOST like the docker CLI. */
+/**
+ * A typed dockerode client; honours DOCKER_HOST like the docker CLI. Every provider operation
+ * gets one, so this is also where a provider process ties its life to its engine's.
+ */
 export function dockerClient(): Dockerode {
+  guardEngine();
   const Docker = require("dockerode") as typeof Dockerode;
   return new Docker();
 }

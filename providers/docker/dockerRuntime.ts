@@ -6,10 +6,15 @@
  */
 import * as http from "node:http";
 import type { ContainerInspectInfo } from "dockerode";
+import { guardEngine } from "../engineGuard";
 import { dockerClient } from "./client";
 
-/** Writes one line to the engine's output (a dynamic provider's stdout is shown as info). */
+/**
+ * Writes one line to the engine's output (a dynamic provider's stdout is shown as info), having
+ * made sure the provider process ends with its engine (providers/engineGuard.ts).
+ */
 export function say(line: string): void {
+  guardEngine();
   console.log(`[phoenix] ${line}`);
 }
 

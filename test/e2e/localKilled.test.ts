@@ -9,7 +9,8 @@
  * desiredCount instances of the current spec, nothing else labelled with the stack exists, and at the end
  * `pulumi destroy` leaves nothing labelled with the stack.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LABELS } from "../../lib/core/identifiers";
 import { REPO_ROOT, phoenixEnv, pulumiOk } from "./harness";
@@ -51,8 +52,49 @@ async function upKilledWhen(
     if (Date.now() > deadline) throw new Error(`no ${what} within 5 minutes:\n${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  const tree = descendants(child.pid!);
   process.kill(-child.pid!, "SIGKILL");
-  return { output, code: await exited };
+  const code = await exited;
+  await allGone(tree, 15_000);
+  return { output, code };
+}
+
+/** Pids of every process below `pid` (the engine's language host and provider processes). */
+function descendants(pid: number): number[] {
+  const rows = execFileSync("ps", ["-e", "-o", "pid=,ppid="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/).map(Number));
+  const below: number[] = [];
+  for (let front = [pid]; front.length > 0; ) {
+    front = rows.filter(([, ppid]) => front.includes(ppid!)).map(([p]) => p!);
+    below.push(...front);
+  }
+  return below;
+}
+
+/**
+ * Waits until none of `pids` runs: a provider process, in a process group of its own, must end
+ * with its killed engine rather than linger (or spin on its broken output pipe).
+ */
+async function allGone(pids: readonly number[], deadlineMs: number): Promise<void> {
+  const alive = () =>
+    pids.filter((p) => {
+      try {
+        process.kill(p, 0);
+        return !fs.readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]?.startsWith("Z");
+      } catch {
+        return false;
+      }
+    });
+  const start = Date.now();
+  while (alive().length > 0) {
+    if (Date.now() - start > deadlineMs) {
+      const left = alive().map((p) => `${p}: ${fs.readFileSync(`/proc/${p}/cmdline`, "utf8").replace(/\0/g, " ")}`);
+      throw new Error(`${left.length} process(es) of the killed engine still run after ${deadlineMs} ms:\n${left.join("\n")}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /**
