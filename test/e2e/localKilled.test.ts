@@ -52,10 +52,10 @@ async function upKilledWhen(
     if (Date.now() > deadline) throw new Error(`no ${what} within 5 minutes:\n${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  const tree = descendants(child.pid!);
+  const providers = descendants(child.pid!).filter((p) => cmdline(p).includes("dynamic-provider"));
   process.kill(-child.pid!, "SIGKILL");
   const code = await exited;
-  await allGone(tree, 15_000);
+  await allGone(providers, 15_000);
   return { output, code };
 }
 
@@ -73,9 +73,18 @@ function descendants(pid: number): number[] {
   return below;
 }
 
+/** A process's command line, "" once it is gone. */
+function cmdline(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+  } catch {
+    return "";
+  }
+}
+
 /**
- * Waits until none of `pids` runs: a provider process, in a process group of its own, must end
- * with its killed engine rather than linger (or spin on its broken output pipe).
+ * Waits until none of `pids` runs: a dynamic provider process, in a process group of its own,
+ * must end with its killed engine rather than linger (or spin on its broken output pipe).
  */
 async function allGone(pids: readonly number[], deadlineMs: number): Promise<void> {
   const alive = () =>
@@ -90,7 +99,7 @@ async function allGone(pids: readonly number[], deadlineMs: number): Promise<voi
   const start = Date.now();
   while (alive().length > 0) {
     if (Date.now() - start > deadlineMs) {
-      const left = alive().map((p) => `${p}: ${fs.readFileSync(`/proc/${p}/cmdline`, "utf8").replace(/\0/g, " ")}`);
+      const left = alive().map((p) => `${p}: ${cmdline(p)}`);
       throw new Error(`${left.length} process(es) of the killed engine still run after ${deadlineMs} ms:\n${left.join("\n")}`);
     }
     await new Promise((r) => setTimeout(r, 100));
