@@ -10,10 +10,9 @@
  * logs, the provider process gets (once) handlers that exit it on a broken stdout or stderr, and a
  * check every 2 s that the engine still accepts connections on its RPC address (the provider's
  * first argument), which exits it once the engine is gone, also when it never writes again.
- * Serialized by value with the providers: the once-per-process flag lives on `globalThis`.
+ * Serialized by value with the providers: the once-per-process flag lives on `globalThis`, and
+ * node:net is required inside the call.
  */
-import * as net from "node:net";
-
 /** Exit code of a provider process whose engine is gone. */
 const ENGINE_GONE = 70;
 
@@ -30,6 +29,7 @@ export function guardEngine(): void {
   process.stderr.on("error", leave);
   const [host, port] = (process.argv[2] ?? "").split(":");
   if (host === undefined || !(Number(port) > 0)) return; // not a provider process (a test)
+  const net = require("node:net") as typeof import("node:net");
   const check = () => {
     const socket = net.connect({ host, port: Number(port) });
     socket.once("connect", () => socket.destroy());
