@@ -135,3 +135,105 @@ describe("classifyDrift and the front door's pool", () => {
     expect(classifyDrift({ ...fresh, inPool: undefined }, expected)).toBeUndefined();
   });
 });
+
+describe("isScratch with a trailing slash or the root", () => {
+  it("treats a scratch path written with a trailing slash like the same path without it", () => {
+    expect(isScratch("/run/app/pid", ["/run/app/"])).toBe(true);
+    expect(isScratch("/run/application", ["/run/app/"])).toBe(false);
+    expect(isScratch("/run", ["/run/app/"])).toBe(false);
+  });
+
+  it("treats every path as scratch when / is a scratch path", () => {
+    expect(isScratch("/", ["/"])).toBe(true);
+    expect(isScratch("/etc/passwd", ["/"])).toBe(true);
+    expect(isScratch("/usr/bin/strace", ["/tmp", "/"])).toBe(true);
+  });
+
+  it("matches no path without scratch paths", () => {
+    expect(isScratch("/tmp", [])).toBe(false);
+  });
+});
+
+describe("meaningfulChanges: directories, order and kinds", () => {
+  it("reports nothing when / is a scratch path", () => {
+    const changes = [
+      { Path: "/etc", Kind: 0 },
+      { Path: "/etc/hosts", Kind: 0 },
+      { Path: "/usr/bin/strace", Kind: 1 },
+    ];
+    expect(meaningfulChanges(changes, ["/"])).toEqual([]);
+  });
+
+  it("keeps a modified file whose name begins the name of a changed directory beside it", () => {
+    const changes = [
+      { Path: "/etc", Kind: 0 },
+      { Path: "/etc/hosts", Kind: 0 },
+      { Path: "/etc/hosts.d", Kind: 0 },
+      { Path: "/etc/hosts.d/extra", Kind: 1 },
+    ];
+    expect(meaningfulChanges(changes, [])).toEqual(["C /etc/hosts", "A /etc/hosts.d/extra"]);
+  });
+
+  it("keeps an added directory together with the files added in it", () => {
+    const changes = [
+      { Path: "/opt", Kind: 0 },
+      { Path: "/opt/tool", Kind: 1 },
+      { Path: "/opt/tool/run", Kind: 1 },
+    ];
+    expect(meaningfulChanges(changes, [])).toEqual(["A /opt/tool", "A /opt/tool/run"]);
+  });
+
+  it("sorts the changes by path, whatever order Docker lists them in, upper case before lower case", () => {
+    const changes = [
+      { Path: "/var/log/app.log", Kind: 1 },
+      { Path: "/etc/motd", Kind: 0 },
+      { Path: "/app/a.js", Kind: 0 },
+      { Path: "/usr/bin/strace", Kind: 1 },
+      { Path: "/app/Z.js", Kind: 2 },
+    ];
+    expect(meaningfulChanges(changes, [])).toEqual([
+      "D /app/Z.js",
+      "C /app/a.js",
+      "C /etc/motd",
+      "A /usr/bin/strace",
+      "A /var/log/app.log",
+    ]);
+  });
+
+  it("marks a change of a kind Docker does not document with ?", () => {
+    expect(meaningfulChanges([{ Path: "/srv/x", Kind: 3 }], [])).toEqual(["? /srv/x"]);
+  });
+});
+
+describe("classifyDrift without an image id", () => {
+  it("does not call an instance whose image id refresh could not read wrong-image", () => {
+    const { imageId: _unknown, ...noImage } = fresh;
+    expect(classifyDrift(noImage, expected)).toBeUndefined();
+    expect(classifyDrift({ ...noImage, running: false }, expected)?.reasons).toEqual(["exited"]);
+  });
+});
+
+describe("describeDrift: reasons and paths", () => {
+  it("leaves out the bracketed path list when no path changed", () => {
+    expect(describeDrift("dev-web-0", { reasons: ["exited"], changes: [] })).toBe(
+      "dev-web-0: exited; the next `pulumi up` replaces it from the same image",
+    );
+  });
+
+  it("separates several reasons and several paths with commas", () => {
+    const line = describeDrift("dev-web-2", {
+      reasons: ["unhealthy", "snowflake"],
+      changes: ["A /usr/bin/strace", "C /etc/motd"],
+    });
+    expect(line).toBe(
+      "dev-web-2: unhealthy, snowflake [A /usr/bin/strace, C /etc/motd]; the next `pulumi up` replaces it from the same image",
+    );
+  });
+
+  it("lists every path when there are no more than maxPaths", () => {
+    const changes = ["A /x/0", "A /x/1"];
+    expect(describeDrift("i", { reasons: ["snowflake"], changes }, 2)).toBe(
+      "i: snowflake [A /x/0, A /x/1]; the next `pulumi up` replaces it from the same image",
+    );
+  });
+});

@@ -24,6 +24,23 @@ describe("planFleetUpdate", () => {
     expect(plan.launch).toEqual([0]);
   });
 
+  it("plans the same update whatever order the state holds the instances in, and leaves that order alone", () => {
+    const inOrder = [inst(0), inst(1, true), inst(2), inst(3), inst(4)];
+    const expectedPlan = planFleetUpdate(inOrder, 3);
+    expect(expectedPlan).toEqual({
+      keep: [inst(0), inst(2)],
+      drain: [inst(1, true), inst(3), inst(4)],
+      launch: [1],
+    });
+    fc.assert(
+      fc.property(fc.shuffledSubarray(inOrder, { minLength: inOrder.length }), (shuffled) => {
+        const before = shuffled.map((i) => i.index);
+        expect(planFleetUpdate(shuffled, 3)).toEqual(expectedPlan);
+        expect(shuffled.map((i) => i.index)).toEqual(before);
+      }),
+    );
+  });
+
   it("grows by launching the free slots and shrinks by draining the highest", () => {
     expect(planFleetUpdate([inst(0), inst(1)], 4).launch).toEqual([2, 3]);
     const shrink = planFleetUpdate([inst(0), inst(1), inst(2), inst(3)], 2);
