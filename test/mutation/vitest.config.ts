@@ -6,12 +6,14 @@ import { defineConfig } from "vitest/config";
  * with more room for the mock tests' `beforeAll`, which imports @pulumi/aws: on two shared cores,
  * with the instrumented sources and the type checker running beside it, that import alone can pass
  * vitest's 10 s default. test/mutation/setup.ts keeps Pulumi from serializing dynamic providers
- * through Stryker's bookkeeping.
+ * through Stryker's bookkeeping; for the same reason the tests of that serialization's cache
+ * (test/unit/providers/dynamicResource.test.ts, which serialize providers themselves) do not run here.
  */
 export default defineConfig({
   test: {
     root: path.resolve(__dirname, "../.."),
     dir: "test/unit",
+    exclude: ["**/node_modules/**", "test/unit/providers/dynamicResource.test.ts"],
     hookTimeout: 120_000,
     testTimeout: 60_000,
     setupFiles: [path.resolve(__dirname, "setup.ts")],
