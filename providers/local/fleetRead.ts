@@ -37,13 +37,7 @@ async function current(
   }
   const svc = await serviceTarget(id, network);
   if (svc === undefined) return "gone";
-  if (svc.containerId === undefined) return "no task";
-  try {
-    return { info: await dockerClient().getContainer(svc.containerId).inspect(), service: true };
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    return "no task";
-  }
+  return svc.info === undefined ? "no task" : { info: svc.info, service: true };
 }
 
 /** The instances with their drift, and the names of the untracked containers of the fleet. */

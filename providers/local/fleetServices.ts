@@ -1,7 +1,7 @@
 /**
  * Fleet instances as one-replica Docker Swarm services (stack config `instances: services`, see
  * lib/local/serviceSpec.ts): create, gate on Swarm's view of their health, find the container of
- * each one's current task, remove and wait until their containers are gone. Serialized by value
+ * each one's current task, remove them and stop their task containers. Serialized by value
  * with the providers: no module-level state, dockerode required inside calls.
  */
 import {
@@ -11,6 +11,7 @@ import {
   type ListedService,
   type SwarmTask,
 } from "../../lib/local/serviceSpec";
+import type { ContainerInspectInfo } from "dockerode";
 import { dockerClient, dockerStatus, isNotFound } from "../docker/client";
 import * as rt from "../docker/dockerRuntime";
 
@@ -52,6 +53,8 @@ export interface ServiceTarget {
   /** Container of the running task; undefined while none runs. */
   readonly containerId?: string;
   readonly ip?: string;
+  /** `docker inspect` of that container. */
+  readonly info?: ContainerInspectInfo;
 }
 
 /** The service `id` and its running task container, or undefined when no such service exists. */
@@ -69,7 +72,7 @@ export async function serviceTarget(id: string, network: string): Promise<Servic
   if (now.state !== "running") return { serviceId: id, name };
   try {
     const info = await dockerClient().getContainer(now.containerId).inspect();
-    return { serviceId: id, name, containerId: now.containerId, ip: rt.ipOn(info, network) };
+    return { serviceId: id, name, containerId: now.containerId, ip: rt.ipOn(info, network), info };
   } catch (err) {
     if (!isNotFound(err)) throw err;
     return { serviceId: id, name };
@@ -78,8 +81,7 @@ export async function serviceTarget(id: string, network: string): Promise<Servic
 
 /**
  * Waits until every service's task runs (Swarm runs a task with a health check only once it is
- * healthy, and only then gives it the alias); calls `onHealthy` for each as it gets there and
- * resolves with their task addresses. Rejects with a HealthGateError naming the first instance
+ * healthy, and only then gives it the alias); resolves with their task addresses. Rejects with a HealthGateError naming the first instance
  * whose task ended, or that is not healthy by the deadline.
  */
 export async function waitServicesHealthy(
