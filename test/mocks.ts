@@ -53,6 +53,13 @@ export interface MockRecorder {
   ofType(type: string): RecordedResource[];
   /** The one registration with this type and logical name; throws if absent, listing what exists. */
   get(type: string, name: string): RecordedResource;
+  /** URN of every registration, as the engine answered it (parent types included). */
+  readonly urns: string[];
+  /**
+   * What the component with this URN passed to `registerOutputs`, as sent to the engine (secrets in
+   * their wire form, see {@link isSecret}); resolves once it has.
+   */
+  registeredOutputs(urn: string): Promise<Record<string, any>>;
 }
 
 /** Mock account and region used by the default call answers and computed outputs. */
@@ -152,6 +159,28 @@ function computedOutputs(
         // SSM bumps the version on every new value; derived from the value here, never equal to it.
         version: 1 + (parseInt(sha256(JSON.stringify(inputs.value)).slice(0, 6), 16) % 1000),
       };
+    case "pulumi-nodejs:dynamic/phoenix:LocalNetwork":
+      return { networkId: sha256(`network:${inputs.name}`) };
+    case "pulumi-nodejs:dynamic/phoenix:LocalImage":
+      // A freshly built image: its id derived from the content-addressed tag.
+      return {
+        imageId: `sha256:${sha256(`${inputs.name}:${inputs.tag}`)}`,
+        ref: `${inputs.name}:${inputs.tag}`,
+        baseId: `sha256:${sha256(String(inputs.base))}`,
+        reused: false,
+      };
+    case "pulumi-nodejs:dynamic/phoenix:LocalFrontDoor":
+      return {
+        containerId: sha256(`container:${inputs.name}`),
+        url: `http://127.0.0.1:${inputs.hostPort}`,
+        running: true,
+      };
+    case "pulumi-nodejs:dynamic/phoenix:LocalFleet": {
+      const ids = Array.from({ length: Number(inputs.desiredCount) }, (_, i) =>
+        sha256(`${inputs.fleet}:${inputs.imageId}:${i}`),
+      );
+      return { instanceIds: ids, drifted: [] };
+    }
     case "pulumi-nodejs:dynamic/phoenix:ReleaseGate":
       // What a gate that passed records: the candidate now serves.
       return { servingRelease: inputs.release, servingTargetGroupArn: inputs.targetGroupArn };
@@ -243,14 +272,34 @@ export async function setupMocks(
   // The mocks API hides resource options; wrap the mock monitor so they are recorded too.
   const monitor = pulumi.runtime.getMonitor() as any;
   const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: (err: unknown, res: unknown) => void) => {
+  const urns: string[] = [];
+  monitor.registerResource = (req: any, callback: (err: unknown, res: any) => void) => {
     pendingOptions.set(`${req.getType()}::${req.getName()}`, recordOptions(req));
-    return register(req, callback);
+    return register(req, (err: unknown, res: any) => {
+      if (!err && res) urns.push(res.getUrn());
+      callback(err, res);
+    });
+  };
+  const outputsByUrn = new Map<string, Record<string, any>>();
+  const waiting = new Map<string, ((outputs: Record<string, any>) => void)[]>();
+  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req: any, callback: (err: unknown, res: unknown) => void) => {
+    const outputs = req.getOutputs()?.toJavaScript() ?? {};
+    outputsByUrn.set(req.getUrn(), outputs);
+    for (const resolve of waiting.get(req.getUrn()) ?? []) resolve(outputs);
+    waiting.delete(req.getUrn());
+    return registerOutputs(req, callback);
   };
 
   return {
     resources,
     calls,
+    urns,
+    registeredOutputs(urn) {
+      const known = outputsByUrn.get(urn);
+      if (known) return Promise.resolve(known);
+      return new Promise((resolve) => waiting.set(urn, [...(waiting.get(urn) ?? []), resolve]));
+    },
     ofType: (type) => resources.filter((r) => r.type === type),
     get(type, name) {
       const found = resources.filter((r) => r.type === type && r.name === name);
