@@ -7,7 +7,7 @@ import { type AwsStackConfig, parseStackConfig } from "../../../lib/config/stack
  * A throwaway repository holding an image spec, its app and a config file, for component tests that
  * need a real LoadedSpec.
  */
-export function writeSpecRepo(opts: { openssl?: string; secrets?: string[] } = {}): {
+export function writeSpecRepo(opts: SpecOptions = {}): {
   root: string;
   specPath: string;
 } {
@@ -26,8 +26,17 @@ export function writeSpecRepo(opts: { openssl?: string; secrets?: string[] } = {
   return { root, specPath };
 }
 
-/** The issue's example spec, with the openssl version and the secret names adjustable. */
-export function specText(opts: { openssl?: string; secrets?: string[] } = {}): string {
+/** What {@link specText} lets a test change. */
+export interface SpecOptions {
+  readonly openssl?: string;
+  readonly secrets?: string[];
+  /** The health check's timings. @default - 2 s interval, 2 s timeout, 2 checks to become healthy */
+  readonly health?: { intervalSeconds: number; timeoutSeconds: number; healthyThreshold: number };
+}
+
+/** The issue's example spec, with the openssl version, the secret names and the health timings adjustable. */
+export function specText(opts: SpecOptions = {}): string {
+  const h = opts.health ?? { intervalSeconds: 2, timeoutSeconds: 2, healthyThreshold: 2 };
   return [
     "name: web",
     "base: debian:bookworm-slim",
@@ -39,7 +48,7 @@ export function specText(opts: { openssl?: string; secrets?: string[] } = {}): s
     "  source: ../app",
     "  command: [node, server.js]",
     "  port: 8080",
-    "  health: { path: /healthz, intervalSeconds: 2, timeoutSeconds: 2, healthyThreshold: 2 }",
+    `  health: { path: /healthz, intervalSeconds: ${h.intervalSeconds}, timeoutSeconds: ${h.timeoutSeconds}, healthyThreshold: ${h.healthyThreshold} }`,
     "config:",
     "  files: { /etc/web/config.json: ../config/web.json }",
     "  env: { LOG_LEVEL: info }",
@@ -47,6 +56,38 @@ export function specText(opts: { openssl?: string; secrets?: string[] } = {}): s
     `secrets: [${(opts.secrets ?? ["DB_PASSWORD"]).join(", ")}]`,
     "",
   ].join("\n");
+}
+
+/**
+ * A front door spec in the repository at `root` (the local target's haproxy image): its app source
+ * and haproxy.cfg under `frontdoor/`, the spec at `images/<file>`. Returns the spec's path.
+ */
+export function writeFrontDoorSpec(
+  root: string,
+  opts: { file?: string; name?: string; version?: string } = {},
+): string {
+  fs.mkdirSync(path.join(root, "frontdoor"), { recursive: true });
+  fs.writeFileSync(path.join(root, "frontdoor", "haproxy.cfg"), "global\n  maxconn 256\n");
+  const specPath = path.join(root, "images", opts.file ?? "frontdoor.yaml");
+  fs.writeFileSync(
+    specPath,
+    [
+      `name: ${opts.name ?? "frontdoor"}`,
+      "base: debian:bookworm-slim",
+      "packages:",
+      "  haproxy: 2.6.12-1+deb12u4",
+      "app:",
+      `  version: ${opts.version ?? "v2.6.12"}`,
+      "  source: ../frontdoor",
+      "  command: [haproxy, -db, -f, /etc/haproxy/haproxy.cfg]",
+      "  port: 8080",
+      "  health: { path: /healthz, intervalSeconds: 2, timeoutSeconds: 2, healthyThreshold: 1 }",
+      "config:",
+      "  files: { /etc/haproxy/haproxy.cfg: ../frontdoor/haproxy.cfg }",
+      "",
+    ].join("\n"),
+  );
+  return specPath;
 }
 
 /** Raw config of a valid aws stack (eu-west-1, two public and two private subnets, a pinned AMI), as `pulumi config` holds it. */
