@@ -37,7 +37,8 @@ export interface GraphRecorder {
 /**
  * Record the parent links and the registered outputs of every resource, on top of the mocks that
  * `setupMocks` installed: call it right after `setupMocks`, before any resource is created.
- * URNs are the mock monitor's: `<parent's type>$<type>` for a child, as the engine qualifies them.
+ * URNs are the mock monitor's: a child's type is qualified by its parent's type only
+ * (`<parent's type>$<type>`), where the engine prefixes every ancestor's; walk `parent` for the chain.
  */
 export function recordGraph(): GraphRecorder {
   const registrations: Registration[] = [];
