@@ -89,9 +89,27 @@ export function setState(
  */
 export function forcedFreeSlots(slots: readonly SlotState[]): SlotState[] {
   const forced = ADMIN.forcedMaint | ADMIN.forcedDrain;
-  return slots.filter(
-    (s) => (s.admin & forced) !== 0 && ((s.admin & ADMIN.resolutionMaint) !== 0 || !isAddr(s.addr)),
-  );
+  return slots.filter((s) => (s.admin & forced) !== 0 && isFree(s));
+}
+
+/**
+ * Free slots (no instance behind them) not yet forced into maintenance. A launch of containers
+ * holds them in maintenance before its instances start: haproxy counts a server that Docker's DNS
+ * newly hands a slot as UP before its first check, so an instance that carries the fleet's alias
+ * from its start must land in a held slot, and gets traffic only once its health gate passed.
+ */
+export function slotsToHold(slots: readonly SlotState[]): SlotState[] {
+  return slots.filter((s) => isFree(s) && (s.admin & ADMIN.forcedMaint) === 0);
+}
+
+/** The slots pointing at one of `ips` that are held in maintenance (see {@link slotsToHold}). */
+export function heldSlotsOf(slots: readonly SlotState[], ips: readonly string[]): SlotState[] {
+  return slotsOf(slots, ips).filter((s) => (s.admin & ADMIN.forcedMaint) !== 0);
+}
+
+/** True when no instance is behind the slot: its address is gone from DNS, or it never had one. */
+function isFree(s: SlotState): boolean {
+  return (s.admin & ADMIN.resolutionMaint) !== 0 || !isAddr(s.addr);
 }
 
 /** True when the slot points at a real address. */

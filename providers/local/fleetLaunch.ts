@@ -1,6 +1,7 @@
 /**
- * Launching fleet instances: create and start containers, gate them on their health check, give
- * them the service alias once healthy, wait until the front door has them in its pool, and clean
+ * Launching fleet instances: create and start containers (in front door slots held in maintenance),
+ * gate them on their health check, admit them to the pool once healthy, wait until the front door
+ * has them in it, and clean
  * up everything a failed launch started. Used by the LocalFleet provider (serialized by value into
  * the state with it: no module-level state, dockerode required inside calls).
  */
@@ -12,7 +13,7 @@ import { dockerClient } from "../docker/client";
 import * as rt from "../docker/dockerRuntime";
 import { drainAndRemove, releaseSlots } from "./fleetDrain";
 import { createInstanceService, waitServicesHealthy } from "./fleetServices";
-import { waitInPool } from "./frontDoorApi";
+import { admitToPool, holdFreeSlots, waitInPool } from "./frontDoorApi";
 import type { LocalFleetInputs } from "./fleetTypes";
 
 /** Four random base-36 characters, keeping container and fleet names unique. */
@@ -116,8 +117,10 @@ async function launchOne(fleetId: string, p: LocalFleetInputs, slot: number): Pr
       RestartPolicy: { Name: p.readOnlyRootFilesystem ? "always" : "no" },
       LogConfig: { Type: "json-file", Config: { "max-size": "1m", "max-file": "2" } },
     },
-    // No service alias yet: the front door must not see the instance before it is healthy.
-    NetworkingConfig: { EndpointsConfig: { [p.network]: {} } },
+    // The service alias from the start, in a slot the front door holds in maintenance until the
+    // instance passed its health gate (launchGated): no endpoint re-attach, which the daemon
+    // serializes, per instance.
+    NetworkingConfig: { EndpointsConfig: { [p.network]: { Aliases: [p.alias] } } },
   });
   try {
     await container.start();
@@ -132,22 +135,8 @@ async function launchOne(fleetId: string, p: LocalFleetInputs, slot: number): Pr
 }
 
 /**
- * Gives a healthy instance the service alias, which is what puts it behind the front door (Docker
- * cannot add an alias to a live endpoint, so the endpoint is re-attached). Resolves with its IP.
- */
-async function joinService(p: LocalFleetInputs, inst: rt.Probed): Promise<rt.Probed> {
-  const net = dockerClient().getNetwork(p.network);
-  await net.disconnect({ Container: inst.id, Force: false });
-  await net.connect({ Container: inst.id, EndpointConfig: { Aliases: [p.alias] } });
-  const ip = rt.ipOn(await dockerClient().getContainer(inst.id).inspect(), p.network);
-  if (ip === undefined)
-    throw new Error(`${inst.name}: lost its address on ${p.network} while joining ${p.alias}`);
-  return { ...inst, ip };
-}
-
-/**
- * Launches instances into `slots`, waits until they are healthy, gives them the service alias and
- * waits until they are in the front door's pool.
+ * Launches instances into `slots`, waits until they are healthy, admits them to the front door's
+ * pool and waits until they are in it.
  * On any failure removes every container it started and throws with the failing one's log tail.
  */
 export async function launchGated(
@@ -158,6 +147,10 @@ export async function launchGated(
   const label = `${p.fleet} ${p.specHash.slice(0, 12)}`;
   // Slots a killed deployment left forced into drain or maint would never carry traffic again.
   await releaseSlots(p.frontDoor, []);
+  const containers = p.instanceKind !== "services";
+  // Swarm gives a service task the alias only once it is healthy; containers carry it from the
+  // start, so the slots Docker's DNS will hand them are held until they pass their health gate.
+  if (containers) await holdFreeSlots(p.frontDoor);
   const started: Array<rt.Probed & { index: number }> = [];
   const launch = p.instanceKind === "services" ? launchService : launchOne;
   const results = await Promise.allSettled(
@@ -165,7 +158,6 @@ export async function launchGated(
       started.push({ ...(await launch(fleetId, p, slot)), index: slot });
     }),
   );
-  const joins = new Map<string, Promise<rt.Probed>>();
   try {
     const failedLaunch = results.find((r) => r.status === "rejected");
     if (failedLaunch) throw (failedLaunch as PromiseRejectedResult).reason;
@@ -180,23 +172,16 @@ export async function launchGated(
       timeoutMs: p.health.timeoutSeconds * 1000,
       healthyThreshold: p.health.healthyThreshold,
     };
-    // Each instance joins the service as soon as it is healthy, while the others still start.
-    const onHealthy = (inst: rt.Probed) => {
-      const joining = joinService(p, inst);
-      joining.catch(() => undefined); // handled when awaited below; never an unhandled rejection
-      joins.set(inst.id, joining);
-    };
-    let joined: rt.Probed[];
-    if (p.instanceKind === "services") {
-      const what = `its HEALTHCHECK (GET ${p.health.path} on port ${p.port} with a 2xx)`;
-      joined = await waitServicesHealthy(started, { network: p.network, deadline, label, what });
+    let healthy: rt.Probed[] = started;
+    if (containers) {
+      await rt.waitHealthy(started, { check, deadline, label });
+      await admitToPool(started, { frontDoor: p.frontDoor, deadline, label });
     } else {
-      await rt.waitHealthy(started, { check, deadline, label, onHealthy });
-      joined = await Promise.all(started.map((inst) => joins.get(inst.id)!));
+      const what = `its HEALTHCHECK (GET ${p.health.path} on port ${p.port} with a 2xx)`;
+      healthy = await waitServicesHealthy(started, { network: p.network, deadline, label, what });
     }
-    await waitInPool(joined, { frontDoor: p.frontDoor, deadline: deadline + p.leavePoolMs, label });
+    await waitInPool(healthy, { frontDoor: p.frontDoor, deadline: deadline + p.leavePoolMs, label });
   } catch (err) {
-    await Promise.allSettled(joins.values()); // settle joins before draining what they joined
     const failed = rt.failedInstance(err);
     const tail = failed
       ? await rt.logSection(failed.name, failed.id)
@@ -215,6 +200,9 @@ export async function launchGated(
         `removed the ${started.length + removedAtLaunch(results)} instance(s) this deployment started, ` +
         `the running fleet is untouched${tail}`,
     );
+  } finally {
+    // The free slots held for this launch (and the failed launch's, once DNS forgot them).
+    if (containers) await releaseSlots(p.frontDoor, []);
   }
   return started
     .map((s) => ({ index: s.index, id: s.id, name: s.name }))

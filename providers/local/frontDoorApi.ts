@@ -6,8 +6,16 @@
  * reachable by nothing on the stack network. Serialized by value with the providers: no
  * module-level state, dockerode required inside calls.
  */
-import { FRONT_DOOR_ADMIN_SOCKET, parseServersState, type SlotState } from "../../lib/local/haproxyRuntime";
-import { parseHaproxyStats, poolState, type ServerState } from "../../lib/local/haproxyConfig";
+import {
+  FRONT_DOOR_ADMIN_SOCKET,
+  heldSlotsOf,
+  parseServersState,
+  setState,
+  slotsOf,
+  slotsToHold,
+  type SlotState,
+} from "../../lib/local/haproxyRuntime";
+import { FRONT_DOOR_BACKEND, parseHaproxyStats, poolState, type ServerState } from "../../lib/local/haproxyConfig";
 import { dockerClient, isNotFound } from "../docker/client";
 import * as rt from "../docker/dockerRuntime";
 
@@ -115,6 +123,49 @@ export async function waitInPool(
     if (Date.now() > deadline) {
       const missing = instances.find((i) => !poolState(rows, i.ip).fullyUp)!;
       throw rt.healthGateError(`${missing.name} (${missing.ip}) never came UP in the front door's pool`, missing);
+    }
+    await rt.pause(200);
+  }
+}
+
+/**
+ * Holds the fleet backend's free slots in maintenance (see `slotsToHold`), before a launch of
+ * instances that carry the fleet's alias from their start. Nothing to do without a running front
+ * door. `releaseSlots` makes them ready again once the launch is over.
+ */
+export async function holdFreeSlots(frontDoor: string | undefined): Promise<void> {
+  if (frontDoor === undefined) return;
+  const slots = await slotStates(frontDoor, FRONT_DOOR_BACKEND);
+  const hold = slotsToHold(slots ?? []);
+  if (hold.length > 0) await frontDoorCommand(frontDoor, setState(hold, "maint"));
+}
+
+/**
+ * Puts instances that passed their health gate into the pool: makes ready the held slots that
+ * Docker's DNS handed them, waiting until it has handed each one a slot. Resolves at once without
+ * a running front door (waitInPool says so).
+ */
+export async function admitToPool(
+  instances: readonly rt.Probed[],
+  gate: { readonly frontDoor?: string; readonly deadline: number; readonly label: string },
+): Promise<void> {
+  const { frontDoor, deadline } = gate;
+  if (frontDoor === undefined) return;
+  const waiting = new Set(instances.map((i) => i.ip));
+  for (;;) {
+    const slots = await slotStates(frontDoor, FRONT_DOOR_BACKEND);
+    if (slots === undefined) return;
+    const placed = slotsOf(slots, [...waiting]);
+    const held = heldSlotsOf(placed, [...waiting]);
+    if (held.length > 0) await frontDoorCommand(frontDoor, setState(held, "ready"));
+    for (const s of placed) waiting.delete(s.addr);
+    if (waiting.size === 0) return;
+    if (Date.now() > deadline) {
+      const missing = instances.find((i) => waiting.has(i.ip))!;
+      throw rt.healthGateError(
+        `${missing.name} (${missing.ip}) got no slot in the front door's pool (the front door did not resolve it)`,
+        missing,
+      );
     }
     await rt.pause(200);
   }

@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import {
   ADMIN,
   forcedFreeSlots,
+  heldSlotsOf,
   parseServersState,
   setState,
   slotsOf,
+  slotsToHold,
 } from "../../../../lib/local/haproxyRuntime";
 
 // `show servers state app` of haproxy 2.6, trimmed to three slots and the leading columns kept.
@@ -55,5 +57,28 @@ describe("forcedFreeSlots", () => {
   it("keeps a forced slot that still points at its instance (it is being drained)", () => {
     const slots = [{ server: "app2", addr: "172.21.0.4", op: 2, admin: ADMIN.forcedDrain }];
     expect(forcedFreeSlots(slots)).toEqual([]);
+  });
+});
+
+describe("slotsToHold", () => {
+  it("holds every free slot not yet forced into maintenance, and no slot with an instance", () => {
+    const slots = [
+      ...parseServersState(STATE),
+      { server: "app5", addr: "0.0.0.0", op: 0, admin: 0 },
+      { server: "app6", addr: "172.21.0.9", op: 0, admin: ADMIN.resolutionMaint },
+      { server: "app7", addr: "172.21.0.8", op: 0, admin: ADMIN.forcedDrain },
+    ];
+    expect(slotsToHold(slots).map((s) => s.server)).toEqual(["app4", "app5", "app6"]);
+  });
+});
+
+describe("heldSlotsOf", () => {
+  it("returns the held slots of the given addresses, not the ones already serving", () => {
+    const slots = [
+      { server: "app1", addr: "172.21.0.3", op: 0, admin: ADMIN.forcedMaint },
+      { server: "app2", addr: "172.21.0.4", op: 2, admin: 0 },
+      { server: "app3", addr: "172.21.0.5", op: 0, admin: ADMIN.forcedMaint },
+    ];
+    expect(heldSlotsOf(slots, ["172.21.0.3", "172.21.0.4"]).map((s) => s.server)).toEqual(["app1"]);
   });
 });
