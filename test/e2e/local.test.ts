@@ -221,6 +221,8 @@ describe("local target with the real engine", { timeout: STEP_TIMEOUT }, () => {
       expect(left.every((c) => c.State === "running")).toBe(true);
       expect(await servedHash()).toBe(before.specHash);
       expectNoFailures(load);
+      // The failing release answers GET / with its own hash: the front door never sent it a request.
+      expect(Object.keys(load.specHashes)).toEqual([before.specHash]);
     } finally {
       editSpec(/, FAIL_HEALTH: "1"/, "");
     }
