@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { TLS_POLICY } from "../../../../lib/aws/frontDoorListeners";
 import { MockRecorder, outputOf, setupMocks } from "../../../mocks";
+import { builtInBeforeAll } from "../built";
 
 const LISTENER = "aws:lb/listener:Listener";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
@@ -11,7 +12,9 @@ let mocks: MockRecorder;
 const urls: Record<string, string> = {};
 const warn = vi.spyOn(pulumi.log, "warn");
 
-beforeAll(async () => {
+// Both describes read this build: a build that throws fails each test through the beforeEach below
+// (a throwing file-level beforeAll would only skip them, which a mutation run counts as passing).
+const built = builtInBeforeAll(async () => {
   mocks = await setupMocks({ project: "phoenix", stack: "prod" });
   const { AwsFrontDoor } = await import("../../../../components/aws/awsFrontDoor");
   for (const [name, certificateArn] of [
@@ -28,6 +31,9 @@ beforeAll(async () => {
     expect(door.trafficListeners).toHaveLength(1);
     await outputOf(door.trafficListeners[0].arn);
   }
+});
+beforeEach(async () => {
+  await built();
 });
 
 afterAll(() => warn.mockRestore());

@@ -5,12 +5,13 @@
  * creates no repository and never builds.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { specHash } from "../../../../lib/image/hash";
 import { renderDockerfile } from "../../../../lib/image/render";
 import { loadSpec } from "../../../../lib/spec/spec";
 import { parseStackConfig } from "../../../../lib/config/stackConfig";
 import { type MockRecorder, isSecret, outputOf, setupMocks } from "../../../mocks";
+import { builtInBeforeAll } from "../built";
 import { awsConfig, writeSpecRepo } from "../fixtures";
 
 const REPO = "aws:ecr/repository:Repository";
@@ -58,7 +59,10 @@ function userDataOf(fleetName: string): string {
   return Buffer.from(mocks.get(LT, `${fleetName}-lt`).inputs.userData, "base64").toString("utf8");
 }
 
-beforeAll(async () => {
+// The mocks and modules the first three describes use. Each of them awaits this, so an import that
+// throws fails their tests (a throwing file-level beforeAll would only skip them, which a mutation
+// run counts as passing).
+const setUp = builtInBeforeAll(async () => {
   mocks = await setupMocks({ project: "phoenix", stack: "prod" });
   imageModule = await import("../../../../components/aws/immutableImage");
   fleetModule = await import("../../../../components/aws/awsFleet");
@@ -67,6 +71,7 @@ beforeAll(async () => {
 describe("ImmutableImage + AwsFleet, building stack", () => {
   let built: Awaited<ReturnType<typeof deploy>>;
   beforeAll(async () => {
+    await setUp();
     built = await deploy("web", {});
   });
 
@@ -92,6 +97,7 @@ describe("ImmutableImage + AwsFleet, building stack", () => {
 describe("ImmutableImage + AwsFleet, promoting stack", () => {
   let promoted: Awaited<ReturnType<typeof deploy>>;
   beforeAll(async () => {
+    await setUp();
     promoted = await deploy("prom", { source: "promote", repositoryUrl: BUILDER_REPO });
   });
 
@@ -117,6 +123,10 @@ describe("ImmutableImage + AwsFleet, promoting stack", () => {
 });
 
 describe("ImmutableImage arguments for promotion", () => {
+  beforeEach(async () => {
+    await setUp();
+  });
+
   it("rejects promote without the building stack's repository URL, naming the config key", () => {
     const { specPath } = writeSpecRepo();
     const loaded = loadSpec(specPath);

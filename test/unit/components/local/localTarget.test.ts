@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { specHash } from "../../../../lib/image/hash";
 import { renderDockerfile } from "../../../../lib/image/render";
 import { loadSpec } from "../../../../lib/spec/spec";
 import { MockRecorder, isSecret, outputOf, setupMocks, unsecret } from "../../../mocks";
+import { builtInBeforeAll } from "../built";
 import { writeFrontDoorSpec, writeSpecRepo } from "../fixtures";
 import { TYPES, localConfig, resolved, stubProviderSerialization, stubProviderText } from "./localGraph";
 
@@ -15,7 +16,10 @@ let mocks: MockRecorder;
 let restore: () => void;
 let LocalTarget: typeof import("../../../../components/local/localTarget").LocalTarget;
 
-beforeAll(async () => {
+// The mocks and the component both describes use. Each of them awaits this, so an import that
+// throws fails their tests (a throwing file-level beforeAll would only skip them, which a mutation
+// run counts as passing).
+const setUp = builtInBeforeAll(async () => {
   restore = stubProviderSerialization();
   mocks = await setupMocks({ project: "phoenix", stack: "dev" });
   ({ LocalTarget } = await import("../../../../components/local/localTarget"));
@@ -32,6 +36,7 @@ describe("LocalTarget (instances: containers)", () => {
   let outputs: Record<string, unknown>;
 
   beforeAll(async () => {
+    await setUp();
     const { root, specPath } = writeSpecRepo({
       health: { intervalSeconds: 3, timeoutSeconds: 1, healthyThreshold: 2 },
     });
@@ -194,6 +199,10 @@ describe("LocalTarget (instances: containers)", () => {
 });
 
 describe("LocalTarget with unset secrets", () => {
+  beforeEach(async () => {
+    await setUp();
+  });
+
   it("throws one error naming each secret the stack has not set, and only those", () => {
     const { specPath } = writeSpecRepo({ secrets: ["DB_PASSWORD", "API_TOKEN", "SMTP_KEY"] });
     const loaded = loadSpec(specPath);

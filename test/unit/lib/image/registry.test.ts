@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import {
   MANIFEST_ACCEPT,
   type RegistryError,
@@ -16,6 +16,7 @@ import {
   registryUrl,
   resolveTag,
 } from "../../../../lib/image/registry";
+import { builtInBeforeAll } from "../../components/built";
 
 const DIGEST = "sha256:" + "ab".repeat(32);
 
@@ -142,7 +143,10 @@ let server: Server;
 let registry = "";
 const seen: { method?: string; url?: string; authorization?: string; accept?: string }[] = [];
 
-beforeAll(async () => {
+// Started once for the describes that talk to it; each awaits it, so a server that does not start
+// fails their tests (a throwing file-level beforeAll would only skip them, which a mutation run
+// counts as passing).
+const started = builtInBeforeAll(async () => {
   server = createServer((req, res) => {
     seen.push({
       method: req.method,
@@ -162,6 +166,10 @@ function basicOf(user: string, pass: string): string {
 }
 
 describe("resolveTag", () => {
+  beforeEach(async () => {
+    await started();
+  });
+
   it("answers a Basic challenge (ECR style) and returns Docker-Content-Digest", async () => {
     seen.length = 0;
     handler = (req, res) => {
@@ -288,6 +296,10 @@ describe("resolveTag", () => {
 });
 
 describe("ping", () => {
+  beforeEach(async () => {
+    await started();
+  });
+
   it("passes when /v2/ answers 200 and fails naming the status otherwise", async () => {
     handler = (req, res) => res.writeHead(req.url === "/v2/" ? 200 : 404).end();
     await expect(ping({ registry })).resolves.toBeUndefined();
