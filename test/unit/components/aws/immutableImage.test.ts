@@ -5,6 +5,7 @@ import { renderDockerfile } from "../../../../lib/image/render";
 import { loadSpec } from "../../../../lib/spec/spec";
 import { MockRecorder, isSecret, outputOf, setupMocks, unsecret } from "../../../mocks";
 import { writeSpecRepo } from "../fixtures";
+import { parentOf, registeredOutputs } from "./graph";
 
 const REPO = "aws:ecr/repository:Repository";
 const IMAGE = "pulumi-nodejs:dynamic/phoenix:RegistryImage";
@@ -15,6 +16,7 @@ let imageModule: typeof import("../../../../components/aws/immutableImage");
 describe("ImmutableImage", () => {
   let hash: string;
   let out: { imageRef: string; imageName: string; imageTag: string; repositoryUrl: string };
+  let webUrn: string;
 
   beforeAll(async () => {
     mocks = await setupMocks({ project: "phoenix", stack: "prod" });
@@ -44,6 +46,34 @@ describe("ImmutableImage", () => {
       imageTag: image.imageTag,
       repositoryUrl: await outputOf(image.repositoryUrl),
     };
+    webUrn = await outputOf(image.urn);
+  });
+
+  it("parents the repository, its policies and the image to the component", () => {
+    const children = mocks.resources.filter(
+      (r) => r.type !== "phoenix:index:ImmutableImage" && /^(web|shared)(-|$)/.test(r.name),
+    );
+    expect(children.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+      "aws:ecr/lifecyclePolicy:LifecyclePolicy shared-lifecycle",
+      "aws:ecr/lifecyclePolicy:LifecyclePolicy web-lifecycle",
+      "aws:ecr/repository:Repository shared",
+      "aws:ecr/repository:Repository web",
+      "aws:ecr/repositoryPolicy:RepositoryPolicy shared-pull",
+      `${IMAGE} shared`,
+      `${IMAGE} web`,
+    ]);
+    for (const r of children) {
+      const owner = r.name.startsWith("shared") ? "shared" : "web";
+      expect(parentOf(r), `${r.type} ${r.name}`).toBe(`phoenix:index:ImmutableImage::${owner}`);
+    }
+  });
+
+  it("records the image's outputs on the component in the state", async () => {
+    expect(await registeredOutputs(webUrn)).toEqual({
+      ...out,
+      specHash: hash,
+      built: true,
+    });
   });
 
   it("lets the configured accounts pull, and only pull; no policy without accounts", () => {
