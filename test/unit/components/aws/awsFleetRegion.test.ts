@@ -41,7 +41,10 @@ describe("AwsFleet with a provider in another region", () => {
     }).release;
   });
 
-  afterAll(() => rejections.restore());
+  afterAll(async () => {
+    await rejections.quiet(500);
+    rejections.restore();
+  });
 
   it("fails the release, naming both regions and the fix", async () => {
     await expect(outputOf(release)).rejects.toThrow(MISMATCH);

@@ -63,15 +63,28 @@ export function tagsOf(r: RecordedResource): Record<string, unknown> | undefined
 /**
  * Run with vitest's unhandled-rejection listener swapped for one that collects: a value that fails
  * inside an Output makes every registration using it reject unawaited, and vitest would report
- * (and try to serialize, resource graph and all) each of them. Call `restore` when done.
+ * (and try to serialize, resource graph and all) each of them. Call `restore` when done, once
+ * `quiet` says no more are coming.
  */
-export function collectUnhandledRejections(): { readonly errors: Error[]; restore(): void } {
+export function collectUnhandledRejections(): {
+  readonly errors: Error[];
+  /** Resolves once no rejection has arrived for `ms` milliseconds. */
+  quiet(ms: number): Promise<void>;
+  restore(): void;
+} {
   const saved = process.listeners("unhandledRejection");
   const errors: Error[] = [];
   process.removeAllListeners("unhandledRejection");
   process.on("unhandledRejection", (err) => errors.push(err as Error));
   return {
     errors,
+    async quiet(ms) {
+      let seen = -1;
+      while (seen !== errors.length) {
+        seen = errors.length;
+        await new Promise((resolve) => setTimeout(resolve, ms));
+      }
+    },
     restore() {
       process.removeAllListeners("unhandledRejection");
       for (const l of saved) process.on("unhandledRejection", l);
