@@ -1,0 +1,76 @@
+/** The release helpers of awsRelease.ts on their own: rules on several listeners, and the connection. */
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type MockRecorder, outputOf, setupMocks } from "../../../mocks";
+
+const RULE = "aws:lb/listenerRule:ListenerRule";
+const LISTENER_ARN = (name: string) =>
+  `arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/${name}`;
+
+let mocks: MockRecorder;
+let release: typeof import("../../../../components/aws/awsRelease");
+
+beforeAll(async () => {
+  mocks = await setupMocks({ project: "phoenix", stack: "prod" });
+  release = await import("../../../../components/aws/awsRelease");
+});
+
+describe("candidateRules and servingRules on two traffic listeners", () => {
+  beforeAll(async () => {
+    const aws = await import("@pulumi/aws");
+    const parent = new pulumi.ComponentResource("test:index:Fleet", "two");
+    const listeners = ["two-a", "two-b"].map(
+      (name) =>
+        new aws.lb.Listener(
+          name,
+          {
+            loadBalancerArn: "lb-arn",
+            port: 80,
+            defaultActions: [{ type: "forward", targetGroupArn: "tg-arn" }],
+          },
+          { parent },
+        ),
+    );
+    const args = { listeners, targetGroupArn: "tg-arn", tags: { Name: "two" } };
+    const rules = [
+      ...release.candidateRules("two-candidate", { ...args, release: "r1" }, parent),
+      ...release.servingRules("two-serving", args, { parent }),
+    ];
+    await Promise.all(rules.map((r) => outputOf(r.urn)));
+  });
+
+  it("makes one rule per listener, the first keeping the plain name", () => {
+    const rules = mocks.ofType(RULE).map((r) => [r.name, r.inputs.listenerArn, r.inputs.priority]);
+    expect(rules.sort()).toEqual([
+      ["two-candidate", LISTENER_ARN("two-a"), 10],
+      ["two-candidate-1", LISTENER_ARN("two-b"), 10],
+      ["two-serving", LISTENER_ARN("two-a"), 50000],
+      ["two-serving-1", LISTENER_ARN("two-b"), 50000],
+    ]);
+  });
+});
+
+describe("awsProviderConnection", () => {
+  it("falls back to phoenix:region, no profile and no role without aws:* config", () => {
+    expect(release.awsProviderConnection("eu-west-1")).toEqual({
+      region: "eu-west-1",
+      endpoint: "",
+      profile: "",
+      roleArn: "",
+    });
+  });
+
+  it("calls AWS where and as whom the aws provider does: aws:region, aws:profile, aws:assumeRoles", () => {
+    pulumi.runtime.setAllConfig({
+      "aws:region": "eu-central-1",
+      "aws:profile": "deployer",
+      "aws:assumeRoles": JSON.stringify([{ roleArn: "arn:aws:iam::123456789012:role/deploy" }]),
+    });
+    expect(release.awsProviderConnection("eu-west-1")).toEqual({
+      region: "eu-central-1",
+      endpoint: "",
+      profile: "deployer",
+      roleArn: "arn:aws:iam::123456789012:role/deploy",
+    });
+  });
+});
