@@ -490,8 +490,7 @@ describe("AwsFleet", () => {
 });
 
 describe("regionProblem", () => {
-  // A mismatch fails the deployment from inside an Output (the provider's region is only known
-  // there), which the mock runtime surfaces as an unhandled rejection; so the rule is tested here.
+  // The rule on its own; awsFleetRegion.test.ts shows a fleet failing its release with it.
   it("accepts the configured region and names both regions otherwise", async () => {
     const { regionProblem } = await import("../../../../lib/aws/release");
     expect(regionProblem("eu-west-1", "eu-west-1")).toBeUndefined();
