@@ -88,6 +88,8 @@ export class AwsFleet extends pulumi.ComponentResource {
     const { spec, config } = args;
     const ssmPrefix = `/${pulumi.getProject()}/${pulumi.getStack()}`;
     const boot = (imageRef: string): UserDataInput => bootInput(args, ssmPrefix, imageRef);
+    // The real image reference is an Output known only at deploy time; the boot script's other
+    // settings are checked now, with a well-formed digest reference standing in for it.
     const problems = validate(args, boot(`registry.invalid/placeholder@sha256:${"0".repeat(64)}`));
     if (problems.length > 0) {
       throw new pulumi.ResourceError(`AwsFleet ${name}:\n${problems.join("\n")}`, this);
@@ -285,7 +287,7 @@ function providerRegion(ctx: FleetContext): pulumi.Output<string> {
 }
 
 function validate(args: AwsFleetArgs, bootInput: UserDataInput): string[] {
-  const problems = userDataProblems(bootInput).filter((p) => !p.startsWith("imageRef:"));
+  const problems = userDataProblems(bootInput);
   if (args.config.target !== "aws")
     problems.push(`config.target: must be aws, got ${JSON.stringify(args.config.target)}`);
   const timeout = args.waitForCapacityTimeout ?? DEFAULT_CAPACITY_TIMEOUT;
