@@ -201,6 +201,7 @@ export class AwsFleet extends pulumi.ComponentResource {
         imageRef: args.imageRef,
         targetGroupArn: tg.arn,
         desiredCount: config.desiredCount,
+        // Stryker disable next-line StringLiteral: the name shows only in the duration error, and validate() refused such a value already
         timeoutSeconds: durationSeconds("waitForCapacityTimeout", capacityTimeout),
         settleSeconds: settleSeconds(args.spec.app),
         candidateRules: candidate,

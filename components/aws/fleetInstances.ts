@@ -116,6 +116,7 @@ export function launchTemplate(
         kmsKeyId: config.kmsKeyId,
         containerInstanceMetadata: spec.runtime.containerInstanceMetadata,
       }),
+      // Stryker disable next-line StringLiteral: Buffer.from falls back to utf8 for an unknown encoding name
       userData: input.userData.apply((text) => Buffer.from(text, "utf8").toString("base64")),
       updateDefaultVersion: true,
       tagSpecifications: [
