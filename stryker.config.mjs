@@ -9,7 +9,13 @@
 export default {
   packageManager: "npm",
   testRunner: "vitest",
-  vitest: { configFile: "test/mutation/vitest.config.ts", dir: "test/unit" },
+  // PHOENIX_MUTATION_TEST_DIR narrows the tests to one module's own (e.g. test/unit/lib/spec): a
+  // module whose mutants are mostly static (module-level schemas) otherwise runs every unit test
+  // once per mutant.
+  vitest: {
+    configFile: "test/mutation/vitest.config.ts",
+    dir: process.env.PHOENIX_MUTATION_TEST_DIR ?? "test/unit",
+  },
   checkers: ["typescript"],
   tsconfigFile: "tsconfig.json",
   coverageAnalysis: "perTest",
