@@ -201,8 +201,12 @@ export async function launchGated(
         `the running fleet is untouched${tail}`,
     );
   } finally {
-    // The free slots held for this launch (and the failed launch's, once DNS forgot them).
-    if (containers) await releaseSlots(p.frontDoor, []);
+    // The free slots held for this launch (and the failed launch's, once DNS forgot them). Never
+    // in place of the launch's own error: what stays held, the next launch releases first.
+    if (containers)
+      await releaseSlots(p.frontDoor, []).catch((err: Error) =>
+        rt.say(`${label}: could not make the front door's free slots ready again: ${err.message}`),
+      );
   }
   return started
     .map((s) => ({ index: s.index, id: s.id, name: s.name }))
