@@ -142,6 +142,33 @@ describe("parseSpec", () => {
     }
   });
 
+  it("tells to quote a value YAML reads as a boolean", () => {
+    expect(problems(MINIMAL.replace("name: web", "name: true"))).toEqual([
+      'name: expected string, got true (write it in quotes, "true", so YAML keeps it as text)',
+    ]);
+  });
+
+  it("reports a section that is null by its type, and checks nothing below it", () => {
+    expect(problems(`${MINIMAL}config: ~\nsecrets: [A_KEY]\n`)).toEqual([
+      "config: expected object, got null",
+    ]);
+    expect(problems(`${MINIMAL}config: { env: ~ }\nsecrets: [A_KEY]\n`)).toEqual([
+      "config.env: expected record, got null",
+    ]);
+  });
+
+  it("compares secrets only with an env mapping, and only secrets that are text", () => {
+    // A string env has an own property "0"; a number secret 5 would match the env key "5".
+    expect(problems(`${MINIMAL}config: { env: "X" }\nsecrets: ["0"]\n`)).toEqual([
+      'config.env: expected record, got "X"',
+      'secrets[0]: must be an environment variable name ([A-Z_][A-Z0-9_]*, e.g. LOG_LEVEL), got "0"',
+    ]);
+    expect(problems(`${MINIMAL}config: { env: { "5": x } }\nsecrets: [5]\n`)).toEqual([
+      'config.env.5: key must be an environment variable name ([A-Z_][A-Z0-9_]*, e.g. LOG_LEVEL), got "5"',
+      'secrets[0]: expected string, got 5 (write it in quotes, "5", so YAML keeps it as text)',
+    ]);
+  });
+
   it("rejects a name that is both env and secret", () => {
     expect(problems(`${MINIMAL}config: { env: { DB_HOST: x } }\nsecrets: [DB_HOST]\n`)).toEqual([
       'secrets[0]: "DB_HOST" is also set in config.env; a name is either plain env or a secret, remove it from config.env',
@@ -214,14 +241,51 @@ describe("parseSpec", () => {
     expect(problems("name: [web\n")[0]).toMatch(/^\(yaml\): line \d+/);
   });
 
+  it("words a YAML syntax error on one line, with its line and column", () => {
+    expect(problems("name: [web\n")).toEqual([
+      "(yaml): line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]",
+    ]);
+  });
+
+  it("names only a duplicate key as a key: another error at a key is a syntax error", () => {
+    expect(problems("name: web\nbase\n")).toEqual([
+      "(yaml): line 2, column 1: Implicit map keys need to be followed by map values",
+    ]);
+  });
+
+  it("names a duplicate key inside a list item, at the item", () => {
+    const tests = (second: string) =>
+      `${MINIMAL}tests:\n  - name: a\n    run: [x]\n  - name: b\n    run: [y]\n${second}`;
+    expect(problems(tests("    name: c\n"))).toEqual(["tests[1].name: duplicate key (line 9)"]);
+    expect(problems(tests("  - name: d\n    run: [z]\n    run: [w]\n"))).toEqual([
+      "tests[2].run: duplicate key (line 11)",
+    ]);
+  });
+
+  it("names a duplicate key after a key that is not a scalar", () => {
+    expect(problems(`? [a]\n: 1\n${MINIMAL}name: api\n`)).toEqual(["name: duplicate key (line 6)"]);
+  });
+
+  it("reads YAML 1.2 core types even under a %YAML 1.1 directive", () => {
+    const spec = parseSpec(`%YAML 1.1\n---\n${MINIMAL}config: { env: { A: yes, B: off } }\n`);
+    expect(spec.config.env).toEqual({ A: "yes", B: "off" });
+  });
+
   it("rejects a document that is not a mapping", () => {
     expect(problems("")).toEqual([expect.stringMatching(/^\(root\): expected a mapping/)]);
     expect(problems("- a\n")).toEqual([expect.stringMatching(/^\(root\): expected a mapping/)]);
+    expect(problems("hello\n")).toEqual([
+      '(root): expected a mapping with name, base, packages, app, got "hello"',
+    ]);
+    expect(problems("42\n")).toEqual([
+      "(root): expected a mapping with name, base, packages, app, got 42",
+    ]);
   });
 
   it("lists every problem of a broken spec at once", () => {
     const text = fs.readFileSync(path.join(__dirname, "../../../fixtures/specs/broken.yaml"), "utf8");
     const lines = problems(text);
+    expect(new Set(lines).size, "each issue once").toBe(lines.length);
     const paths = new Set(lines.map((l) => l.split(": ")[0]));
     for (const p of [
       "name",

@@ -111,6 +111,9 @@ describe("parseImageRef", () => {
     expect(rules.parseImageRef(`debian:${"t".repeat(128)}`)?.tag).toHaveLength(128);
     const long = `x${"/abcdefgh".repeat(28)}`;
     expect(rules.parseImageRef(`${long}:1`)?.name).toBe(long);
+    // Docker's limit on the name is 255 characters, inclusive.
+    expect(rules.parseImageRef(`${"a".repeat(255)}:1`)?.name).toHaveLength(255);
+    expect(rules.parseImageRef(`${"a".repeat(256)}:1`)).toBeUndefined();
   });
 });
 
@@ -179,6 +182,9 @@ describe("checkPackageVersion", () => {
     [":1", "[epoch:]upstream[-revision]"],
     ["1_0", "[epoch:]upstream[-revision]"],
     ["1|2", "[epoch:]upstream[-revision]"],
+    ["1.0>2", "[epoch:]upstream[-revision]"],
+    ["1=2", "[epoch:]upstream[-revision]"],
+    ["1^2!3<4", "[epoch:]upstream[-revision]"],
     ["latestx", "[epoch:]upstream[-revision]"],
     ["xlatest", "[epoch:]upstream[-revision]"],
     ["1".repeat(129), "[epoch:]upstream[-revision]"],

@@ -67,6 +67,25 @@ describe("parseSpec tests:", () => {
     expect(lines).toHaveLength(9);
   });
 
+  it("takes a test name of up to 80 characters that is not blank", () => {
+    const named = (name: string) =>
+      `${MINIMAL}tests: [{ name: ${JSON.stringify(name)}, run: [ls] }]\n`;
+    expect(parseSpec(named("n".repeat(80))).tests[0].name).toBe("n".repeat(80));
+    expect(problems(named("n".repeat(81)))).toEqual([
+      "tests[0].name: must be at most 80 characters",
+    ]);
+    expect(problems(named("   "))).toEqual(["tests[0].name: must not be empty"]);
+  });
+
+  it("does not take two tests without a name for two with one name", () => {
+    expect(problems(`${MINIMAL}tests: [{ run: [a] }, { run: [b] }, 3, null]\n`)).toEqual([
+      "tests[0].name: is required (expected string)",
+      "tests[1].name: is required (expected string)",
+      "tests[2]: expected object, got 3",
+      "tests[3]: expected object, got null",
+    ]);
+  });
+
   it("rejects a test without a name or a command", () => {
     expect(problems(`${MINIMAL}tests: [{ expect: ok }]\n`)).toEqual([
       "tests[0].name: is required (expected string)",
