@@ -76,7 +76,8 @@ export const checkPackageVersion: Check = (v) => {
   if (PKG_VERSION_RE.test(v) && v.length <= 128) return undefined;
   if (/^(latest|any|newest|stable)$/i.test(v.trim())) return `${EXACT_HINT}, got ${show(v)}`;
   if (v.includes("*")) return `${EXACT_HINT}, wildcards are not allowed; got ${show(v)}`;
-  if (/^[<>=^~!]/.test(v.trim()) || /\s|\|\||,/.test(v)) {
+  // White space anywhere (leading included) reads as a range, so the first test needs no trim.
+  if (/^[<>=^~!]/.test(v) || /\s|\|\||,/.test(v)) {
     return `${EXACT_HINT}, ranges are not allowed; got ${show(v)}`;
   }
   return `${EXACT_HINT}: [epoch:]upstream[-revision] with digits first and only A-Z a-z 0-9 . + ~ -; got ${show(v)}`;
