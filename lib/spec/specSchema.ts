@@ -8,23 +8,29 @@ import { Issue, ValidationError, joinPath, show } from "../core/errors";
 import * as rules from "./specRules";
 import { byCodeUnits } from "./specRules";
 
+/** Reports `message` as a refinement issue at `path` below the value being checked. */
+function refuse(
+  ctx: { addIssue(issue: z.core.$ZodSuperRefineIssue): void },
+  message: string,
+  path: PropertyKey[] = [],
+): void {
+  // Stryker disable next-line StringLiteral: zod passes an issue on whatever its code, and toIssues words a code it does not name by the message alone
+  ctx.addIssue({ code: "custom", path, message });
+}
+
 /** A zod string that must pass the control-character check and then `check`. */
 function text(check: rules.Check) {
   return z.string().superRefine((v, ctx) => {
     const problem = rules.noControlChars(v) ?? check(v);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
+    if (problem) refuse(ctx, problem);
   });
 }
 
 /** A whole number in [min, max]. */
 function int(min: number, max: number) {
   return z.number().superRefine((v, ctx) => {
-    if (!Number.isInteger(v) || v < min || v > max) {
-      ctx.addIssue({
-        code: "custom",
-        message: `must be a whole number from ${min} to ${max}, got ${v}`,
-      });
-    }
+    if (!Number.isInteger(v) || v < min || v > max)
+      refuse(ctx, `must be a whole number from ${min} to ${max}, got ${v}`);
   });
 }
 
@@ -33,6 +39,7 @@ function strict<T extends z.core.$ZodLooseShape>(shape: T) {
   const allowed = Object.keys(shape).join(", ");
   return z.strictObject(shape, {
     error: (iss) =>
+      // Stryker disable next-line ConditionalExpression: a strict object's only other issue, invalid_type, is worded by toIssues, which ignores zod's message
       iss.code === "unrecognized_keys" ? `allowed keys here: ${allowed}` : undefined,
   });
 }
@@ -54,8 +61,7 @@ function list(item: rules.Check, fallback: string[]) {
     .array(text(item))
     .superRefine((items, ctx) => {
       items.forEach((v, i) => {
-        if (items.indexOf(v) !== i)
-          ctx.addIssue({ code: "custom", path: [i], message: `duplicate ${show(v)}` });
+        if (items.indexOf(v) !== i) refuse(ctx, `duplicate ${show(v)}`, [i]);
       });
     })
     .transform((items) => [...items].sort(byCodeUnits))
@@ -91,11 +97,7 @@ const checkRegex: rules.Check = (v) => {
 const TestSchema = strict({
   name: text(checkTestName),
   run: z.array(text(rules.checkNonEmpty)).superRefine((c, ctx) => {
-    if (c.length === 0)
-      ctx.addIssue({
-        code: "custom",
-        message: "must list at least the program, e.g. [openssl, version]",
-      });
+    if (c.length === 0) refuse(ctx, "must list at least the program, e.g. [openssl, version]");
   }),
   expect: text(checkRegex).optional(),
   timeoutSeconds: int(1, 600).default(30),
@@ -116,11 +118,7 @@ export const SpecSchema = strict({
     version: text(rules.checkAppVersion),
     source: text(rules.checkRelativeSource),
     command: z.array(text(rules.checkNonEmpty)).superRefine((c, ctx) => {
-      if (c.length === 0)
-        ctx.addIssue({
-          code: "custom",
-          message: "must list at least the program, e.g. [node, server.js]",
-        });
+      if (c.length === 0) refuse(ctx, "must list at least the program, e.g. [node, server.js]");
     }),
     port: int(1, 65535),
     health: strict({
@@ -243,6 +241,8 @@ export interface SpecParse {
 export function collectSpec(textIn: string): SpecParse {
   const lines = new LineCounter();
   const doc = parseDocument(textIn, {
+    // Core, even under a %YAML 1.1 directive: yes/no and 0o17 mean what YAML 1.2 says.
+    // Stryker disable next-line StringLiteral: yaml reads an empty schema name as core
     schema: "core",
     uniqueKeys: true,
     prettyErrors: false,
@@ -258,6 +258,7 @@ export function collectSpec(textIn: string): SpecParse {
     });
     return { raw: undefined, issues };
   }
+  // Stryker disable next-line ObjectLiteral: 100 is yaml's default too; stated so the alias-bomb limit stays visible
   const raw: unknown = doc.toJS({ maxAliasCount: 100 });
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return {
@@ -275,15 +276,7 @@ export function collectSpec(textIn: string): SpecParse {
     ...(parsed.success ? [] : parsed.error.issues.flatMap((i) => toIssues(i, raw))),
     ...crossChecks(raw),
   ];
-  const seen = new Set<string>();
-  const unique = issues.filter(
-    (i) => !seen.has(`${i.path}\u0000${i.message}`) && !!seen.add(`${i.path}\u0000${i.message}`),
-  );
-  return {
-    spec: parsed.success && unique.length === 0 ? parsed.data : undefined,
-    raw,
-    issues: unique,
-  };
+  return { spec: parsed.success && issues.length === 0 ? parsed.data : undefined, raw, issues };
 }
 
 /** The dotted path of the mapping key that starts at `offset` in the source, if there is one. */
@@ -293,7 +286,8 @@ function keyPathAt(doc: Document, offset: number): string | undefined {
       for (const pair of node.items) {
         const key = isScalar(pair.key) ? pair.key : undefined;
         const here = [...path, String(key?.value)];
-        if (key?.range?.[0] === offset) return joinPath(here);
+        // A parsed document's nodes all carry their source range.
+        if (key?.range![0] === offset) return joinPath(here);
         const inner = walk(pair.value, here);
         if (inner !== undefined) return inner;
       }
