@@ -231,8 +231,11 @@ function validate(args: ImmutableImageArgs): string[] {
       "pullAccountIds: only applies to source build (the building stack owns the repository and " +
         "its policy); set it on the building stack, or remove phoenix:pullAccountIds here",
     );
+  } else if (
+    source === "promote" &&
     // Stryker disable next-line StringLiteral: no stand-in for a missing URL matches the ECR URL pattern
-  } else if (source === "promote" && !ECR_REPOSITORY_URL_RE.test(args.repositoryUrl ?? "")) {
+    !ECR_REPOSITORY_URL_RE.test(args.repositoryUrl ?? "")
+  ) {
     problems.push(
       "repositoryUrl: promote needs the ECR repository URL of the stack that builds (its " +
         `repositoryUrl output, e.g. ${ECR_REPOSITORY_URL_EXAMPLE}; ` +
