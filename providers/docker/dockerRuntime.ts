@@ -139,8 +139,6 @@ export interface HealthGate {
   readonly deadline: number;
   /** Prefix of the progress lines. */
   readonly label: string;
-  /** Called once per instance as soon as it is healthy (the others may still be starting). */
-  readonly onHealthy?: (inst: Probed) => void;
 }
 
 /**
@@ -167,7 +165,6 @@ export async function waitHealthy(instances: readonly Probed[], gate: HealthGate
         const ok = res !== undefined && res.status >= 200 && res.status < 300;
         const n = ok ? (streak.get(inst.id) ?? 0) + 1 : 0;
         streak.set(inst.id, n);
-        if (n === check.healthyThreshold) gate.onHealthy?.(inst);
         nextAt.set(inst.id, Date.now() + (n > 0 ? check.intervalMs : 250));
         if (!ok) {
           const crash = crashed(await docker.getContainer(inst.id).inspect());

@@ -1,8 +1,7 @@
 /**
  * Launching fleet instances: create and start containers (in front door slots held in maintenance),
  * gate them on their health check, admit them to the pool once healthy, wait until the front door
- * has them in it, and clean
- * up everything a failed launch started. Used by the LocalFleet provider (serialized by value into
+ * has them in it, and clean up everything a failed launch started. Used by the LocalFleet provider (serialized by value into
  * the state with it: no module-level state, dockerode required inside calls).
  */
 import { instanceName, type FleetInstance } from "../../lib/local/fleetPlan";
