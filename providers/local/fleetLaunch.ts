@@ -144,12 +144,14 @@ export async function launchGated(
   slots: readonly number[],
 ): Promise<FleetInstance[]> {
   const label = `${p.fleet} ${p.specHash.slice(0, 12)}`;
-  // Slots a killed deployment left forced into drain or maint would never carry traffic again.
-  await releaseSlots(p.frontDoor, []);
   const containers = p.instanceKind !== "services";
   // Swarm gives a service task the alias only once it is healthy; containers carry it from the
-  // start, so the slots Docker's DNS will hand them are held until they pass their health gate.
+  // start, so the slots Docker's DNS will hand them are held until they pass their health gate
+  // (which also takes in the free slots a killed deployment left forced; all are released below).
+  // Services: slots a killed deployment left forced into drain or maint would never carry traffic
+  // again.
   if (containers) await holdFreeSlots(p.frontDoor);
+  else await releaseSlots(p.frontDoor, []);
   const started: Array<rt.Probed & { index: number }> = [];
   const launch = p.instanceKind === "services" ? launchService : launchOne;
   const results = await Promise.allSettled(
