@@ -8,6 +8,8 @@ import { defineConfig } from "vitest/config";
  * vitest's 10 s default. test/mutation/setup.ts keeps Pulumi from serializing dynamic providers
  * through Stryker's bookkeeping; for the same reason the tests of that serialization's cache
  * (test/unit/providers/dynamicResource.test.ts, which serialize providers themselves) do not run here.
+ * test/mutation/fileFailures.ts reports a test file that fails as a whole (a mutant that breaks a
+ * module's loading) as a failed test, which Stryker would otherwise not see.
  */
 export default defineConfig({
   test: {
@@ -17,5 +19,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     testTimeout: 60_000,
     setupFiles: [path.resolve(__dirname, "setup.ts")],
+    reporters: ["default", path.resolve(__dirname, "fileFailures.ts")],
   },
 });
