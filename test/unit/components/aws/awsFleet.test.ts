@@ -87,7 +87,7 @@ describe("AwsFleet", () => {
       specHash: HASH_B,
     });
     built.rotated = await fleet("rotated", { secret: "rotated-value-of-the-secret" });
-  }, 60_000);
+  });
 
   it("opens no port 22 and no full port range on any security group", () => {
     const groups = mocks.ofType("aws:ec2/securityGroup:SecurityGroup");

@@ -33,7 +33,7 @@ describe("AwsFleet with vpcEndpoints", () => {
       new AwsFleet("natted", { ...base, config: awsConfig() }),
     ];
     await Promise.all(fleets.map((f) => outputOf(f.asgName)));
-  }, 60_000);
+  });
 
   it("creates interface endpoints for ECR api and dkr, SSM and Logs in the instance subnets", () => {
     for (const service of ["ecr.api", "ecr.dkr", "ssm", "logs"]) {
