@@ -16,6 +16,7 @@ import {
   checkResult,
   clientConfig,
   connectionShape,
+  tagRecord,
   updateOnlyDiff,
 } from "./awsConnection";
 
@@ -49,12 +50,6 @@ function propsSchema() {
   });
 }
 
-function tagsOf(tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const t of tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? "";
-  return out;
-}
-
 function asgTemplate(
   g: AutoScaling.AutoScalingGroup,
 ): { id: string; version?: string } | undefined {
@@ -69,7 +64,7 @@ function ltSnapshot(t: EC2.LaunchTemplate): LaunchTemplateSnapshot {
     name: t.LaunchTemplateName ?? "",
     latestVersion: t.LatestVersionNumber ?? 0,
     defaultVersion: t.DefaultVersionNumber ?? 0,
-    tags: tagsOf(t.Tags),
+    tags: tagRecord(t.Tags),
   };
 }
 
@@ -112,7 +107,7 @@ export async function collectSnapshot(props: FleetAuditProps): Promise<AuditInpu
       const Filters = [{ Name: "instance-id", Values: instanceIds.slice(i, i + 200) }];
       for await (const page of ec2sdk.paginateDescribeInstances({ client: ec2 }, { Filters })) {
         for (const inst of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
-          const tags = tagsOf(inst.Tags);
+          const tags = tagRecord(inst.Tags);
           const id = tags["aws:ec2launchtemplate:id"];
           if (inst.InstanceId && id) {
             launchedFrom.set(inst.InstanceId, {
@@ -155,7 +150,7 @@ export async function collectSnapshot(props: FleetAuditProps): Promise<AuditInpu
     const asgs: AsgSnapshot[] = [...groups.values()].map((g) => ({
       name: g.AutoScalingGroupName ?? "",
       launchTemplate: asgTemplate(g),
-      tags: tagsOf(g.Tags),
+      tags: tagRecord(g.Tags),
       instances: (g.Instances ?? []).map((i) => {
         const id = i.InstanceId ?? "";
         const record = i.LaunchTemplate?.LaunchTemplateId

@@ -2,7 +2,7 @@ import type * as Creds from "@aws-sdk/credential-providers";
 
 /**
  * Where and as whom the dynamic providers call AWS: the same region, profile and assumed role as the
- * stack's aws provider (see `awsProviderConnection` in components/aws/awsConnection.ts), so an audit
+ * stack's aws provider (see `awsProviderConnection` in components/aws/awsRelease.ts), so an audit
  * or a retire never acts on another account than the one the stack deploys to. Plain strings: the
  * value is stored in the state with the resource (no secrets in it: credentials are resolved at run
  * time from the profile or the environment).

@@ -5,8 +5,10 @@ import {
   TARGET_GROUP_ARN,
   type AwsConnection,
   checkResult,
+  connectionShape,
+  pause,
   updateOnlyDiff,
-  connectionShape, pause } from "./awsConnection";
+} from "./awsConnection";
 import { fleetGroups, scaleToZero, targetHealth } from "./releaseAws";
 
 /** Plain inputs of the gate, as the provider receives them. */
@@ -43,9 +45,7 @@ function propsSchema() {
     fleetTag: z.string().min(1, "fleetTag: must not be empty, e.g. phoenix/dev/web"),
     release: z.string().regex(/^[0-9a-f]{12}$/, "release: must be 12 hex (a release id)"),
     imageRef: z.string(),
-    targetGroupArn: z
-      .string()
-      .regex(TARGET_GROUP_ARN, "must be a target group ARN"),
+    targetGroupArn: z.string().regex(TARGET_GROUP_ARN, "must be a target group ARN"),
     desiredCount: z.number().int().min(1, "desiredCount: must be at least 1"),
     timeoutSeconds: z
       .number()

@@ -5,8 +5,9 @@ import {
   TARGET_GROUP_ARN,
   type AwsConnection,
   checkResult,
+  connectionShape,
   updateOnlyDiff,
-  connectionShape } from "./awsConnection";
+} from "./awsConnection";
 import { protectLiveImage } from "./liveImage";
 import {
   deleteTargetGroup,
