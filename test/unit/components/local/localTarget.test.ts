@@ -227,4 +227,23 @@ describe("LocalTarget with unset secrets", () => {
     expect(message).toContain("secrets.SMTP_KEY: no value");
     expect(message).not.toContain("DB_PASSWORD");
   });
+
+  // Built in the test itself, not a hook: a guard that refuses every stack fails here directly.
+  it("builds once every secret has a value, and with no secrets at all", () => {
+    for (const secrets of [["DB_PASSWORD", "API_TOKEN"], []]) {
+      const { root, specPath } = writeSpecRepo({ secrets });
+      writeFrontDoorSpec(root);
+      const loaded = loadSpec(specPath);
+      const hash = specHash(loaded);
+      const values = Object.fromEntries(secrets.map((s) => [s, pulumi.secret(SECRET)]));
+      const target = new LocalTarget(`ok-${secrets.length}`, {
+        loaded,
+        specHash: hash,
+        dockerfile: renderDockerfile(loaded, hash),
+        config: localConfig(),
+        secretValues: values,
+      });
+      expect(target.outputs.specHash).toBeDefined();
+    }
+  });
 });
