@@ -7,6 +7,10 @@
  * prints every folder's score and exits 1 naming each target that is missed.
  *
  * Usage: npx tsx scripts/mutation-score.ts [report.json]
+ *
+ * CI runs it on the committed incremental file (test/mutation/incremental.json has the same
+ * schema): the scores the project keeps must meet the targets, and every file whose code changed
+ * since its mutants were last run is named, so a stale score is visible.
  */
 import * as fs from "fs";
 
@@ -22,7 +26,10 @@ type Status =
   | "Pending";
 
 interface Report {
-  readonly files: Record<string, { readonly mutants: readonly { readonly status: Status }[] }>;
+  readonly files: Record<
+    string,
+    { readonly source?: string; readonly mutants: readonly { readonly status: Status }[] }
+  >;
 }
 
 /** A gated group of files: the score of all their mutants together must reach `min`. */
@@ -79,6 +86,25 @@ export function tally(report: Report, pick: (file: string) => boolean): Tally {
   return { detected, survived, noCoverage, score: valid === 0 ? NaN : (100 * detected) / valid };
 }
 
+/**
+ * Files whose code differs from the code their mutants were run against (`source` in the report),
+ * or that no longer exist: their scores describe older code until Stryker runs them again.
+ */
+export function staleFiles(report: Report, read: (file: string) => string | undefined): string[] {
+  return Object.entries(report.files)
+    .filter(([file, { source }]) => source !== undefined && read(file) !== source)
+    .map(([file]) => file)
+    .sort();
+}
+
+function readOrUndefined(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
 function row(name: string, t: Tally, min?: number): string {
   if (Number.isNaN(t.score)) return `${name.padEnd(52)}    n/a  (no mutants in this report)`;
   const gate = min === undefined ? "" : t.score >= min ? `>= ${min} ok` : `< ${min} MISSED`;
@@ -97,6 +123,14 @@ function main(): void {
     const result = tally(report, t.files);
     console.log(row(t.name, result, t.min));
     if (!Number.isNaN(result.score) && result.score < t.min) missed.push(`${t.name}: ${result.score.toFixed(2)}% < ${t.min}%`);
+  }
+  const stale = staleFiles(report, readOrUndefined);
+  if (stale.length > 0) {
+    console.log(
+      `\n${stale.length} file(s) changed since their mutants last ran; their scores are of the older ` +
+        "code until `npx stryker run --mutate <file>` runs them again:\n  " +
+        stale.join("\n  "),
+    );
   }
   if (missed.length > 0) {
     console.error(

@@ -15,7 +15,7 @@ export default defineConfig({
   test: {
     root: path.resolve(__dirname, "../.."),
     dir: "test/unit",
-    exclude: ["**/node_modules/**", "**/providers/dynamicResource.test.ts"],
+    exclude: ["**/node_modules/**", "**/dynamicResource.test.ts"],
     hookTimeout: 120_000,
     testTimeout: 60_000,
     setupFiles: [path.resolve(__dirname, "setup.ts")],
