@@ -174,6 +174,26 @@ describe("providerConnection", () => {
           { roleArn: "arn:aws:iam::123456789012:role/b" },
         ],
       }),
-    ).toThrow(/^aws:assumeRoles: .* got a chain of 2/);
+    ).toThrow(
+      "aws:assumeRoles: the fleet's release gate, retire and audit assume one role, got a chain of 2; " +
+        "assume the last role directly (or set aws:profile to a profile that does)",
+    );
+  });
+
+  it("uses the default credentials when no profile or role is set", () => {
+    expect(providerConnection("eu-west-1", {})).toEqual({
+      region: "eu-west-1",
+      endpoint: "",
+      profile: "",
+      roleArn: "",
+    });
+  });
+
+  it("skips role entries without an ARN, so one real role among them is no chain", () => {
+    const roleArn = "arn:aws:iam::123456789012:role/phoenix";
+    expect(providerConnection("eu-west-1", { assumeRoles: [{}, { roleArn }, { roleArn: "" }] }).roleArn).toBe(
+      roleArn,
+    );
+    expect(providerConnection("eu-west-1", { assumeRoles: [{}] }).roleArn).toBe("");
   });
 });
