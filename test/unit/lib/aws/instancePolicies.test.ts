@@ -38,7 +38,7 @@ describe("repositoryArnOf", () => {
   });
 
   it("refuses a reference that is not ECR, naming the field and the expected form", () => {
-    for (const ref of [`registry.local/web@${DIGEST}`, `12345678901.dkr.ecr.eu-west-1.amazonaws.com/web@${DIGEST}`, `x123456789012.dkr.ecr.eu-west-1.amazonaws.com/web`]) {
+    for (const ref of [`registry.local/web@${DIGEST}`, `12345678901.dkr.ecr.eu-west-1.amazonaws.com/web@${DIGEST}`, `x123456789012.dkr.ecr.eu-west-1.amazonaws.com/web`, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web#x"]) {
       expect(() => repositoryArnOf(ref), ref).toThrow(
         `imageRef: must be an ECR image reference like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:<digest>, got ${JSON.stringify(ref)}`,
       );

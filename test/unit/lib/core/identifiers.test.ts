@@ -92,6 +92,9 @@ describe("spec hash", () => {
       expect(isSpecHash(bad), JSON.stringify(bad)).toBe(false);
     }
     expect(isSpecHash(42)).toBe(false);
+    // Only a string: a list or an object that prints as a hash is not one.
+    expect(isSpecHash([HASH])).toBe(false);
+    expect(isSpecHash({ toString: () => HASH })).toBe(false);
     expect(isSpecHash(undefined)).toBe(false);
   });
 
