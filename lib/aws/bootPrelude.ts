@@ -13,6 +13,7 @@ export const RETRY_FIRST_DELAY_SECONDS = 2;
 export const BOOT_PRELUDE: readonly string[] = [
   "STEP=start",
   "LOGS_READY=",
+  // Stryker disable next-line StringLiteral: a comment of the script; without it the script runs the same
   "# The instance id names this boot's log streams: <instance-id>/boot and <instance-id>/<container>.",
   "imds() {",
   "  local token",
@@ -21,7 +22,9 @@ export const BOOT_PRELUDE: readonly string[] = [
   "}",
   'INSTANCE_ID="$(imds instance-id || echo unknown-instance)"',
   'BOOT_STREAM="$INSTANCE_ID/boot"',
+  // Stryker disable next-line StringLiteral: a comment of the script; without it the script runs the same
   "# One line to the console and, once the boot stream exists, to CloudWatch Logs. Shipping a line",
+  // Stryker disable next-line StringLiteral: a comment of the script; without it the script runs the same
   "# is best effort: a log call never fails the boot.",
   "log() {",
   '  local line="phoenix boot [$STEP]: $*"',
@@ -34,6 +37,7 @@ export const BOOT_PRELUDE: readonly string[] = [
   '    --log-events "[{\\"timestamp\\":$(date +%s%3N),\\"message\\":\\"$m\\"}]" >/dev/null 2>&1 || true',
   "}",
   'fail() { log "$*"; exit 1; }',
+  // Stryker disable next-line StringLiteral: a comment of the script; without it the script runs the same
   "# retry <what> <command...>: runs the command until it succeeds, pausing 2, 4, 8, 16 s.",
   "retry() {",
   '  local what="$1" attempt=1 delay=' + String(RETRY_FIRST_DELAY_SECONDS),
@@ -49,6 +53,7 @@ export const BOOT_PRELUDE: readonly string[] = [
   "    delay=$((delay * 2))",
   "  done",
   "}",
+  // Stryker disable next-line StringLiteral: a comment of the script; without it the script runs the same
   "# A failed boot ends with one clear line: the step, the exit status, and what happens next.",
   "on_exit() {",
   "  local rc=$?",
