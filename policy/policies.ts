@@ -143,7 +143,6 @@ function plaintextPlaces(r: PolicyResource): [string, string][] {
         ["tag", text(p.tag)],
       ];
     case TYPES.dockerContainer:
-      return [["labels", text(p.labels)]];
     case TYPES.localFleet:
       return [["labels", text(p.labels)]];
     default:

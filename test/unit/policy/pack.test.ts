@@ -118,6 +118,14 @@ describe("phoenix-guardrails policy pack", () => {
     ]);
   });
 
+  it("names the user data as the place of a secret-looking literal in a launch template", async () => {
+    const script = `#!/bin/bash\ndocker run --env API_TOKEN=abc123abc ${ECR}@sha256:${"a".repeat(64)}\n`;
+    const v = await violations(TYPES.launchTemplate, { userData: b64(script) });
+    expect(v.filter((m) => m.startsWith("phoenix-no-secrets-in-user-data"))).toEqual([
+      expect.stringMatching(/^phoenix-no-secrets-in-user-data: userData: contains a literal/),
+    ]);
+  });
+
   it("fails a rendered Dockerfile holding a secret-looking literal", async () => {
     const v = await violations(TYPES.localImage, {
       dockerfile: "FROM x\nENV DB_PASSWORD=hunter22\n",
