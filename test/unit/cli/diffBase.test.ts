@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { specHash } from "../../../lib/image/hash";
 import { loadSpec } from "../../../lib/spec/spec";
-import { EXAMPLE_FILES, cleanupRepos, makeRepo, tmpDir } from "../lib/tmpRepo";
+import { EXAMPLE_FILES, cleanupRepos, git, makeRepo, tmpDir } from "../lib/tmpRepo";
 
 afterAll(cleanupRepos);
 
@@ -16,12 +16,6 @@ function phoenix(cwd: string, ...args: string[]) {
   const env = { ...process.env, DOCKER_HOST: "unix:///nonexistent/docker.sock" };
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", env });
   return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function git(cwd: string, ...args: string[]): string {
-  const r = spawnSync("git", args, { cwd, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout.trim();
 }
 
 /** A committed example repository; returns its root. */

@@ -1,4 +1,5 @@
 /** Builds throwaway repositories (a Pulumi.yaml marks the root) for spec, hash and CLI tests. */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -40,4 +41,11 @@ export function makeRepo(extra: Record<string, string | Buffer> = {}, root = tmp
 /** Removes every dir made by tmpDir(). */
 export function cleanupRepos(): void {
   for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+}
+
+/** Runs git in `cwd` and returns its trimmed stdout; throws with git's stderr when it fails. */
+export function git(cwd: string, ...args: string[]): string {
+  const r = spawnSync("git", args, { cwd, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.trim();
 }

@@ -1,17 +1,10 @@
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { gitCommit } from "../../../../lib/core/gitCommit";
-import { cleanupRepos, tmpDir } from "../tmpRepo";
+import { cleanupRepos, git, tmpDir } from "../tmpRepo";
 
 afterAll(cleanupRepos);
-
-const git = (cwd: string, ...args: string[]) => {
-  const r = spawnSync("git", args, { cwd, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout.trim();
-};
 
 describe("gitCommit", () => {
   it("is the checked-out commit, from the repository root or below it", () => {
