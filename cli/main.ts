@@ -5,6 +5,7 @@ import { hash, render, validate } from "./commands";
 import { diff } from "./diff";
 import { EXIT, Io, UsageError } from "./io";
 import { manifest } from "./manifest";
+import { pins } from "./pins";
 import { summary } from "./summary";
 
 /** Shown by `phoenix --help` and after usage errors. */
@@ -24,10 +25,16 @@ Usage:
                                        the packages installed in an image (by reference, or the
                                        local image built for a spec): name version lines, or a
                                        CycloneDX SBOM
+  phoenix pins check <spec.yaml>       whether Debian's archive still has every pinned version (read
+                                       by apt inside the spec's base image); exit 1 when one is gone
+  phoenix pins update [--all] <spec.yaml>
+                                       rewrite the pins the archive lost (every pin with --all) to the
+                                       version apt installs today, same source packages in step;
+                                       comments and layout kept; prints the phoenix diff
   phoenix summary [preview.json|-]     summarize \`pulumi preview --json\` (a file, or stdin)
   phoenix --help                       this text
 
-Exit codes: 0 ok, 1 invalid spec (every problem is printed), 2 usage error.
+Exit codes: 0 ok, 1 invalid spec or rotten pins (every problem is printed), 2 usage error.
 `;
 
 const COMMANDS: Record<string, (args: readonly string[], io: Io) => number | Promise<number>> = {
@@ -38,6 +45,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: Io) => number | Pro
   summary,
   manifest,
   build,
+  pins,
 };
 
 /** Runs the CLI with `argv` (without node and script) and resolves with the exit code. Never rejects. */

@@ -1,0 +1,83 @@
+/**
+ * Reads Debian's archive the way a build reads it: apt inside a throwaway container of the spec's
+ * base image, with that image's own apt sources, so "present" means "the build can install it". The
+ * answers are parsed and judged by lib/image/pins.ts.
+ */
+import type Dockerode from "dockerode";
+import { Archive, archiveFrom } from "../../lib/image/pins";
+import { LABELS } from "../../lib/core/identifiers";
+import { dockerClient, isNotFound } from "./client";
+import { demux } from "./dockerRuntime";
+
+/** How long one archive read may take (an `apt-get update` over a slow mirror included). */
+export const ARCHIVE_READ_TIMEOUT_MS = 180_000;
+
+const POLICY_MARK = "--- phoenix: apt-cache policy";
+const SHOW_MARK = "--- phoenix: apt-cache show";
+
+/** Package names reach the script as argv, never as script text. */
+const SCRIPT = [
+  "set -u",
+  'if ! apt-get update -qq >/dev/null 2>/tmp/update.err; then cat /tmp/update.err >&2; exit 90; fi',
+  `echo '${POLICY_MARK}'`,
+  'apt-cache policy "$@" 2>/dev/null',
+  `echo '${SHOW_MARK}'`,
+  'for p in "$@"; do apt-cache show "$p" 2>/dev/null; echo; done',
+].join("\n");
+
+/** The archive's answer for `packages`, read inside `baseImage`. Throws with apt's own words. */
+export async function readArchive(baseImage: string, packages: readonly string[]): Promise<Archive> {
+  if (packages.length === 0) return new Map();
+  const docker = dockerClient();
+  await docker.getImage(baseImage).inspect().catch((err: unknown) => {
+    if (isNotFound(err))
+      throw new Error(
+        `base image ${baseImage} is not in the Docker engine; run 'npm run setup' (it builds ` +
+          "debian:bookworm-slim offline) or pull the image",
+      );
+    throw err;
+  });
+  const container = await docker.createContainer({
+    Image: baseImage,
+    Cmd: ["bash", "-c", SCRIPT, "pins", ...packages],
+    User: "0:0",
+    Labels: { [LABELS.role]: "pins" },
+    HostConfig: { AutoRemove: false },
+  });
+  try {
+    await container.start();
+    const code = await waitFor(container);
+    const { stdout, stderr } = demux((await container.logs({ stdout: true, stderr: true })) as Buffer);
+    if (code !== 0)
+      throw new Error(
+        `apt-get update in ${baseImage} failed (exit ${code}); the archive could not be read:\n` +
+          stderr.trim(),
+      );
+    const policy = between(stdout, POLICY_MARK, SHOW_MARK);
+    const show = stdout.slice(stdout.indexOf(SHOW_MARK) + SHOW_MARK.length);
+    return archiveFrom(policy, show);
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+async function waitFor(container: Dockerode.Container): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), ARCHIVE_READ_TIMEOUT_MS);
+  });
+  try {
+    const done = await Promise.race([container.wait(), deadline]);
+    if (done === "timeout")
+      throw new Error(`reading the archive took over ${ARCHIVE_READ_TIMEOUT_MS / 1000} s; is the mirror reachable?`);
+    return (done as { StatusCode: number }).StatusCode;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function between(text: string, from: string, to: string): string {
+  const start = text.indexOf(from);
+  const end = text.indexOf(to);
+  return start < 0 || end < start ? "" : text.slice(start + from.length, end);
+}
