@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { contextFiles } from "../../lib/image/context";
 import { imageTag } from "../../lib/image/hash";
 import { LoadedSpec } from "../../lib/spec/spec";
+import { resolvedTests } from "../../lib/spec/pinRefs";
 import {
   COMPONENT_TYPES,
   DIGEST_REFERENCE_RE,
@@ -183,7 +184,7 @@ export class ImmutableImage extends pulumi.ComponentResource {
           buildArgs: { GIT_COMMIT: args.gitCommit },
           platform: args.platform ?? "linux/amd64",
         },
-        tests: args.loaded.spec.tests,
+        tests: resolvedTests(args.loaded.spec),
       },
       { parent: this },
     );

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { Issue, ValidationError, joinPath, show } from "../core/errors";
 import * as rules from "./specRules";
 import { byCodeUnits } from "./specRules";
+import { pinRefsIn } from "./pinRefs";
 
 /** Reports `message` as a refinement issue at `path` below the value being checked. */
 function refuse(
@@ -209,7 +210,26 @@ function duplicateTestNames(raw: unknown): Issue[] {
 
 /** Checks that span fields, run on the raw document so they report even when other fields fail. */
 function crossChecks(raw: unknown): Issue[] {
-  return [...secretsInEnv(raw), ...duplicateTestNames(raw)];
+  return [...secretsInEnv(raw), ...duplicateTestNames(raw), ...unpinnedRefs(raw)];
+}
+
+/** A test's `{{upstream:<name>}}` must name a pinned package: it stands for that pin. */
+function unpinnedRefs(raw: unknown): Issue[] {
+  const list = valueAt(raw, ["tests"]);
+  const packages = valueAt(raw, ["packages"]);
+  if (!Array.isArray(list)) return [];
+  const pinned = (n: string) =>
+    !!packages && typeof packages === "object" && Object.prototype.hasOwnProperty.call(packages, n);
+  return list.flatMap((t, i) => {
+    const expect = valueAt(t, ["expect"]);
+    if (typeof expect !== "string") return [];
+    return pinRefsIn(expect)
+      .filter((n) => !pinned(n))
+      .map((n) => ({
+        path: `tests[${i}].expect`,
+        message: `refers to ${show(n)}, which packages does not pin; pin it or fix the name`,
+      }));
+  });
 }
 
 /** A name may be plain env or a secret, not both. */

@@ -13,6 +13,7 @@ import { imageTag } from "../../lib/image/hash";
 import { LABELS } from "../../lib/core/identifiers";
 import { renderDockerfile } from "../../lib/image/render";
 import type { LoadedSpec, SpecTest } from "../../lib/spec/spec";
+import { resolvedTests } from "../../lib/spec/pinRefs";
 import { dockerClient, isNotFound } from "../docker/client";
 
 /** Inputs of a LocalImage (plain values, as the provider receives them). */
@@ -217,7 +218,7 @@ export function localImageInputs(a: {
     files: contextFiles(loaded),
     keepImages: a.keepImages,
     gitCommit: a.gitCommit,
-    tests: loaded.spec.tests,
+    tests: resolvedTests(loaded.spec),
   };
 }
 
