@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     include: ["test/e2e/**/*.test.ts"],
     exclude: ["test/e2e/fixtures/**", "node_modules/**"],
+    globalSetup: ["test/e2e/globalSetup.ts"],
     fileParallelism: false,
     testTimeout: 10 * 60_000,
     hookTimeout: 10 * 60_000,

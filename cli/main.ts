@@ -25,8 +25,10 @@ Usage:
                                        the packages installed in an image (by reference, or the
                                        local image built for a spec): name version lines, or a
                                        CycloneDX SBOM
-  phoenix pins check <spec.yaml>       whether Debian's archive still has every pinned version (read
+  phoenix pins check [--if-unbuilt] <spec.yaml>
+                                       whether Debian's archive still has every pinned version (read
                                        by apt inside the spec's base image); exit 1 when one is gone
+                                       (--if-unbuilt: ok at once when the image is already built)
   phoenix pins update [--all] <spec.yaml>
                                        rewrite the pins the archive lost (every pin with --all) to the
                                        version apt installs today, same source packages in step;

@@ -9,10 +9,12 @@ import { formatSpecDiff } from "../lib/guardrails/specDiff";
 import { Archive, checkPins, formatPinMoves, formatPinReport, planPinUpdate } from "../lib/image/pins";
 import { findRepoRoot, loadSpec } from "../lib/spec/spec";
 import { setPackageVersions } from "../lib/spec/specEdit";
+import { imageTag, specHash } from "../lib/image/hash";
 import { side } from "./commands";
 import { EXIT, Io, UsageError, positional } from "./io";
 
-const FORM = "phoenix pins check <spec.yaml> | phoenix pins update [--all] <spec.yaml>";
+const FORM =
+  "phoenix pins check [--if-unbuilt] <spec.yaml> | phoenix pins update [--all] <spec.yaml>";
 
 /** The archive for a spec's pins, read inside its base image (loaded lazily: it needs dockerode). */
 async function archiveOf(base: string, packages: readonly string[]): Promise<Archive> {
@@ -21,10 +23,33 @@ async function archiveOf(base: string, packages: readonly string[]): Promise<Arc
   return readArchive(base, packages);
 }
 
-/** `phoenix pins check <spec.yaml>`: one line per pin; exit 1 when any is not in the archive. */
+/**
+ * `phoenix pins check [--if-unbuilt] <spec.yaml>`: one line per pin; exit 1 when any is not in the
+ * archive. With --if-unbuilt a spec whose image the local engine already has passes at once: it is
+ * reused by its hash and never needs the archive again.
+ */
 async function check(args: readonly string[], io: Io): Promise<number> {
-  const [specPath] = positional(args, 1, "phoenix pins check <spec.yaml>");
-  const { spec } = loadSpec(specPath);
+  const ifUnbuilt = args.includes("--if-unbuilt");
+  const [specPath] = positional(
+    args.filter((a) => a !== "--if-unbuilt"),
+    1,
+    "phoenix pins check [--if-unbuilt] <spec.yaml>",
+  );
+  const loaded = loadSpec(specPath);
+  const { spec } = loaded;
+  if (ifUnbuilt) {
+    const ref = `${spec.name}:${imageTag(spec, specHash(loaded))}`;
+    const { dockerClient } =
+      require("../providers/docker/client") as typeof import("../providers/docker/client");
+    const built = await dockerClient()
+      .getImage(ref)
+      .inspect()
+      .then(() => true, () => false);
+    if (built) {
+      io.out(`${specPath}: ${ref} is built and reused by its hash; its pins are not needed\n`);
+      return EXIT.ok;
+    }
+  }
   const archive = await archiveOf(spec.base, Object.keys(spec.packages));
   const statuses = checkPins(spec.packages, archive);
   io.out(formatPinReport(specPath, statuses));

@@ -44,6 +44,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A pin Debian's archive has dropped stops the demo here, with the one command that fixes it.
+for spec in images/web.yaml images/frontdoor.yaml; do
+  npx phoenix pins check --if-unbuilt "$spec" >/dev/null || { npx phoenix pins check "$spec" >&2; exit 1; }
+done
+
 mkdir -p "$WORK/images"
 cp images/web.yaml "$WORK/images/" && cp -r app config "$WORK/"
 pulumi stack init "$STACK" --non-interactive --no-select >/dev/null 2>&1
@@ -85,8 +90,10 @@ served
 
 say "3. the OpenSSL patch, forgetting libssl3: its spec test stops it before any server is touched"
 cp "$SPEC" "$WORK/web.yaml.orig"
-sed -i -E 's/openssl: 3\.0\.20-1~deb12u2/openssl: 3.0.22-1~deb12u2/' "$SPEC"
-sed -i 's/OpenSSL 3\\\\\.0\\\\\.20 /OpenSSL 3\\\\.0\\\\.22 /g' "$SPEC" # the spec test's expect
+# From the pin to another version the archive has today; the spec test's expect follows the pin.
+read -r FROM TO < <(npx tsx scripts/patch-version.ts "$SPEC" openssl)
+echo "   openssl $FROM -> $TO"
+sed -i -E "s/^  openssl: .*/  openssl: $TO/" "$SPEC"
 if p up --yes --skip-preview --suppress-progress >"$WORK/failed-up.log" 2>&1; then
   echo "pulumi up should have failed on the spec test" >&2
   exit 1
@@ -94,7 +101,7 @@ fi
 grep -E 'spec tests? failed|^ +test "|--- output|^ +OpenSSL ' "$WORK/failed-up.log" | awk '!seen[$0]++'
 served
 say "   the fixed patch: libssl3 at the same version; the tests pass and the whole fleet is replaced"
-sed -i -E 's/libssl3: 3\.0\.20-1~deb12u2/libssl3: 3.0.22-1~deb12u2/' "$SPEC"
+sed -i -E "s/^  libssl3: [^ ]*/  libssl3: $TO/" "$SPEC"
 up
 served
 say "   what changed, spec and image: phoenix diff (both images are local now)"

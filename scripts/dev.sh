@@ -9,6 +9,12 @@ if ! command -v pulumi >/dev/null 2>&1; then
   echo "dev: no 'pulumi' on PATH; run 'npm run setup' first" >&2
   exit 1
 fi
+# A pin Debian's archive has dropped stops here, before any build, with the one command that fixes it
+# (an image already built is reused by its hash and needs no archive).
+spec="$(pulumi config get phoenix:spec --stack dev 2>/dev/null || echo images/web.yaml)"
+for s in "$spec" images/frontdoor.yaml; do
+  npx phoenix pins check --if-unbuilt "$s" >/dev/null || { npx phoenix pins check "$s" >&2; exit 1; }
+done
 pulumi stack select dev --create --non-interactive >/dev/null
 if command -v pulumi-language-nodejs >/dev/null 2>&1; then
   pulumi up --yes --non-interactive --skip-preview --stack dev "$@"

@@ -183,6 +183,10 @@ export class ImmutableImage extends pulumi.ComponentResource {
           files: contextFiles(args.loaded),
           buildArgs: { GIT_COMMIT: args.gitCommit },
           platform: args.platform ?? "linux/amd64",
+          pins: {
+            specFile: args.loaded.specPath.slice(args.loaded.repoRoot.length + 1),
+            base: args.loaded.spec.base,
+          },
         },
         tests: resolvedTests(args.loaded.spec),
       },

@@ -212,10 +212,37 @@ export function formatPinMoves(moves: readonly PinMove[]): string {
  * output, with any terminal control codes removed first.
  */
 export function missingVersions(buildOutput: string): Array<{ name: string; version: string }> {
-  // eslint-disable-next-line no-control-regex
-  const plain = buildOutput.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
+  const plain = plainText(buildOutput);
   const out: Array<{ name: string; version: string }> = [];
   for (const m of plain.matchAll(/E: Version '([^']+)' for '([^']+)' was not found/g))
     out.push({ name: m[2], version: m[1] });
   return out;
+}
+
+/**
+ * The first lines of a build that failed on versions apt no longer has: each package, its pin and
+ * what the archive has now, then the one command that fixes it.
+ */
+export function formatMissingPins(opts: {
+  readonly specFile: string;
+  readonly missing: ReadonlyArray<{ name: string; version: string }>;
+  /** What the archive has now; undefined when it could not be read. */
+  readonly archive?: Archive;
+}): string {
+  const lines = opts.missing.map(({ name, version }) => {
+    const available = opts.archive?.get(name)?.versions;
+    const now = available === undefined ? "" : ` (available now: ${describeAvailable(available)})`;
+    return `packages.${name}: version ${version} is not in Debian's archive any more${now}`;
+  });
+  return (
+    `${lines.join("\n")}\n` +
+    `Debian keeps only the current version of each package; fix with: npx phoenix pins update ${opts.specFile}\n` +
+    "(then review the change with `phoenix diff` and run `pulumi up` again; the running fleet is untouched)"
+  );
+}
+
+/** Text without terminal control sequences (colours, cursor moves) that builders print. */
+export function plainText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r(?!\n)/g, "\n");
 }

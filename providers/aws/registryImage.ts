@@ -32,7 +32,7 @@ import { runImageTests } from "../docker/imageTests";
 /** What the shared builder needs, rendered by the caller: `renderDockerfile` and `contextFiles`. */
 export type BuildInputs = Pick<
   DockerBuildOptions,
-  "dockerfile" | "files" | "labels" | "buildArgs" | "platform"
+  "dockerfile" | "files" | "labels" | "buildArgs" | "platform" | "pins"
 >;
 
 /** Provider inputs, as the engine hands them over (plain values). */

@@ -4,7 +4,8 @@
  * answers are parsed and judged by lib/image/pins.ts.
  */
 import type Dockerode from "dockerode";
-import { Archive, archiveFrom } from "../../lib/image/pins";
+import { Archive, archiveFrom, checkPins, formatPinReport } from "../../lib/image/pins";
+import type { LoadedSpec } from "../../lib/spec/spec";
 import { LABELS } from "../../lib/core/identifiers";
 import { dockerClient, isNotFound } from "./client";
 import { demux } from "./dockerRuntime";
@@ -80,4 +81,61 @@ function between(text: string, from: string, to: string): string {
   const start = text.indexOf(from);
   const end = text.indexOf(to);
   return start < 0 || end < start ? "" : text.slice(start + from.length, end);
+}
+
+/** A spec's pins as the image providers carry them, for messages. */
+export interface SpecPins {
+  /** The spec file relative to its repository, as the user names it (e.g. images/web.yaml). */
+  readonly specFile: string;
+  readonly packages: Readonly<Record<string, string>>;
+}
+
+/** The pins of a loaded spec. */
+export function specPins(loaded: LoadedSpec): SpecPins {
+  return {
+    specFile: loaded.specPath.slice(loaded.repoRoot.length + 1),
+    packages: loaded.spec.packages,
+  };
+}
+
+/**
+ * A warning when `ref` is not built yet and some pins are no longer in the archive (a built image is
+ * reused by its hash and never needs the archive again); undefined otherwise, and when the archive
+ * cannot be read (the build then says what apt says).
+ */
+export async function rottenPinsWarning(
+  ref: string,
+  base: string,
+  pins: SpecPins | undefined,
+): Promise<string | undefined> {
+  if (!pins || Object.keys(pins.packages).length === 0) return undefined;
+  const built = await dockerClient()
+    .getImage(ref)
+    .inspect()
+    .then(
+      () => true,
+      (err: unknown) => (isNotFound(err) ? false : Promise.reject(err)),
+    );
+  if (built) return undefined;
+  const archive = await readArchive(base, Object.keys(pins.packages)).catch(() => undefined);
+  if (!archive) return undefined;
+  const statuses = checkPins(pins.packages, archive);
+  if (statuses.every((s) => s.state === "present")) return undefined;
+  return `warning: ${ref} is not built yet and its build will fail:\n${formatPinReport(pins.specFile, statuses)}`;
+}
+
+/**
+ * A version of `name` other than `from` that apt can install today: apt's candidate when `from` is
+ * not it, else the next version the archive lists. For demos and tests of a patch; undefined when
+ * the archive has no other version.
+ */
+export async function otherVersion(
+  base: string,
+  name: string,
+  from: string,
+): Promise<string | undefined> {
+  const pkg = (await readArchive(base, [name])).get(name);
+  if (!pkg) return undefined;
+  if (pkg.candidate !== undefined && pkg.candidate !== from) return pkg.candidate;
+  return pkg.versions.map((v) => v.version).find((v) => v !== from);
 }

@@ -4,7 +4,9 @@
  * line. Used by the LocalImage provider and by registry publishing. Dynamic providers serialize
  * this file by value, so it keeps no module-level state and requires dockerode inside the call.
  */
+import { formatMissingPins, missingVersions, plainText } from "../../lib/image/pins";
 import { tarArchive } from "../../lib/image/tar";
+import { readArchive } from "./aptArchive";
 import { dockerClient } from "./client";
 
 /** One file of the build context (the shape of lib/image/context.ts's ContextFile). */
@@ -35,6 +37,12 @@ export interface DockerBuildOptions {
   readonly noCache?: boolean;
   /** Target platform, e.g. "linux/amd64". @default - the Docker engine's own platform */
   readonly platform?: string;
+  /**
+   * The spec file as the user names it (e.g. images/web.yaml) and its base image: a build that fails
+   * on a pinned version apt no longer has then says so first, with the fix.
+   * @default - such a failure shows apt's own output only
+   */
+  readonly pins?: { readonly specFile: string; readonly base: string };
 }
 
 /** One JSON message of Docker's build stream. */
@@ -81,6 +89,8 @@ export async function buildImage(opts: DockerBuildOptions): Promise<{ imageId: s
     ...(opts.platform ? { platform: opts.platform } : {}),
   });
   const tail: string[] = [];
+  // apt's own error sits well above the last lines; kept whole (bounded) to find it.
+  const seen: string[] = [];
   let imageId: string | undefined;
   let failure: string | undefined;
   let partial = "";
@@ -91,6 +101,8 @@ export async function buildImage(opts: DockerBuildOptions): Promise<{ imageId: s
       if (line.trim() === "") continue;
       tail.push(line);
       if (tail.length > 20) tail.shift();
+      seen.push(line);
+      if (seen.length > 2000) seen.shift();
       opts.onProgress?.(line);
     }
   };
@@ -108,9 +120,14 @@ export async function buildImage(opts: DockerBuildOptions): Promise<{ imageId: s
   });
   emit("\n");
   if (failure !== undefined) {
-    throw new Error(
-      `docker build of ${opts.tag} failed: ${failure}\n--- last build output ---\n${tail.join("\n")}`,
-    );
+    const output = `docker build of ${opts.tag} failed: ${plainText(failure)}\n--- last build output ---\n${plainText(tail.join("\n"))}`;
+    const missing = missingVersions(seen.join("\n"));
+    if (missing.length === 0 || !opts.pins) throw new Error(output);
+    const archive = await readArchive(
+      opts.pins.base,
+      missing.map((m) => m.name),
+    ).catch(() => undefined);
+    throw new Error(`${formatMissingPins({ specFile: opts.pins.specFile, missing, archive })}\n${output}`);
   }
   if (imageId === undefined) {
     // The classic builder reports the id only as "Successfully built <short id>": ask for the tag.

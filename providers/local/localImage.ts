@@ -15,6 +15,7 @@ import { renderDockerfile } from "../../lib/image/render";
 import type { LoadedSpec, SpecTest } from "../../lib/spec/spec";
 import { resolvedTests } from "../../lib/spec/pinRefs";
 import { dockerClient, isNotFound } from "../docker/client";
+import { type SpecPins, rottenPinsWarning, specPins } from "../docker/aptArchive";
 
 /** Inputs of a LocalImage (plain values, as the provider receives them). */
 export interface LocalImageInputs {
@@ -38,6 +39,12 @@ export interface LocalImageInputs {
   readonly gitCommit: string;
   /** Resolved id of `base`, filled in by `check`: a rebuilt base under the same tag is a change. */
   readonly baseId?: string;
+  /**
+   * The spec file relative to its repository (e.g. images/web.yaml) and its pins, for messages only:
+   * a preview of an image not built yet warns about pins Debian's archive has dropped, and a build
+   * that fails on one names the command that fixes it. @default - apt's output only
+   */
+  readonly pins?: SpecPins;
 }
 
 /** Outputs of a LocalImage. */
@@ -82,6 +89,8 @@ export const localImageProvider: pulumi.dynamic.ResourceProvider<
   async check(_olds, news) {
     try {
       const base = await dockerClient().getImage(news.base).inspect();
+      const warning = await rottenPinsWarning(`${news.name}:${news.tag}`, news.base, news.pins);
+      if (warning) say(warning);
       return { inputs: { ...news, baseId: base.Id as string } };
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -139,6 +148,7 @@ export const localImageProvider: pulumi.dynamic.ResourceProvider<
           [LABELS.name]: inputs.name,
         },
         buildArgs: { GIT_COMMIT: inputs.gitCommit },
+        ...(inputs.pins ? { pins: { specFile: inputs.pins.specFile, base: inputs.base } } : {}),
         // Steps and what they print; the builder's bookkeeping lines only add noise.
         onProgress: (line) => {
           if (!/^ ---> |^Removing intermediate container /.test(line)) say(`${ref}: ${line}`);
@@ -219,6 +229,7 @@ export function localImageInputs(a: {
     keepImages: a.keepImages,
     gitCommit: a.gitCommit,
     tests: resolvedTests(loaded.spec),
+    pins: specPins(loaded),
   };
 }
 

@@ -29,12 +29,18 @@ import { specHash } from "../../lib/image/hash";
 import { resolveTag } from "../../lib/image/registry";
 import { loadSpec } from "../../lib/spec/spec";
 import { publishImage } from "../../providers/aws/registryImage";
+import { upstreamOf } from "../../lib/spec/pinRefs";
+import { readArchive } from "../../providers/docker/aptArchive";
+import { patchVersions, setPins } from "./archive";
 
 const stack = uniqueStackName("e2e-tests");
 const work = path.join(REPO_ROOT, ".pulumi-state", "e2e", stack);
 const specFile = path.join(work, "images", "web.yaml");
 const baseCopy = path.join(work, "images", "web-base.yaml");
 const docker = new Docker();
+/** The OpenSSL patch: from the example's pin to another version the archive has today. */
+let patch: { from: string; to: string };
+const esc = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const BIN = path.join(REPO_ROOT, "bin", "phoenix.js");
 
 interface Outputs {
@@ -112,6 +118,7 @@ describe("spec tests gate the fleet, with the real engine", () => {
     fs.cpSync(path.join(REPO_ROOT, "images", "web.yaml"), specFile);
     fs.cpSync(path.join(REPO_ROOT, "app"), path.join(work, "app"), { recursive: true });
     fs.cpSync(path.join(REPO_ROOT, "config"), path.join(work, "config"), { recursive: true });
+    patch = await patchVersions(specFile, "openssl");
     await initStack(stack, REPO_ROOT);
     await setConfig(stack, REPO_ROOT, "phoenix:target", "local");
     await setConfig(stack, REPO_ROOT, "phoenix:spec", path.relative(REPO_ROOT, specFile));
@@ -148,9 +155,9 @@ describe("spec tests gate the fleet, with the real engine", () => {
   });
 
   it("fails up on a patch whose test fails, naming it, before any instance is touched", async () => {
-    // The patch bumps openssl and its test, but forgets libssl3: the binary is new, the library old.
-    editSpec(/openssl: 3\.0\.20-1~deb12u2/, "openssl: 3.0.22-1~deb12u2");
-    editSpec(/OpenSSL 3\\\\\.0\\\\\.20 /g, "OpenSSL 3\\\\.0\\\\.22 ");
+    // The patch moves openssl but forgets libssl3: the binary is new, the library old.
+    // Its test follows openssl's pin ({{upstream:openssl}}) and demands libssl3 at the same release.
+    setPins(specFile, { openssl: patch.to });
     const patched = specHash(loadSpec(specFile));
     const before = await instances();
     const r = await runProgram("up", { cwd: REPO_ROOT, stack });
@@ -160,7 +167,10 @@ describe("spec tests gate the fleet, with the real engine", () => {
       'test "openssl and the libssl3 it loads are the pinned build" failed: ["openssl","version"] exited with code 0, but its output does not match expect',
     );
     expect(out).toMatch(
-      /--- output \(tail\) ---\s+OpenSSL 3\.0\.22 .*\(Library: OpenSSL 3\.0\.20 /,
+      new RegExp(
+        `--- output \\(tail\\) ---\\s+OpenSSL ${esc(upstreamOf(patch.to))} .*` +
+          `\\(Library: OpenSSL ${esc(upstreamOf(patch.from))} `,
+      ),
     );
     expect(out).toContain("the running fleet is untouched");
     expect(await instances()).toEqual(before);
@@ -174,7 +184,7 @@ describe("spec tests gate the fleet, with the real engine", () => {
   });
 
   it("replaces the fleet once the fixed patch passes its tests", async () => {
-    editSpec(/libssl3: 3\.0\.20-1~deb12u2/, "libssl3: 3.0.22-1~deb12u2");
+    setPins(specFile, { libssl3: patch.to });
     const fixed = specHash(loadSpec(specFile));
     await forgetImagesOf(fixed);
     const before = await instances();
@@ -198,17 +208,18 @@ describe("spec tests gate the fleet, with the real engine", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const lines = r.out.trimEnd().split("\n");
+    const { packages } = loadSpec(specFile).spec;
     for (const pin of [
-      "libssl3 3.0.22-1~deb12u2",
-      "nodejs 18.20.4+dfsg-1~deb12u3",
-      "openssl 3.0.22-1~deb12u2",
+      `libssl3 ${patch.to}`,
+      `nodejs ${packages.nodejs}`,
+      `openssl ${patch.to}`,
     ])
       expect(lines).toContain(pin);
     expect(lines.length).toBeGreaterThan(80); // the base system too, not only the pins
     const sbom = JSON.parse(phoenix("manifest", specFile, "--format", "cyclonedx").out);
     expect(sbom.bomFormat).toBe("CycloneDX");
     expect(sbom.components.map((c: { purl: string }) => c.purl)).toContain(
-      "pkg:deb/debian/openssl@3.0.22-1~deb12u2?arch=amd64",
+      `pkg:deb/debian/openssl@${patch.to}?arch=amd64`,
     );
     expect(sbom.components).toHaveLength(lines.length);
   });
@@ -217,8 +228,8 @@ describe("spec tests gate the fleet, with the real engine", () => {
     const r = phoenix("diff", baseCopy, specFile);
     expect(r.code).toBe(0);
     expect(r.out).toContain("image packages: 2 changed:\n");
-    expect(r.out).toContain("  ~ libssl3: 3.0.20-1~deb12u2 -> 3.0.22-1~deb12u2\n");
-    expect(r.out).toContain("  ~ openssl: 3.0.20-1~deb12u2 -> 3.0.22-1~deb12u2\n");
+    expect(r.out).toContain(`  ~ libssl3: ${patch.from} -> ${patch.to}\n`);
+    expect(r.out).toContain(`  ~ openssl: ${patch.from} -> ${patch.to}\n`);
   });
 });
 
@@ -266,19 +277,23 @@ describe("the package delta of two real images", () => {
   });
 
   it("shows the unpinned zlib1g moving with the zlib1g-dev pin", async () => {
-    // The base image carries zlib1g 1:1.2.13.dfsg-1; the security update of zlib1g-dev needs the
-    // same version of zlib1g, so apt upgrades it although the spec never names it.
-    const a = writeSpec("a.yaml", "1:1.2.13.dfsg-1");
-    const b = writeSpec("b.yaml", "1:1.2.13.dfsg-1+deb12u1");
+    // The base image carries zlib1g of bookworm's main suite; a newer zlib1g-dev (a security or
+    // point-release update) needs the same version of zlib1g, so apt upgrades it although the spec
+    // never names it. Both versions are read from the archive as it is today.
+    const versions = (await readArchive("debian:bookworm-slim", ["zlib1g-dev"]))
+      .get("zlib1g-dev")!
+      .versions.map((v) => v.version);
+    const [newer, older] = [versions[0], versions[versions.length - 1]];
+    if (newer === older) throw new Error(`the archive has one zlib1g-dev (${newer}): no update to show`);
+    const a = writeSpec("a.yaml", older);
+    const b = writeSpec("b.yaml", newer);
     await build(a);
     await build(b);
     const r = phoenix("diff", a, b);
     expect(r.code).toBe(0);
-    expect(r.out).toContain(
-      "packages:\n  ~ zlib1g-dev: 1:1.2.13.dfsg-1 -> 1:1.2.13.dfsg-1+deb12u1\nfleet: REPLACE",
-    );
+    expect(r.out).toContain(`packages:\n  ~ zlib1g-dev: ${older} -> ${newer}\nfleet: REPLACE`);
     expect(r.out).toMatch(/^image packages: \d+ changed:$/m);
-    expect(r.out).toContain("  ~ zlib1g: 1:1.2.13.dfsg-1 -> 1:1.2.13.dfsg-1+deb12u1\n");
+    expect(r.out).toContain(`  ~ zlib1g: ${older} -> ${newer}\n`);
   });
 });
 
