@@ -95,7 +95,7 @@ export async function buildImage(opts: DockerBuildOptions): Promise<{ imageId: s
   let failure: string | undefined;
   let partial = "";
   const emit = (text: string) => {
-    const lines = (partial + text).split("\n");
+    const lines = plainText(partial + text).split("\n");
     partial = lines.pop() ?? "";
     for (const line of lines) {
       if (line.trim() === "") continue;
