@@ -8,10 +8,13 @@
  * 1.22.1-9+deb12u11 (replaced by a security update) and busybox 1:1.35.0-4 (replaced in a point
  * release). A superseded version never returns to a suite, so they stay rotten.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LABELS } from "../../lib/core/identifiers";
 import { readArchive } from "../../providers/docker/aptArchive";
 import { REPO_ROOT, phoenixEnv, runProgram, uniqueStackName } from "./harness";
 import { LocalStack, type LocalOutputs } from "./localStack";
@@ -133,5 +136,61 @@ describe("a rotten pin in pulumi preview and up", { timeout: 10 * 60_000 }, () =
     expect(left.map((c) => c.Id).sort()).toEqual([...first.instanceIds].sort());
     const res = await fetch(`${stack.url}/`, { signal: AbortSignal.timeout(5_000) });
     expect(res.status).toBe(200);
+  });
+});
+
+describe("scripts/pins-bump.sh, the scheduled bump's steps", { timeout: 10 * 60_000 }, () => {
+  const repo = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-bump-"));
+  const name = `e2e-bump-${path.basename(repo).slice(-6).toLowerCase()}`;
+  const git = (...args: string[]) => {
+    const r = spawnSync("git", args, { cwd: repo, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
+  };
+
+  afterAll(async () => {
+    const docker = new Docker();
+    for (const img of await docker.listImages({ filters: { label: [`${LABELS.name}=${name}`] } }))
+      await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+    fs.rmSync(repo, { recursive: true, force: true });
+  });
+
+  it("moves an old pin, builds both images, and writes the body: spec diff, transitive packages, tests", async () => {
+    // zlib1g-dev of bookworm's main suite, one behind today's (a security update of zlib): the base
+    // image carries zlib1g of the main suite, which the newer zlib1g-dev pulls up with it.
+    const versions = (await readArchive("debian:bookworm-slim", ["zlib1g-dev"]))
+      .get("zlib1g-dev")!
+      .versions.map((v) => v.version);
+    const [newer, older] = [versions[0], versions[versions.length - 1]];
+    if (newer === older) throw new Error(`the archive has one zlib1g-dev (${newer}): nothing to bump`);
+    fs.mkdirSync(path.join(repo, "images"));
+    fs.mkdirSync(path.join(repo, "app"));
+    fs.writeFileSync(path.join(repo, "app", "README"), "nothing to run\n");
+    fs.writeFileSync(path.join(repo, "Pulumi.yaml"), "name: bump\nruntime: nodejs\n");
+    fs.writeFileSync(
+      path.join(repo, "images", "z.yaml"),
+      `name: ${name}\nbase: debian:bookworm-slim\npackages:\n  zlib1g-dev: "${older}" # headers\n` +
+        "app: { version: v1.0.0, source: ../app, command: [sleep, infinity], port: 8080 }\n" +
+        "tests:\n  - { name: zlib is the pinned build, run: [dpkg-query, -W, zlib1g-dev], expect: '\\t{{version:zlib1g-dev}}$' }\n",
+    );
+    git("init", "-q");
+    git("-c", "user.name=t", "-c", "user.email=t@t", "add", ".");
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "spec");
+    const outputs = path.join(repo, "github-output");
+    const r = spawnSync("bash", [path.join(REPO_ROOT, "scripts", "pins-bump.sh"), "out", "images/z.yaml"], {
+      cwd: repo,
+      env: { ...phoenixEnv(), PHOENIX: `${process.execPath} ${BIN}`, GITHUB_OUTPUT: outputs },
+      encoding: "utf8",
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(outputs, "utf8")).toBe("changed=1\ntests=passed\n");
+    expect(fs.readFileSync(path.join(repo, "images", "z.yaml"), "utf8")).toContain(
+      `  zlib1g-dev: "${newer}" # headers\n`,
+    );
+    const body = fs.readFileSync(path.join(repo, "out", "body.md"), "utf8");
+    expect(body).toContain("### images/z.yaml\n");
+    expect(body).toContain("spec tests: **passed**\n");
+    expect(body).toContain(`packages:\n  ~ zlib1g-dev: ${older} -> ${newer}\nfleet: REPLACE`);
+    expect(body).toContain(`  ~ zlib1g: ${older} -> ${newer}\n`); // not pinned: moved with it
   });
 });
