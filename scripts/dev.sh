@@ -1,14 +1,11 @@
 #!/usr/bin/env bash
-# `npm run dev`: deploy the dev stack (target local) with the real engine, then print the front door's
-# URL and what it answers. Run `npm run setup` once first. Extra arguments go to `pulumi up`.
+# `npm run dev`: everything the dev stack needs (scripts/ensure.sh: Node dependencies and the setup
+# steps, each only when missing), then deploy the dev stack (target local) with the real engine and
+# print the front door's URL and what it answers. Extra arguments go to `pulumi up`.
 set -euo pipefail
+bash "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/scripts/ensure.sh"
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/scripts/env.sh"
 cd "$PHOENIX_ROOT"
-
-if ! command -v pulumi >/dev/null 2>&1; then
-  echo "dev: no 'pulumi' on PATH; run 'npm run setup' first" >&2
-  exit 1
-fi
 # A pin Debian's archive has dropped stops here, before any build, with the one command that fixes it
 # (an image already built is reused by its hash and needs no archive).
 spec="$(pulumi config get phoenix:spec --stack dev 2>/dev/null || echo images/web.yaml)"
