@@ -7,11 +7,13 @@ import { gitCommit } from "./lib/core/gitCommit";
 import { specHash as hashOf } from "./lib/image/hash";
 import { renderDockerfile } from "./lib/image/render";
 import { loadSpec } from "./lib/spec/spec";
-import { CONFIG_NAMESPACE, STACK_CONFIG_KEYS, parseStackConfig } from "./lib/config/stackConfig";
+import { CONFIG_NAMESPACE, namespaceConfig, parseStackConfig } from "./lib/config/stackConfig";
 
 // spec -> hash -> image -> fleet. `phoenix:target` picks where the fleet runs: local (dev) or aws.
 const cfg = new pulumi.Config(CONFIG_NAMESPACE);
-const config = parseStackConfig(Object.fromEntries(STACK_CONFIG_KEYS.map((k) => [k, cfg.get(k)])));
+// Every key of the namespace, not only the known ones: a typo or a key of a feature that does not
+// exist fails preview and up, with "did you mean", instead of being silently ignored.
+const config = parseStackConfig(namespaceConfig(pulumi.runtime.allConfig()));
 const loaded = loadSpec(path.resolve(__dirname, config.spec));
 const hash = hashOf(loaded);
 const common = {

@@ -225,6 +225,43 @@ function promoteIssues(values: Record<string, unknown>): Issue[] {
 }
 
 /**
+ * The keys of the `phoenix` namespace in Pulumi's whole stack config (`pulumi.runtime.allConfig()`),
+ * as parseStackConfig takes them; secret values (UPPER_CASE names) are left out.
+ */
+export function namespaceConfig(all: Readonly<Record<string, string>>): Record<string, string> {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  return Object.fromEntries(
+    Object.entries(all).filter(
+      ([k]) => k.startsWith(prefix) && !SECRET_KEY.test(k.slice(prefix.length)),
+    ),
+  );
+}
+
+/** Edit distance (insertions, deletions, substitutions), case-insensitive. */
+function distance(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= y.length; j++)
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[y.length];
+}
+
+/** The known key a typo most likely meant: within 2 edits (or a third of its length), else none. */
+export function nearestKey(key: string, known: readonly string[]): string | undefined {
+  const limit = Math.max(2, Math.floor(key.length / 3));
+  let best: { k: string; d: number } | undefined;
+  for (const k of known) {
+    const d = distance(key, k);
+    if (d <= limit && (!best || d < best.d)) best = { k, d };
+  }
+  return best?.k;
+}
+
+/**
  * Validate raw stack config. Keys may be bare (`desiredCount`) or namespaced (`phoenix:desiredCount`);
  * keys of other namespaces (`aws:region`) and UPPER_CASE secret names are ignored; any other unknown
  * key, or a key of the other target, is an error.
@@ -262,7 +299,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
       : (AWS_KEYS as readonly string[]).includes(key)
         ? "aws"
         : undefined;
-    const near = STACK_CONFIG_KEYS.find((k) => k.toLowerCase() === key.toLowerCase());
+    const near = nearestKey(key, STACK_CONFIG_KEYS);
     issues.push({
       path: `${CONFIG_NAMESPACE}:${key}`,
       message: REPLACED_KEYS[key]

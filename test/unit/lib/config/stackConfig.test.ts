@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../../../lib/core/errors";
-import { parseStackConfig } from "../../../../lib/config/stackConfig";
+import { namespaceConfig, parseStackConfig } from "../../../../lib/config/stackConfig";
 
 const AWS = {
   target: "aws",
@@ -180,6 +180,25 @@ describe("parseStackConfig", () => {
       "phoenix:frontDoorPort: only applies to target local, this stack's target is aws; remove it with `pulumi config rm phoenix:frontDoorPort`",
       `phoenix:desiredcount: unknown key; did you mean phoenix:desiredCount? (known: target, spec, desiredCount, keepImages, region, vpcId, albSubnetIds, instanceSubnetIds, certificateArn, logRetentionDays, kmsKeyId, vpcEndpoints, instanceRouteTableIds, instanceType, amiId, minSize, maxSize, healthCheckGracePeriodSeconds, imageSource, imageRepository, pullAccountIds)`,
     ]);
+  });
+
+  it("suggests the key a typo meant, and nothing for a key far from every known one", () => {
+    const [typo] = problems({ ...AWS, desiredCont: "5" });
+    expect(typo).toMatch(/^phoenix:desiredCont: unknown key; did you mean phoenix:desiredCount\? \(known: /);
+    const [feature] = problems({ ...AWS, canaryWeight: "10" });
+    expect(feature).toMatch(/^phoenix:canaryWeight: unknown key \(known: /);
+  });
+
+  it("takes every key of the phoenix namespace from the whole stack config, and no secret value", () => {
+    expect(
+      namespaceConfig({
+        "phoenix:target": "local",
+        "phoenix:desiredCont": "5",
+        "phoenix:DB_PASSWORD": "s3cret",
+        "aws:region": "eu-west-1",
+        "phoenixx:spec": "x",
+      }),
+    ).toEqual({ "phoenix:target": "local", "phoenix:desiredCont": "5" });
   });
 
   it("still checks shared keys when the target is missing or wrong", () => {
