@@ -122,14 +122,54 @@ export const CRASH_HINT =
  * How a container that has not passed its health check yet has crashed, if it has: stopped, or
  * brought back by its restart policy (Docker then reports it Running, even while it waits to restart).
  */
-export function crashed(info: {
-  State: { Running: boolean; Restarting: boolean; ExitCode: number };
-  RestartCount: number;
-}): string | undefined {
+export function crashed(
+  info: {
+    State: { Running: boolean; Restarting: boolean; ExitCode: number };
+    RestartCount: number;
+  },
+  /** The exit code of its last `die` event, which a restart does not reset. */
+  lastExit?: number,
+): string | undefined {
   const { Running, Restarting, ExitCode } = info.State;
-  if (!Running || Restarting) return `exited (code ${ExitCode})`;
-  if (info.RestartCount > 0) return `exited and was restarted ${info.RestartCount} time(s)`;
+  if (!Running || Restarting) return `exited (code ${lastExit ?? ExitCode})`;
+  if (info.RestartCount > 0)
+    return lastExit === undefined
+      ? `exited and was restarted ${info.RestartCount} time(s)`
+      : `exited (code ${lastExit}) and was restarted ${info.RestartCount} time(s)`;
   return undefined;
+}
+
+/**
+ * The exit code of a container's last exit, from the engine's `die` events since it was created:
+ * a start by the restart policy resets State.ExitCode to 0, the event keeps it.
+ */
+export async function lastExitCode(id: string, since: string): Promise<number | undefined> {
+  const docker = dockerClient();
+  const stream = (await docker.getEvents({
+    since: Math.floor(Date.parse(since) / 1000) - 1,
+    until: Math.ceil(Date.now() / 1000),
+    filters: { container: [id], event: ["die"] },
+  })) as NodeJS.ReadableStream;
+  let text = "";
+  for await (const chunk of stream) text += chunk.toString();
+  const codes = text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => Number((JSON.parse(l) as { Actor?: { Attributes?: { exitCode?: string } } }).Actor?.Attributes?.exitCode))
+    .filter((n) => Number.isInteger(n));
+  return codes.length > 0 ? codes[codes.length - 1] : undefined;
+}
+
+/**
+ * `crashed`, with the exit code of the last exit read from the engine's events when the container
+ * crashed (the restart policy may have started it again meanwhile).
+ */
+export async function crashOf(
+  id: string,
+  info: Parameters<typeof crashed>[0] & { Created: string },
+): Promise<string | undefined> {
+  if (crashed(info) === undefined) return undefined;
+  return crashed(info, await lastExitCode(id, info.Created).catch(() => undefined));
 }
 
 /** How to run a health gate. */
@@ -167,7 +207,7 @@ export async function waitHealthy(instances: readonly Probed[], gate: HealthGate
         streak.set(inst.id, n);
         nextAt.set(inst.id, Date.now() + (n > 0 ? check.intervalMs : 250));
         if (!ok) {
-          const crash = crashed(await docker.getContainer(inst.id).inspect());
+          const crash = await crashOf(inst.id, await docker.getContainer(inst.id).inspect());
           if (crash)
             throw healthGateError(`${inst.name} ${crash} before passing its health check: ${CRASH_HINT}`, inst);
         }

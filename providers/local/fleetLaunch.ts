@@ -28,10 +28,10 @@ export function randomSuffix(): string {
 async function noAddress(
   name: string,
   id: string,
-  info: Parameters<typeof rt.crashed>[0],
+  info: Parameters<typeof rt.crashOf>[1],
   network: string,
 ): Promise<Error> {
-  const crash = rt.crashed(info);
+  const crash = await rt.crashOf(id, info);
   if (crash === undefined) return new Error(`${name}: started but has no address on network ${network}`);
   return Object.assign(new Error(`${name} ${crash} right after it started: ${rt.CRASH_HINT}`), {
     logTail: await rt.logSection(name, id),

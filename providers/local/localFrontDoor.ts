@@ -57,11 +57,39 @@ async function removeByName(name: string, stack: string): Promise<void> {
   }
 }
 
+/**
+ * Why 127.0.0.1:`port` cannot be the front door's, in the words of the stack config; undefined when
+ * it is free. Probed by binding it for a moment, as Docker's port publishing will.
+ */
+async function portTaken(port: number): Promise<string | undefined> {
+  const net = require("node:net") as typeof import("node:net");
+  const code = await new Promise<string | undefined>((resolve) => {
+    const server = net.createServer();
+    server.once("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? String(err)));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(undefined)));
+  });
+  if (code === undefined) return undefined;
+  return code === "EADDRINUSE"
+    ? `phoenix:frontDoorPort: port ${port} on 127.0.0.1 is already in use by another process; ` +
+        "choose a free one with `pulumi config set phoenix:frontDoorPort <port>` " +
+        `(or stop what listens there: \`ss -ltnp 'sport = :${port}'\`)`
+    : `phoenix:frontDoorPort: port ${port} on 127.0.0.1 cannot be bound (${code}); ` +
+        "choose another with `pulumi config set phoenix:frontDoorPort <port>`";
+}
+
 /** The LocalFrontDoor provider. */
 export const localFrontDoorProvider: pulumi.dynamic.ResourceProvider<
   LocalFrontDoorInputs,
   LocalFrontDoorOutputs
 > = {
+  async check(olds, news) {
+    // A port another process holds is refused here, at preview, while the old front door still
+    // serves: the replace deletes the old container before it binds the new port.
+    if (olds?.hostPort === news.hostPort) return { inputs: news };
+    const problem = await portTaken(news.hostPort);
+    return problem ? { failures: [{ property: "hostPort", reason: problem }] } : { inputs: news };
+  },
+
   async diff(_id, olds, news) {
     const replaces: string[] = REPLACE_ON.filter(
       (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),

@@ -21,4 +21,12 @@ describe("crashed", () => {
       "exited and was restarted 2 time(s)",
     );
   });
+
+  it("names the exit code of the last exit when it is known, whatever the restart policy did", () => {
+    expect(crashed(info({ Running: true, Restarting: false, ExitCode: 0 }, 2), 1)).toBe(
+      "exited (code 1) and was restarted 2 time(s)",
+    );
+    expect(crashed(info({ Running: true, Restarting: true, ExitCode: 0 }, 1), 3)).toBe("exited (code 3)");
+    expect(crashed(info({ Running: true, Restarting: false, ExitCode: 0 }), 1)).toBeUndefined();
+  });
 });
