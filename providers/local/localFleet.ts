@@ -76,39 +76,54 @@ function drainOptions(p: LocalFleetInputs, label: string): DrainOptions {
   };
 }
 
+/** The fleet's diff; `live` is what runs now (observeFleet), when read. */
+export function fleetDiff(
+  olds: LocalFleetOutputs,
+  news: LocalFleetInputs,
+  live?: { instances: readonly FleetInstance[]; orphans: readonly string[] },
+) {
+  // A fleet recorded before instances could be services ran containers.
+  const was = { ...olds, instanceKind: olds.instanceKind ?? "containers" };
+  const replaces = REPLACE_ON.filter((k) => stable(was[k]) !== stable(news[k]));
+  const drifted = [...(olds.instances ?? []), ...(live?.instances ?? [])].some(
+    (i) => i.drift !== undefined,
+  );
+  // Containers with the fleet's labels that the state does not track: the update removes them.
+  // (A deployment cut short is retried by the next up, whose launch sweeps too.)
+  const untracked = (olds.orphans ?? []).length > 0 || (live?.orphans ?? []).length > 0;
+  const changes =
+    replaces.length > 0 ||
+    drifted ||
+    untracked ||
+    olds.desiredCount !== news.desiredCount ||
+    stable([
+      olds.frontDoor,
+      olds.stopGraceSeconds,
+      olds.leavePoolMs,
+      olds.healthDeadlineMs,
+      olds.specHash,
+    ]) !==
+      stable([
+        news.frontDoor,
+        news.stopGraceSeconds,
+        news.leavePoolMs,
+        news.healthDeadlineMs,
+        news.specHash,
+      ]);
+  return { changes, replaces: [...replaces] };
+}
+
 /** The LocalFleet provider. */
 export const localFleetProvider: pulumi.dynamic.ResourceProvider<
   LocalFleetInputs,
   LocalFleetOutputs
 > = {
   async diff(_id, olds, news) {
-    // A fleet recorded before instances could be services ran containers.
-    const was = { ...olds, instanceKind: olds.instanceKind ?? "containers" };
-    const replaces = REPLACE_ON.filter((k) => stable(was[k]) !== stable(news[k]));
-    const drifted = (olds.instances ?? []).some((i) => i.drift !== undefined);
-    // Refresh found containers with the fleet's labels that the state does not track: the update
-    // removes them. (A deployment cut short is retried by the next up, whose launch sweeps too.)
-    const untracked = (olds.orphans ?? []).length > 0;
-    const changes =
-      replaces.length > 0 ||
-      drifted ||
-      untracked ||
-      olds.desiredCount !== news.desiredCount ||
-      stable([
-        olds.frontDoor,
-        olds.stopGraceSeconds,
-        olds.leavePoolMs,
-        olds.healthDeadlineMs,
-        olds.specHash,
-      ]) !==
-        stable([
-          news.frontDoor,
-          news.stopGraceSeconds,
-          news.leavePoolMs,
-          news.healthDeadlineMs,
-          news.specHash,
-        ]);
-    return { changes, replaces: [...replaces] };
+    // What runs now, read here as refresh reads it, so a plain preview and up see instances removed,
+    // stopped or changed by hand without a refresh first (a replace makes a new fleet anyway).
+    const replacing = fleetDiff(olds, news).replaces.length > 0;
+    const live = !replacing && olds.instances?.length ? await observeFleet(olds) : undefined;
+    return fleetDiff(olds, news, live);
   },
 
   async create(inputs) {
@@ -131,7 +146,9 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
   },
 
   async update(id, olds, news) {
-    const plan = planFleetUpdate(olds.instances ?? [], news.desiredCount);
+    // The instances as they are now (not as the last refresh saw them): drifted ones are replaced.
+    const observed = olds.instances?.length ? (await observeFleet(olds)).instances : [];
+    const plan = planFleetUpdate(observed, news.desiredCount);
     const launched =
       plan.launch.length > 0
         ? await launchGated(id, { ...news, imageId: olds.imageId }, plan.launch)

@@ -77,6 +77,31 @@ async function portTaken(port: number): Promise<string | undefined> {
         "choose another with `pulumi config set phoenix:frontDoorPort <port>`";
 }
 
+/** The front door's diff, given whether its container runs now. */
+export function frontDoorDiff(
+  olds: LocalFrontDoorOutputs,
+  news: LocalFrontDoorInputs,
+  running: boolean,
+) {
+  const replaces: string[] = REPLACE_ON.filter(
+    (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
+  );
+  if (olds.running === false || !running) replaces.push("running");
+  // The host port can be bound only once: the old container must go first.
+  return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
+}
+
+/** True when the container exists and runs. */
+async function containerRunning(id: string | undefined): Promise<boolean> {
+  if (!id) return false;
+  try {
+    return (await dockerClient().getContainer(id).inspect()).State?.Running === true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
 /** The LocalFrontDoor provider. */
 export const localFrontDoorProvider: pulumi.dynamic.ResourceProvider<
   LocalFrontDoorInputs,
@@ -91,12 +116,9 @@ export const localFrontDoorProvider: pulumi.dynamic.ResourceProvider<
   },
 
   async diff(_id, olds, news) {
-    const replaces: string[] = REPLACE_ON.filter(
-      (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
-    );
-    if (olds.running === false) replaces.push("running");
-    // The host port can be bound only once: the old container must go first.
-    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
+    // Read live, as refresh would: a front door removed or stopped by hand is replaced by a plain
+    // preview and up, without a refresh first.
+    return frontDoorDiff(olds, news, await containerRunning(olds.containerId));
   },
 
   async create(inputs) {

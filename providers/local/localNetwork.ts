@@ -30,16 +30,35 @@ export interface LocalNetworkOutputs extends LocalNetworkInputs {
   readonly networkId: string;
 }
 
+/** The network's diff, given whether it exists now. */
+export function networkDiff(olds: LocalNetworkOutputs, news: LocalNetworkInputs, exists: boolean) {
+  const replaces: string[] = (["name", "stack", "swarm"] as const).filter(
+    (k) => (olds[k] ?? false) !== (news[k] ?? false),
+  );
+  if (replaces.length === 0 && !exists) replaces.push("networkId");
+  return { changes: replaces.length > 0, replaces, deleteBeforeReplace: olds.name === news.name };
+}
+
+/** True when the network exists. */
+async function networkExists(id: string | undefined): Promise<boolean> {
+  if (!id) return false;
+  try {
+    await dockerClient().getNetwork(id).inspect();
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
 /** The LocalNetwork provider. */
 export const localNetworkProvider: pulumi.dynamic.ResourceProvider<
   LocalNetworkInputs,
   LocalNetworkOutputs
 > = {
   async diff(_id, olds, news) {
-    const replaces = (["name", "stack", "swarm"] as const).filter(
-      (k) => (olds[k] ?? false) !== (news[k] ?? false),
-    );
-    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: olds.name === news.name };
+    // Read live, as refresh would: a network removed by hand is made again by a plain up.
+    return networkDiff(olds, news, await networkExists(olds.networkId));
   },
 
   async create(inputs) {

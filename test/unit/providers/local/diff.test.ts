@@ -1,10 +1,7 @@
-import { localNetworkProvider } from "../../../../providers/local/localNetwork";
+import { networkDiff } from "../../../../providers/local/localNetwork";
 import { describe, expect, it } from "vitest";
-import { localFleetProvider, type LocalFleetOutputs } from "../../../../providers/local/localFleet";
-import {
-  localFrontDoorProvider,
-  type LocalFrontDoorOutputs,
-} from "../../../../providers/local/localFrontDoor";
+import { fleetDiff, type LocalFleetOutputs } from "../../../../providers/local/localFleet";
+import { frontDoorDiff, type LocalFrontDoorOutputs } from "../../../../providers/local/localFrontDoor";
 import { localImageProvider, type LocalImageOutputs } from "../../../../providers/local/localImage";
 
 const HASH = "a".repeat(64);
@@ -37,7 +34,7 @@ const fleet: LocalFleetOutputs = {
 
 describe("localFleetProvider.diff", () => {
   const diff = (news: Partial<LocalFleetOutputs>, olds: LocalFleetOutputs = fleet) =>
-    localFleetProvider.diff!("id", olds, { ...fleet, ...news });
+    fleetDiff(olds, { ...fleet, ...news });
 
   it("reports no change for the same inputs, whatever the key order of maps", async () => {
     expect(
@@ -136,7 +133,7 @@ const door: LocalFrontDoorOutputs = {
 
 describe("localFrontDoorProvider.diff", () => {
   it("deletes before replacing, since the host port can be bound only once", async () => {
-    expect(await localFrontDoorProvider.diff!("x", door, { ...door, hostPort: 9090 })).toEqual({
+    expect(frontDoorDiff(door, { ...door, hostPort: 9090 }, true)).toEqual({
       changes: true,
       replaces: ["hostPort"],
       deleteBeforeReplace: true,
@@ -145,27 +142,53 @@ describe("localFrontDoorProvider.diff", () => {
 
   it("replaces a front door refresh found stopped", async () => {
     expect(
-      (await localFrontDoorProvider.diff!("x", { ...door, running: false }, door)).replaces,
+      frontDoorDiff({ ...door, running: false }, door, true).replaces,
     ).toEqual(["running"]);
   });
 
+  it("replaces a front door that is gone or stopped now, without a refresh first", () => {
+    expect(frontDoorDiff(door, door, false)).toEqual({
+      changes: true,
+      replaces: ["running"],
+      deleteBeforeReplace: true,
+    });
+  });
+
   it("leaves a running front door alone when nothing changed", async () => {
-    expect((await localFrontDoorProvider.diff!("x", door, door)).changes).toBe(false);
+    expect(frontDoorDiff(door, door, true).changes).toBe(false);
   });
 });
 
 describe("localFleetProvider.diff with refresh findings", () => {
   it("updates in place when refresh found containers the state does not track", async () => {
     const olds = { ...fleet, orphans: ["dev-web-aaaaaaaa-0-zz00"] };
-    expect(await localFleetProvider.diff!("id", olds, fleet)).toEqual({ changes: true, replaces: [] });
+    expect(fleetDiff(olds, fleet)).toEqual({ changes: true, replaces: [] });
+  });
+
+  it("updates in place when what runs now has drifted or is untracked, without a refresh first", () => {
+    const gone = { instances: [{ index: 1, id: "c1", name: "n1", drift: { kind: "missing" } }], orphans: [] };
+    expect(fleetDiff(fleet, fleet, gone as never)).toEqual({ changes: true, replaces: [] });
+    expect(fleetDiff(fleet, fleet, { instances: fleet.instances, orphans: ["x"] })).toEqual({
+      changes: true,
+      replaces: [],
+    });
+    expect(fleetDiff(fleet, fleet, { instances: fleet.instances, orphans: [] }).changes).toBe(false);
   });
 });
 
 describe("localNetworkProvider.diff", () => {
   const net = { name: "dev-phoenix", stack: "dev", networkId: "n1" };
 
+  it("makes the network again when it is gone now, without a refresh first", () => {
+    expect(networkDiff(net, { name: "dev-phoenix", stack: "dev" }, false)).toEqual({
+      changes: true,
+      replaces: ["networkId"],
+      deleteBeforeReplace: true,
+    });
+  });
+
   it("keeps a bridge network recorded before networks could be overlays", async () => {
-    expect(await localNetworkProvider.diff!("n1", net, { name: "dev-phoenix", stack: "dev", swarm: false })).toEqual({
+    expect(networkDiff(net, { name: "dev-phoenix", stack: "dev", swarm: false }, true)).toEqual({
       changes: false,
       replaces: [],
       deleteBeforeReplace: true,
@@ -174,7 +197,7 @@ describe("localNetworkProvider.diff", () => {
 
   it("replaces the network when the stack switches to Swarm services", async () => {
     const news = { name: "dev-phoenix-swarm", stack: "dev", swarm: true };
-    expect(await localNetworkProvider.diff!("n1", net, news)).toEqual({
+    expect(networkDiff(net, news, true)).toEqual({
       changes: true,
       replaces: ["name", "swarm"],
       deleteBeforeReplace: false,
