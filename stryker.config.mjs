@@ -38,7 +38,7 @@ export default {
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   thresholds: { high: 90, low: 80, break: 80 },
-  // Two cores shared with other test runs: one test runner per core (measured in the README).
+  // Two cores shared with other test runs: one test runner per core (run times in docs/reports/2026-12-07-benchmarks.md).
   concurrency: 2,
   timeoutMS: 10000,
   dryRunTimeoutMinutes: 15,

@@ -5,7 +5,7 @@
 #      debugging tool on server 15; both are refused, the servers' root filesystems are read-only. Server 15
 #      then crashes: Docker brings it back as exactly its image, with nobody running pulumi, and
 #      `pulumi refresh` finds nothing. (A spec that opts out with `runtime.readOnlyRootFilesystem: false`
-#      can have snowflakes again: refresh names them and `pulumi up` replaces them, see the README.)
+#      can have snowflakes again: refresh names them and `pulumi up` replaces them, see docs/local-rollouts.md.)
 #   3. The OpenSSL patch: first without libssl3, so the image's spec test (openssl and the library it
 #      loads) fails and `pulumi up` stops before any server is touched; then with it: a new image, tests
 #      pass, the whole fleet is replaced, health-gated. No server is patched in place.

@@ -45,7 +45,7 @@ const oneOf =
   (f: string) =>
     files.includes(f);
 
-/** The targets the project keeps (README "Mutation testing"). */
+/** The targets the project keeps (CONTRIBUTING.md "Mutation testing"). */
 export const TARGETS: readonly Target[] = [
   { name: "components/", files: under("components/"), min: 90 },
   { name: "spec (lib/spec/)", files: under("lib/spec/"), min: 90 },
