@@ -1,6 +1,7 @@
 /**
- * A bounded HTTP load generator for the front door: keep-alive GETs at a fixed rate with a cap on
- * requests in flight, counting every success and failure. Used by the end-to-end tests (zero failed
+ * A bounded HTTP load generator for the front door: keep-alive GETs at a constant rate whatever the
+ * answers' latency (an open model: a slow or stalled front door never slows the load down, so it
+ * cannot hide its own failures), counting every success and failure, with latency percentiles. Used by the end-to-end tests (zero failed
  * requests through every step) and by bench/rollout.ts. Only ever point it at 127.0.0.1.
  */
 import * as http from "node:http";
@@ -17,6 +18,8 @@ export interface LoadReport {
   specHashes: Record<string, number>;
   /** The longest any request took, answered or not, and when it started (ms into the run). */
   slowest: { ms: number; atMs: number };
+  /** Latency percentiles of every request, answered or not, from its scheduled start (ms). */
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
   durationMs: number;
 }
 
@@ -24,9 +27,12 @@ export interface LoadReport {
 export interface LoadOptions {
   /** Requests started per second. @default 100 */
   readonly ratePerSecond?: number;
-  /** Most requests in flight at once; further starts wait. @default 16 */
+  /**
+   * Most requests in flight at once. A start that is due beyond it is never delayed: it counts as
+   * failed ("overload"). @default 2000
+   */
   readonly maxInFlight?: number;
-  /** Per-request timeout. @default 5000 */
+  /** Per-request deadline, from its start to the end of its answer; a miss counts as failed ("timeout"). @default 5000 */
   readonly timeoutMs?: number;
 }
 
@@ -44,14 +50,24 @@ export function startLoad(url: string, opts: LoadOptions = {}): Load {
     throw new Error(`load: only 127.0.0.1 may be loaded, got ${JSON.stringify(url)}`);
   }
   const rate = opts.ratePerSecond ?? 100;
-  const maxInFlight = opts.maxInFlight ?? 16;
+  const maxInFlight = opts.maxInFlight ?? 2000;
   const timeoutMs = opts.timeoutMs ?? 5000;
   // fifo: every pooled socket is used in turn, so none sits idle until the front door's keep-alive
   // timeout closes it; reusing a socket the server is closing at that instant is a client race
   // (ECONNRESET) that says nothing about the fleet. Node's default is lifo.
+  // As many sockets as requests in flight: the agent never queues a request behind another.
   const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight, scheduling: "fifo" });
   const started = Date.now();
-  const report: LoadReport = { ok: 0, failed: 0, errors: {}, specHashes: {}, slowest: { ms: 0, atMs: 0 }, durationMs: 0 };
+  const report: LoadReport = {
+    ok: 0,
+    failed: 0,
+    errors: {},
+    specHashes: {},
+    slowest: { ms: 0, atMs: 0 },
+    latencyMs: { p50: 0, p90: 0, p99: 0, max: 0 },
+    durationMs: 0,
+  };
+  const latencies: number[] = [];
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
   let sent = 0;
@@ -60,15 +76,19 @@ export function startLoad(url: string, opts: LoadOptions = {}): Load {
     report.failed++;
     report.errors[cause] = (report.errors[cause] ?? 0) + 1;
   };
-  const one = (): Promise<void> =>
+  const one = (t0: number): Promise<void> =>
     new Promise<void>((done) => {
-      const t0 = Date.now();
+      let finished = false;
       const resolve = () => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(deadline);
         const ms = Date.now() - t0;
+        latencies.push(ms);
         if (ms > report.slowest.ms) report.slowest = { ms, atMs: t0 - started };
         done();
       };
-      const req = http.get(target, { agent, timeout: timeoutMs }, (res) => {
+      const req = http.get(target, { agent }, (res) => {
         let body = "";
         res.setEncoding("utf8");
         res.on("data", (d: string) => (body += d));
@@ -83,17 +103,34 @@ export function startLoad(url: string, opts: LoadOptions = {}): Load {
           resolve();
         });
       });
-      req.on("timeout", () => req.destroy(new Error("timeout")));
-      req.on("error", (e: NodeJS.ErrnoException) => (fail(e.code ?? e.message), resolve()));
+      // The whole request, connection and answer, within timeoutMs of its scheduled start.
+      const deadline = setTimeout(() => {
+        if (finished) return;
+        fail("timeout");
+        resolve();
+        req.destroy();
+      }, Math.max(0, t0 + timeoutMs - Date.now()));
+      req.on("error", (e: NodeJS.ErrnoException) => {
+        if (finished) return;
+        fail(e.code ?? e.message);
+        resolve();
+      });
     });
 
   const loop = (async () => {
     while (!stopped) {
-      // Start as many requests as the schedule says are due, within the in-flight cap.
+      // Start every request the schedule says is due, at its scheduled time; none waits for
+      // another to finish.
       const due = Math.floor(((Date.now() - started) * rate) / 1000);
-      while (sent < due && inFlight.size < maxInFlight && !stopped) {
+      while (sent < due && !stopped) {
+        const scheduled = started + (sent * 1000) / rate;
         sent++;
-        const p = one().then(() => void inFlight.delete(p));
+        if (inFlight.size >= maxInFlight) {
+          fail("overload");
+          latencies.push(Date.now() - scheduled);
+          continue;
+        }
+        const p = one(scheduled).then(() => void inFlight.delete(p));
         inFlight.add(p);
       }
       await new Promise((r) => setTimeout(r, 5));
@@ -106,6 +143,7 @@ export function startLoad(url: string, opts: LoadOptions = {}): Load {
       errors: { ...report.errors },
       specHashes: { ...report.specHashes },
       slowest: { ...report.slowest },
+      latencyMs: percentiles(latencies),
       durationMs: Date.now() - started,
     }),
     async stop() {
@@ -114,7 +152,16 @@ export function startLoad(url: string, opts: LoadOptions = {}): Load {
       await Promise.all([...inFlight]);
       agent.destroy();
       report.durationMs = Date.now() - started;
+      report.latencyMs = percentiles(latencies);
       return report;
     },
   };
+}
+
+/** p50, p90, p99 and max of `ms` (nearest rank). */
+export function percentiles(ms: readonly number[]): LoadReport["latencyMs"] {
+  if (ms.length === 0) return { p50: 0, p90: 0, p99: 0, max: 0 };
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[sorted.length - 1] };
 }

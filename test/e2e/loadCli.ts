@@ -10,7 +10,7 @@ if (url === undefined || !(Number(rate) > 0)) {
   console.error("usage: loadCli.ts <url on 127.0.0.1> <requests per second>");
   process.exit(2);
 }
-const load = startLoad(url, { ratePerSecond: Number(rate), maxInFlight: 64 });
+const load = startLoad(url, { ratePerSecond: Number(rate) });
 process.stdin.resume();
 process.stdin.on("end", () => {
   void load.stop().then((report) => {

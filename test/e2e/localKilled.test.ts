@@ -147,7 +147,7 @@ describe("pulumi up killed at any point of a rollout", { timeout: 10 * 60_000 },
   beforeAll(async () => {
     await stack.init();
     await stack.up();
-    load = startLoad(`${stack.url}/`, { ratePerSecond: RATE, maxInFlight: 64 });
+    load = startLoad(`${stack.url}/`, { ratePerSecond: RATE });
   });
   afterAll(async () => {
     await load?.stop();

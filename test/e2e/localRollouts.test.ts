@@ -61,7 +61,7 @@ describe.each(SERVERS)("rollouts of $title", { timeout: 10 * 60_000 }, (server) 
     const before = (await stack.run("refresh")).outputs;
     server.bump && stack.editSpec(server.bump[0], server.bump[1]);
     const loadStart = Date.now();
-    const load = startLoad(`${stack.url}/`, { ratePerSecond: RATE, maxInFlight: 64 });
+    const load = startLoad(`${stack.url}/`, { ratePerSecond: RATE });
     let up;
     try {
       up = await stack.up();

@@ -212,5 +212,5 @@ export function drainTimes(
 /** A short summary line of a load report for the test log. */
 export function describeLoad(load: LoadReport): string {
   const rate = (load.ok + load.failed) / (load.durationMs / 1000);
-  return `${load.ok} ok, ${load.failed} failed ${JSON.stringify(load.errors)} at ${rate.toFixed(0)} req/s, slowest ${load.slowest.ms} ms (${(load.slowest.atMs / 1000).toFixed(1)} s in)`;
+  return `${load.ok} ok, ${load.failed} failed ${JSON.stringify(load.errors)} at ${rate.toFixed(0)} req/s, latency p50 ${load.latencyMs.p50} / p99 ${load.latencyMs.p99} ms, slowest ${load.slowest.ms} ms (${(load.slowest.atMs / 1000).toFixed(1)} s in)`;
 }
