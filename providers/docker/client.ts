@@ -13,7 +13,39 @@ import { guardEngine } from "../engineGuard";
 export function dockerClient(): Dockerode {
   guardEngine();
   const Docker = require("dockerode") as typeof Dockerode;
-  return new Docker();
+  const docker = new Docker();
+  // Every API call dials through here: an engine that is not there is named in the project's words.
+  const modem = docker.modem as unknown as {
+    dial(options: unknown, callback: (err: unknown, data?: unknown) => void): unknown;
+    socketPath?: string;
+    host?: string;
+    port?: string | number;
+  };
+  const dial = modem.dial.bind(modem);
+  const where = modem.socketPath ?? `${modem.host ?? "localhost"}:${modem.port ?? ""}`;
+  modem.dial = (options, callback) =>
+    dial(options, (err, data) => callback(err ? engineError(err, String(where)) : err, data));
+  return docker;
+}
+
+/**
+ * An engine that cannot be reached, said with the fix first; any other error as it was. The codes
+ * are the socket's: no such socket, nobody listening, not allowed.
+ */
+export function engineError(err: unknown, where: string): unknown {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (code !== "ENOENT" && code !== "ECONNREFUSED" && code !== "EACCES") return err;
+  const why =
+    code === "EACCES"
+      ? "this user may not use it (add it to the docker group, or run as root)"
+      : "no Docker engine answers there";
+  return Object.assign(
+    new Error(
+      `Docker engine at ${where}: ${why} (${String(code)}); start one (\`npm run setup\` starts ` +
+        "Debian's docker.io where none runs) or point DOCKER_HOST at a running engine",
+    ),
+    { code, cause: err },
+  );
 }
 
 /** The HTTP status of a Docker Engine API error, or undefined for any other error. */
