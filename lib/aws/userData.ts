@@ -29,8 +29,17 @@ export interface UserDataInput {
   readonly env: Readonly<Record<string, string>>;
   /** Kernel parameters, applied to the container's namespaces with `--sysctl`. */
   readonly sysctls: Readonly<Record<string, string>>;
-  /** Secret NAMES; each value is read at boot from the SSM SecureString `<ssmPrefix>/<NAME>`. */
+  /**
+   * Secret NAMES; each value is read at boot from the SSM SecureString `<ssmPrefix>/<NAME>`, at the
+   * version in {@link secretVersions}.
+   */
   readonly secrets: readonly string[];
+  /**
+   * SSM parameter version of each secret, by NAME (the versions the release id is made from): the
+   * boot reads exactly these (`name:version`), never the newest value, so a rotation reaches only
+   * the release made for it.
+   */
+  readonly secretVersions: Readonly<Record<string, number>>;
   /** SSM path prefix of the stack's secrets, `/<project>/<stack>`. */
   readonly ssmPrefix: string;
   /** Runtime options from the spec. */
@@ -120,10 +129,20 @@ export function userDataProblems(input: UserDataInput): string[] {
     text(`config.sysctls.${key}`, value);
   }
   for (const secret of input.secrets) {
-    if (!SECRET_NAME.test(secret))
+    if (!SECRET_NAME.test(secret)) {
       problems.push(`secrets: ${JSON.stringify(secret)} must match [A-Z_][A-Z0-9_]*`);
+      continue;
+    }
     if (Object.prototype.hasOwnProperty.call(input.env, secret))
       problems.push(`secrets: ${secret} is also set in config.env; keep it in one place`);
+    const version = Object.prototype.hasOwnProperty.call(input.secretVersions, secret)
+      ? input.secretVersions[secret]
+      : undefined;
+    if (!Number.isInteger(version) || (version as number) < 1) {
+      problems.push(
+        `secrets.${secret}: needs the SSM parameter version the release reads (a whole number >= 1), got ${JSON.stringify(version)}`,
+      );
+    }
   }
   input.runtime.scratch.forEach((path, i) => {
     if (!path.startsWith("/") || path.split("/").includes(".."))
@@ -206,7 +225,13 @@ export function renderUserData(input: UserDataInput): string {
     'retry "docker pull $IMAGE" docker pull "$IMAGE"',
     ...(secrets.length > 0 ? ["STEP=secrets"] : []),
     ...secrets.map((name) => {
-      const param = `${input.ssmPrefix}/${name}`;
+      // GetParameter reads one version with "name:version" and fails, rather than falling back to
+      // the newest, when that version does not exist
+      // (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html:
+      // "To query by parameter version, use "Name": "name:version"."; Parameter Store user guide,
+      // sysman-paramstore-versions.html: "If you specify the number for a version that doesn't
+      // exist, the system returns an error rather than falling back to the latest").
+      const param = `${input.ssmPrefix}/${name}:${input.secretVersions[name]}`;
       return `${name}="$(retry ${shQuote(`SSM read of ${param}`)} aws ssm get-parameter --region "$REGION" --with-decryption --name ${shQuote(param)} --query Parameter.Value --output text)"`;
     }),
     ...(secrets.length > 0 ? [`export ${secrets.join(" ")}`] : []),

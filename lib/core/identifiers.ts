@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-
 /**
  * Every identifier Phoenix writes or checks, defined once: Docker label keys, AWS tag keys, Pulumi type
  * tokens, and the format checks of the values they carry (spec hash, git commit, digests, ECR URLs).
@@ -135,6 +133,9 @@ const LIVE_DIGEST_HEX = 12;
 
 /** The part of a live tag that names the stack: 16 hex of sha256(`<project>/<stack>`). */
 export function liveTagStackKey(stackTag: string): string {
+  // Required here, not imported: the retire's dynamic provider is serialized with this function,
+  // and Pulumi re-requires a module by name only when the function itself requires it.
+  const { createHash } = require("node:crypto") as typeof import("node:crypto");
   return createHash("sha256").update(stackTag).digest("hex").slice(0, LIVE_STACK_HEX);
 }
 

@@ -18,6 +18,7 @@ const INPUT: UserDataInput = {
   env: { LOG_LEVEL: "info" },
   sysctls: { "net.core.somaxconn": "1024" },
   secrets: ["DB_PASSWORD"],
+  secretVersions: { DB_PASSWORD: 7 },
   ssmPrefix: "/phoenix/prod",
   runtime: { readOnlyRootFilesystem: false, scratch: ["/tmp"] },
   stopGraceSeconds: 10,
@@ -212,7 +213,7 @@ describe("userDataProblems", () => {
       "kernel.shmmax, kernel.sem and fs.mqueue.*",
       { sysctls: { "kernel.shmmax": "1", "kernel.sem": "1 2 3 4", "fs.mqueue.msg_max": "10" } },
     ],
-    ["a secret name with digits", { secrets: ["_TOKEN2"] }],
+    ["a secret name with digits", { secrets: ["_TOKEN2"], secretVersions: { _TOKEN2: 1 } }],
     [
       "a scratch path with dots in a name",
       { runtime: { readOnlyRootFilesystem: true, scratch: ["/var/cache/web..old"] } },
@@ -263,7 +264,7 @@ describe("renderUserData", () => {
       "eu-west-1",
       "--with-decryption",
       "--name",
-      "/phoenix/prod/DB_PASSWORD",
+      "/phoenix/prod/DB_PASSWORD:7",
       "--query",
       "Parameter.Value",
       "--output",
@@ -301,7 +302,7 @@ describe("renderUserData", () => {
       REF,
     ]);
     // The secret reaches docker through its environment, never its argv.
-    expect(calls).toContainEqual(["ENV:DB_PASSWORD", "secret-for:/phoenix/prod/DB_PASSWORD"]);
+    expect(calls).toContainEqual(["ENV:DB_PASSWORD", "secret-for:/phoenix/prod/DB_PASSWORD:7"]);
   });
 
   it("logs every step to <instance-id>/boot in the fleet's log group, ending with OK", () => {
@@ -338,10 +339,10 @@ describe("renderUserData", () => {
       `phoenix boot [pull]: docker pull ${REF} failed (attempt 1 of 5), retrying in 2s`,
       `phoenix boot [pull]: docker pull ${REF} failed (attempt 2 of 5), retrying in 4s`,
       `phoenix boot [pull]: docker pull ${REF} failed (attempt 3 of 5), retrying in 8s`,
-      "phoenix boot [secrets]: SSM read of /phoenix/prod/DB_PASSWORD failed (attempt 1 of 5), retrying in 2s",
+      "phoenix boot [secrets]: SSM read of /phoenix/prod/DB_PASSWORD:7 failed (attempt 1 of 5), retrying in 2s",
       `phoenix boot [done]: OK: phoenix-web is running ${REF}`,
     ]);
-    expect(calls).toContainEqual(["ENV:DB_PASSWORD", "secret-for:/phoenix/prod/DB_PASSWORD"]);
+    expect(calls).toContainEqual(["ENV:DB_PASSWORD", "secret-for:/phoenix/prod/DB_PASSWORD:7"]);
   });
 
   it("gives up on a pull after 5 attempts and ends the boot log with a clear failure line", () => {
@@ -364,10 +365,27 @@ describe("renderUserData", () => {
     });
     expect(status).toBe(1);
     expect(shipped.at(-2)).toBe(
-      "phoenix boot [secrets]: SSM read of /phoenix/prod/DB_PASSWORD failed 5 times, giving up",
+      "phoenix boot [secrets]: SSM read of /phoenix/prod/DB_PASSWORD:7 failed 5 times, giving up",
     );
     expect(shipped.at(-1)).toMatch(/^phoenix boot \[secrets\]: BOOT FAILED \(exit 1\)/);
     expect(`${shipped.join("\n")}${stderr}`).not.toContain("secret-for:");
+  });
+
+  it("reads each secret at the release's own SSM version, never the newest value", () => {
+    const pinned = (versions: Record<string, number>) =>
+      runWithFakes(renderUserData({ ...INPUT, secretVersions: versions }))
+        .calls.filter((c) => c[0] === "aws" && c[1] === "ssm")
+        .map((c) => c[c.indexOf("--name") + 1]);
+    expect(pinned({ DB_PASSWORD: 3 })).toEqual(["/phoenix/prod/DB_PASSWORD:3"]);
+    expect(pinned({ DB_PASSWORD: 4 })).toEqual(["/phoenix/prod/DB_PASSWORD:4"]);
+  });
+
+  it("refuses a secret without the SSM version its release reads, naming the secret", () => {
+    expect(userDataProblems({ ...INPUT, secretVersions: {} })).toEqual([
+      "secrets.DB_PASSWORD: needs the SSM parameter version the release reads (a whole number >= 1), got undefined",
+    ]);
+    expect(userDataProblems({ ...INPUT, secretVersions: { DB_PASSWORD: 0 } })).toHaveLength(1);
+    expect(userDataProblems({ ...INPUT, secretVersions: { DB_PASSWORD: 1.5 } })).toHaveLength(1);
   });
 
   it("starts with #!/bin/bash: cloud-init runs user data as a script only after a #! line", () => {
@@ -380,6 +398,7 @@ describe("renderUserData", () => {
       env: { B_MODE: "2", A_MODE: "1", C_MODE: "3" },
       sysctls: { "net.ipv4.b": "2", "net.core.somaxconn": "1", "net.ipv4.a": "3" },
       secrets: ["Z_TOKEN", "DB_PASSWORD", "A_TOKEN"],
+      secretVersions: { Z_TOKEN: 3, DB_PASSWORD: 1, A_TOKEN: 12 },
     };
     const script = renderUserData(input);
     expect(
@@ -407,9 +426,9 @@ describe("renderUserData", () => {
       .filter((c) => c[0] === "aws" && c[1] === "ssm")
       .map((c) => c[c.indexOf("--name") + 1]);
     expect(reads).toEqual([
-      "/phoenix/prod/A_TOKEN",
-      "/phoenix/prod/DB_PASSWORD",
-      "/phoenix/prod/Z_TOKEN",
+      "/phoenix/prod/A_TOKEN:12",
+      "/phoenix/prod/DB_PASSWORD:1",
+      "/phoenix/prod/Z_TOKEN:3",
     ]);
   });
 
