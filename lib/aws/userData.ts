@@ -3,10 +3,17 @@
  * secrets from SSM at boot, and start the image BY DIGEST with the spec's sysctls, env and runtime
  * settings. Pure: no Pulumi, no AWS SDK; the component base64-encodes the result.
  *
- * Host OS assumption: the pinned AMI (stack config `amiId`) is Amazon Linux 2023 (or similar) with
- * Docker and AWS CLI v2 installed, e.g. the Amazon ECS-optimized Amazon Linux 2023 AMI or an AL2023 AMI
- * baked with `dnf install docker`. The script checks for both tools and fails the boot loudly if either
- * is missing, so the instance never turns healthy and the new fleet never replaces the old one.
+ * Host OS: the pinned AMI (stack config `amiId`) ships bash, curl, systemd and Docker, e.g. the
+ * Amazon ECS-optimized Amazon Linux 2023 AMI. That AMI has no AWS CLI: its build recipe
+ * (github.com/aws/amazon-ecs-ami, al2023.pkr.hcl and release-al2023.auto.pkrvars.hcl) starts from
+ * `al2023-ami-minimal-*` and installs only amazon-efs-utils, amazon-ssm-agent,
+ * amazon-ec2-net-utils, acpid, iproute-tc, ec2-instance-connect, Docker, containerd, runc and
+ * ecs-init. So when `aws` is missing the script installs `awscli-2` with dnf from the AMI's own
+ * repository version, which pins it: "every AL2023 AMI by default is locked to a specific repository
+ * version. This is also true for the AL2023 Amazon ECS optimized AMI"
+ * (https://docs.aws.amazon.com/linux/al2023/ug/ecs.html). Without Docker, or without both `aws` and
+ * `dnf`, the boot fails loudly (on the instance console, see bootPrelude.ts), so the instance never
+ * turns healthy and the new fleet never replaces the old one.
  */
 import { DIGEST_REFERENCE_RE, LABELS, specHashProblem } from "../core/identifiers";
 import { BOOT_PRELUDE } from "./bootPrelude";
@@ -52,6 +59,9 @@ export interface UserDataInput {
   /** CloudWatch Logs group of the fleet: the container's logs and the boot's own steps go there. */
   readonly logGroupName: string;
 }
+
+/** The kernel console: what `GetConsoleOutput` shows (see bootPrelude.ts). */
+export const CONSOLE_DEVICE = "/dev/console";
 
 const SECRET_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -204,14 +214,20 @@ export function renderUserData(input: UserDataInput): string {
     "#!/bin/bash",
     "# Phoenix boot script: starts one immutable image by digest. Never patched in place.",
     "# Every step logs to the console and to CloudWatch Logs <LOG_GROUP>/<instance-id>/boot.",
-    "set -euo pipefail",
+    // -E: the ERR trap that records the failing line also fires inside functions and $(...).
+    "set -Eeuo pipefail",
     `REGION=${shQuote(input.region)}`,
     `LOG_GROUP=${shQuote(input.logGroupName)}`,
     `IMAGE=${shQuote(input.imageRef)}`,
+    `CONSOLE=${CONSOLE_DEVICE}`,
     ...BOOT_PRELUDE,
     "STEP=tools",
     "command -v docker >/dev/null || fail 'docker is not installed on this AMI; pin an AMI that ships Docker (e.g. ECS-optimized Amazon Linux 2023)'",
-    "command -v aws >/dev/null || fail 'AWS CLI v2 is not installed on this AMI; pin an AMI that ships it'",
+    "if ! command -v aws >/dev/null; then",
+    "  command -v dnf >/dev/null || fail 'the AWS CLI is not installed and this AMI has no dnf to install it; pin an Amazon Linux 2023 AMI (e.g. ECS-optimized) or one that ships AWS CLI v2'",
+    "  log 'installing awscli-2 from the Amazon Linux repository version this AMI is locked to'",
+    "  retry 'dnf install awscli-2' dnf install --assumeyes --quiet awscli-2",
+    "fi",
     "STEP=log-stream",
     'retry "creating log stream $BOOT_STREAM in $LOG_GROUP" aws logs create-log-stream --region "$REGION" --log-group-name "$LOG_GROUP" --log-stream-name "$BOOT_STREAM"',
     "LOGS_READY=1",

@@ -4,7 +4,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { UserDataInput, renderUserData, shQuote, userDataProblems } from "../../../../lib/aws/userData";
+import {
+  CONSOLE_DEVICE,
+  UserDataInput,
+  renderUserData,
+  shQuote,
+  userDataProblems,
+} from "../../../../lib/aws/userData";
 import { checkSysctlKey } from "../../../../lib/spec/specRules";
 
 const REF = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-1234567@sha256:${"ab".repeat(32)}`;
@@ -38,6 +44,8 @@ interface Run {
   shipped: string[];
   /** The pauses the script asked `sleep` for, in seconds. */
   sleeps: string[];
+  /** The lines the script wrote to the instance console (a file standing in for /dev/console). */
+  console: string[];
 }
 
 /**
@@ -51,12 +59,21 @@ interface Run {
  */
 function runWithFakes(
   script: string,
-  opts: { withoutAws?: boolean; failFirst?: Record<string, number> } = {},
+  opts: {
+    withoutAws?: boolean;
+    /** A fake `dnf` whose `install` puts the fake `aws` on PATH. */
+    withDnf?: boolean;
+    failFirst?: Record<string, number>;
+  } = {},
 ): Run {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-userdata-"));
   const bin = path.join(dir, "bin");
   fs.mkdirSync(bin);
   const log = path.join(dir, "calls");
+  const consoleFile = path.join(dir, "console");
+  const consoleLine = `\nCONSOLE=${CONSOLE_DEVICE}\n`;
+  expect(script).toContain(consoleLine);
+  script = script.replace(consoleLine, `\nCONSOLE=${shQuote(consoleFile)}\n`);
   for (const [key, n] of Object.entries(opts.failFirst ?? {})) {
     fs.writeFileSync(path.join(dir, `fail-${key.replace(" ", "-")}`), String(n));
   }
@@ -64,9 +81,9 @@ function runWithFakes(
   const failing = (name: string) =>
     `f=${shQuote(dir)}/fail-${name}-"$1"; if [ -f "$f" ] && [ "$(cat "$f")" -gt 0 ]; then ` +
     `echo $(( $(cat "$f") - 1 )) > "$f"; echo "${name} $1: transient error" >&2; exit 1; fi`;
-  const fake = (name: string, extra = "") =>
+  const fake = (name: string, extra = "", where = bin) =>
     fs.writeFileSync(
-      path.join(bin, name),
+      path.join(where, name),
       `#!/bin/bash\nprintf -v rec '%s\\x1f' ${name} "$@"; printf '%s\\n' "$rec" >> ${shQuote(log)}\n${failing(name)}\n${extra}\n`,
       { mode: 0o755 },
     );
@@ -76,17 +93,21 @@ function runWithFakes(
       shQuote(log) +
       "; fi",
   );
-  if (!opts.withoutAws) {
-    fake(
-      "aws",
-      'if [ "$1" = ssm ]; then for a in "$@"; do case "$a" in /*) echo "secret-for:$a";; esac; done; elif [ "$1" = ecr ]; then echo token; fi',
-    );
+  // The fake `aws` is made in dir; it is on PATH unless withoutAws, and `dnf install` puts it there.
+  fake(
+    "aws",
+    'if [ "$1" = ssm ]; then for a in "$@"; do case "$a" in /*) echo "secret-for:$a";; esac; done; elif [ "$1" = ecr ]; then echo token; fi',
+    dir,
+  );
+  if (!opts.withoutAws) fs.copyFileSync(path.join(dir, "aws"), path.join(bin, "aws"));
+  if (opts.withDnf) {
+    fake("dnf", `if [ "$1" = install ]; then cp ${shQuote(dir)}/aws ${shQuote(bin)}/aws; fi`);
   }
   fake("curl", `case "$*" in *api/token*) echo imds-token;; *instance-id*) echo ${INSTANCE};; esac`);
   fake("systemctl");
   fake("sleep");
   // Like `docker login --password-stdin`, the fake reads the password, so the pipe never breaks.
-  for (const tool of ["cat", "date"]) {
+  for (const tool of ["cat", "date", "cp"]) {
     fs.symlinkSync(
       execFileSync("/bin/bash", ["-c", `command -v ${tool}`]).toString().trim(),
       path.join(bin, tool),
@@ -98,6 +119,9 @@ function runWithFakes(
   const status = result.status ?? -1;
   const stdout = String(result.stdout);
   const stderr = String(result.stderr);
+  const consoleLines = fs.existsSync(consoleFile)
+    ? fs.readFileSync(consoleFile, "utf8").split("\n").filter((l) => l !== "")
+    : [];
   const calls = fs.existsSync(log)
     ? fs
         .readFileSync(log, "utf8")
@@ -119,7 +143,18 @@ function runWithFakes(
       return events[0].message;
     });
   const sleeps = calls.filter((c) => c[0] === "sleep").map((c) => c[1]);
-  return { calls, status, stdout, stderr, shipped, sleeps };
+  return { calls, status, stdout, stderr, shipped, sleeps, console: consoleLines };
+}
+
+/** What a failed boot's last line says happens next. */
+const NEXT =
+  "this instance never turns healthy and is replaced; the previous fleet keeps serving";
+
+/** 1-based number of the script line that is `text` once its indentation is trimmed. */
+function lineOf(script: string, text: string): number {
+  const lines = script.split("\n").map((l) => l.trim());
+  expect(lines.filter((l) => l === text)).toHaveLength(1);
+  return lines.indexOf(text) + 1;
 }
 
 // The input checks come first: Stryker stops at a mutant's first failing test, and these are fast
@@ -345,18 +380,46 @@ describe("renderUserData", () => {
     expect(calls).toContainEqual(["ENV:DB_PASSWORD", "secret-for:/phoenix/prod/DB_PASSWORD:7"]);
   });
 
-  it("gives up on a pull after 5 attempts and ends the boot log with a clear failure line", () => {
-    const { status, shipped, sleeps, calls, stderr } = runWithFakes(renderUserData(INPUT), {
+  it("gives up on a pull after 5 attempts and ends the boot log with the failing line", () => {
+    const script = renderUserData(INPUT);
+    const { status, shipped, sleeps, calls, stderr, console } = runWithFakes(script, {
       failFirst: { "docker pull": 99 },
     });
     expect(status).toBe(1);
     expect(sleeps).toEqual(["2", "4", "8", "16"]);
+    const pull = 'retry "docker pull $IMAGE" docker pull "$IMAGE"';
     expect(shipped.slice(-2)).toEqual([
       `phoenix boot [pull]: docker pull ${REF} failed 5 times, giving up`,
-      "phoenix boot [pull]: BOOT FAILED (exit 1): this instance never turns healthy and is replaced; the previous fleet keeps serving",
+      `phoenix boot [pull]: BOOT FAILED (exit 1) at line ${lineOf(script, pull)}: ${pull}: ${NEXT}`,
     ]);
     expect(stderr.trim().split("\n").at(-1)).toBe(shipped.at(-1));
+    expect(console.slice(-2)).toEqual(shipped.slice(-2));
     expect(calls.some((c) => c[0] === "docker" && c[1] === "run")).toBe(false);
+  });
+
+  it("names the failing line of a step that is not retried, on the console and in the log", () => {
+    const script = renderUserData(INPUT);
+    const { status, shipped, console } = runWithFakes(script, {
+      failFirst: { "systemctl enable": 1 },
+    });
+    expect(status).toBe(1);
+    const line = "systemctl enable --now docker";
+    const last = `phoenix boot [docker]: BOOT FAILED (exit 1) at line ${lineOf(script, line)}: ${line}: ${NEXT}`;
+    expect(shipped.at(-1)).toBe(last);
+    expect(console.at(-1)).toBe(last);
+  });
+
+  it("names the failing docker run without any secret value it was started with", () => {
+    const script = renderUserData(INPUT);
+    const { status, shipped, console, stderr, calls } = runWithFakes(script, {
+      failFirst: { "docker run": 1 },
+    });
+    expect(status).toBe(1);
+    expect(calls.some((c) => c[0] === "docker" && c[1] === "run")).toBe(true);
+    expect(shipped.at(-1)).toBe(
+      `phoenix boot [run]: BOOT FAILED (exit 1) at line ${lineOf(script, "docker run --detach \\")}: docker run --detach \\: ${NEXT}`,
+    );
+    expect(`${shipped.join("\n")}${console.join("\n")}${stderr}`).not.toContain("secret-for:");
   });
 
   it("fails at the secrets step when SSM stays unreachable, without logging a secret", () => {
@@ -459,14 +522,45 @@ describe("renderUserData", () => {
     ]);
   });
 
-  it("fails the boot loudly when the AMI lacks the AWS CLI", () => {
-    const { status, stderr, calls } = runWithFakes(renderUserData(INPUT), { withoutAws: true });
+  it("installs awscli-2 with dnf when the AMI lacks the AWS CLI (the ECS-optimized AL2023 AMI), then boots", () => {
+    const { status, calls, shipped, console } = runWithFakes(renderUserData(INPUT), {
+      withoutAws: true,
+      withDnf: true,
+    });
+    expect(status).toBe(0);
+    const install = calls.findIndex((c) => c[0] === "dnf");
+    expect(calls[install]).toEqual(["dnf", "install", "--assumeyes", "--quiet", "awscli-2"]);
+    expect(calls.findIndex((c) => c[0] === "aws")).toBeGreaterThan(install);
+    expect(console[0]).toBe(
+      "phoenix boot [tools]: installing awscli-2 from the Amazon Linux repository version this AMI is locked to",
+    );
+    expect(shipped.at(-1)).toBe(`phoenix boot [done]: OK: phoenix-web is running ${REF}`);
+  });
+
+  it("fails the boot on the instance console when the AMI has neither the AWS CLI nor dnf", () => {
+    const script = renderUserData(INPUT);
+    const { status, stderr, calls, console, shipped } = runWithFakes(script, {
+      withoutAws: true,
+    });
     expect(status).toBe(1);
-    expect(stderr.trim().split("\n")).toEqual([
-      "phoenix boot [tools]: AWS CLI v2 is not installed on this AMI; pin an AMI that ships it",
-      "phoenix boot [tools]: BOOT FAILED (exit 1): this instance never turns healthy and is replaced; the previous fleet keeps serving",
-    ]);
+    const why =
+      "the AWS CLI is not installed and this AMI has no dnf to install it; pin an Amazon Linux 2023 AMI (e.g. ECS-optimized) or one that ships AWS CLI v2";
+    const check = `command -v dnf >/dev/null || fail '${why}'`;
+    const lines = [
+      `phoenix boot [tools]: ${why}`,
+      `phoenix boot [tools]: BOOT FAILED (exit 1) at line ${lineOf(script, check)}: ${check}: ${NEXT}`,
+    ];
+    // No log stream without the CLI: the console (GetConsoleOutput) is where a user reads this.
+    expect(shipped).toEqual([]);
+    expect(console).toEqual(lines);
+    expect(stderr.trim().split("\n")).toEqual(lines);
     expect(calls.some((c) => c[1] === "run")).toBe(false);
+  });
+
+  it("writes every boot log line to the instance console as well", () => {
+    const { status, shipped, console } = runWithFakes(renderUserData(INPUT));
+    expect(status).toBe(0);
+    expect(console).toEqual(shipped);
   });
 
   it("passes env values through exactly, whatever shell syntax they hold", () => {
