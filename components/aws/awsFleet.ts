@@ -90,12 +90,13 @@ export class AwsFleet extends pulumi.ComponentResource {
     const boot = (imageRef: string, secretVersions: Record<string, number>): UserDataInput =>
       bootInput(args, ssmPrefix, imageRef, secretVersions);
     // The image reference and the secrets' SSM versions are Outputs known only at deploy time; the
-    // boot script's other settings are checked now, with well-formed values standing in for them.
+    // boot script is checked now with the longest values they can take (an ECR repository name has
+    // at most 256 characters), so a script over EC2's 16 KB is refused at preview.
     const problems = validate(
       args,
       boot(
-        `registry.invalid/placeholder@sha256:${"0".repeat(64)}`,
-        Object.fromEntries(spec.secrets.map((s) => [s, 1])),
+        `${"0".repeat(12)}.dkr.ecr.${config.region}.amazonaws.com.cn/${"r".repeat(256)}@sha256:${"0".repeat(64)}`,
+        Object.fromEntries(spec.secrets.map((s) => [s, Number.MAX_SAFE_INTEGER])),
       ),
     );
     if (problems.length > 0) {

@@ -17,6 +17,7 @@
  */
 import { DIGEST_REFERENCE_RE, LABELS, specHashProblem } from "../core/identifiers";
 import { BOOT_PRELUDE } from "./bootPrelude";
+import { reservedSecretNameProblem } from "./bootVariables";
 import { SCRATCH_TMPFS_OPTIONS } from "../image/render";
 import { checkSysctlKey } from "../spec/specRules";
 
@@ -59,6 +60,12 @@ export interface UserDataInput {
   /** CloudWatch Logs group of the fleet: the container's logs and the boot's own steps go there. */
   readonly logGroupName: string;
 }
+
+/**
+ * EC2's limit on user data: "User data is limited to 16 KB, in raw form, before it is
+ * base64-encoded." (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-add-user-data.html)
+ */
+export const USER_DATA_MAX_BYTES = 16 * 1024;
 
 /** The kernel console: what `GetConsoleOutput` shows (see bootPrelude.ts). */
 export const CONSOLE_DEVICE = "/dev/console";
@@ -143,6 +150,8 @@ export function userDataProblems(input: UserDataInput): string[] {
       problems.push(`secrets: ${JSON.stringify(secret)} must match [A-Z_][A-Z0-9_]*`);
       continue;
     }
+    const reserved = reservedSecretNameProblem(secret);
+    if (reserved) problems.push(reserved);
     if (Object.prototype.hasOwnProperty.call(input.env, secret))
       problems.push(`secrets: ${secret} is also set in config.env; keep it in one place`);
     const version = Object.prototype.hasOwnProperty.call(input.secretVersions, secret)
@@ -161,6 +170,16 @@ export function userDataProblems(input: UserDataInput): string[] {
       );
     text(`runtime.scratch[${i}]`, path);
   });
+  if (problems.length === 0) {
+    const size = new TextEncoder().encode(bootScript(input)).length;
+    if (size > USER_DATA_MAX_BYTES) {
+      problems.push(
+        `userData: the boot script is ${size} bytes, over EC2's ${USER_DATA_MAX_BYTES} (16 KB, before base64); ` +
+          "it grows with config.env, config.sysctls and secrets: move large values into a file of the " +
+          "image (the spec's config:) or read them at run time",
+      );
+    }
+  }
   return problems;
 }
 
@@ -173,6 +192,11 @@ export function userDataProblems(input: UserDataInput): string[] {
 export function renderUserData(input: UserDataInput): string {
   const problems = userDataProblems(input);
   if (problems.length > 0) throw new Error(`cannot render user data:\n${problems.join("\n")}`);
+  return bootScript(input);
+}
+
+/** The boot script of an input {@link userDataProblems} accepted. */
+function bootScript(input: UserDataInput): string {
 
   const registry = input.imageRef.split("/")[0];
   const container = `phoenix-${input.name}`;

@@ -4,8 +4,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { BOOT_SCRIPT_VARIABLES } from "../../../../lib/aws/bootVariables";
 import {
   CONSOLE_DEVICE,
+  USER_DATA_MAX_BYTES,
   UserDataInput,
   renderUserData,
   shQuote,
@@ -255,6 +257,51 @@ describe("userDataProblems", () => {
     ],
   ])("accepts %s", (_what, change) => {
     expect(userDataProblems({ ...INPUT, ...change })).toEqual([]);
+  });
+
+  it("accepts a boot script of exactly 16 KB and refuses one byte more, naming the size", () => {
+    const padded = (n: number): UserDataInput => ({ ...INPUT, env: { PAD: "x".repeat(n) } });
+    const base = new TextEncoder().encode(renderUserData(padded(0))).length;
+    const fits = padded(USER_DATA_MAX_BYTES - base);
+    expect(new TextEncoder().encode(renderUserData(fits)).length).toBe(16384);
+    expect(userDataProblems(fits)).toEqual([]);
+    expect(userDataProblems(padded(USER_DATA_MAX_BYTES - base + 1))).toEqual([
+      "userData: the boot script is 16385 bytes, over EC2's 16384 (16 KB, before base64); it grows with config.env, config.sysctls and secrets: move large values into a file of the image (the spec's config:) or read them at run time",
+    ]);
+    // Bytes, not characters: a two-byte character counts twice.
+    const twoBytes = { ...INPUT, env: { PAD: `${"x".repeat(USER_DATA_MAX_BYTES - base - 1)}é` } };
+    expect(userDataProblems(twoBytes)).toHaveLength(1);
+  });
+
+  it.each([
+    ["IMAGE", "the boot script's own variable"],
+    ["REGION", "the boot script's own variable"],
+    ["PATH", "a variable bash or the boot's tools (AWS CLI, curl, docker) read"],
+    ["HTTPS_PROXY", "a variable bash or the boot's tools (AWS CLI, curl, docker) read"],
+    ["AWS_ACCESS_KEY_ID", "in the AWS_* family bash or the boot's tools (AWS CLI, docker) read"],
+    ["DOCKER_HOST", "in the DOCKER_* family bash or the boot's tools (AWS CLI, docker) read"],
+    ["BASH_ENV", "in the BASH* family bash or the boot's tools (AWS CLI, docker) read"],
+    ["LD_PRELOAD", "in the LD_* family bash or the boot's tools (AWS CLI, docker) read"],
+  ])("refuses a secret named %s, which the boot would overwrite, naming the rename", (name, what) => {
+    expect(
+      userDataProblems({ ...INPUT, secrets: [name], secretVersions: { [name]: 1 } }),
+    ).toEqual([
+      `secrets.${name}: ${name} is ${what}; the boot script reads each secret into a shell variable of its name, which would overwrite it. Rename the secret in the spec's secrets: (e.g. APP_${name}), read that name in the app, and set it with: pulumi config set --secret APP_${name} <value>`,
+    ]);
+  });
+
+  it("accepts secret names that only resemble the boot's variables", () => {
+    for (const name of ["IMAGE_TAG", "APP_REGION", "MY_AWS_KEY", "PATHS"]) {
+      expect(userDataProblems({ ...INPUT, secrets: [name], secretVersions: { [name]: 1 } })).toEqual([]);
+    }
+  });
+
+  it("lists every variable the boot script assigns among the names a secret may not take", () => {
+    const script = renderUserData({ ...INPUT, secrets: [] });
+    const assigned = new Set(
+      [...script.matchAll(/^\s*(?:local\s+)?([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]),
+    );
+    expect([...assigned].sort()).toEqual([...BOOT_SCRIPT_VARIABLES].sort());
   });
 
   it("refuses a sysctl name written with slashes the way the spec does: as not dotted", () => {
