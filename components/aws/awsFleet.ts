@@ -12,6 +12,7 @@ import {
 import type { ProviderConnection } from "../../lib/aws/providerConnection";
 import { UserDataInput, renderUserData, userDataProblems } from "../../lib/aws/userData";
 import { fleetLogGroupName } from "../../lib/aws/instancePolicies";
+import { elbLogicalName } from "../../lib/aws/resourceNames";
 import { AwsFrontDoor } from "./awsFrontDoor";
 import { AwsInstanceAccess } from "./awsInstanceAccess";
 import { AwsVpcEndpoints } from "./awsVpcEndpoints";
@@ -171,7 +172,7 @@ export class AwsFleet extends pulumi.ComponentResource {
       [RELEASE_TAG_KEY]: this.release,
     });
     const tg = releaseTargetGroup(
-      `${name}-tg`,
+      elbLogicalName(`${name}-tg`),
       { vpcId: config.vpcId, app: spec.app, release: this.release, tags: releaseTags("-tg") },
       this,
     );
