@@ -90,8 +90,9 @@ export function reservedSecretNameProblem(name: string): string | undefined {
       : undefined;
   if (!what) return undefined;
   return (
-    `secrets.${name}: ${name} is ${what}; the boot script reads each secret into a shell variable ` +
-    `of its name, which would overwrite it. Rename the secret in the spec's secrets: (e.g. APP_${name}), ` +
-    `read that name in the app, and set it with: pulumi config set --secret APP_${name} <value>`
+    `secrets.${name}: ${name} is ${what}; the boot script reads each secret into a shell ` +
+    `variable of its name, which would overwrite it. Rename the secret in the spec's secrets: ` +
+    `(e.g. APP_${name}), read that name in the app, and set it with: ` +
+    `pulumi config set --secret APP_${name} <value>`
   );
 }
