@@ -22,12 +22,17 @@ export const BOOT_SCRIPT_VARIABLES = [
 
 /** Variables bash and the C library give meaning to (bash(1) "Shell Variables", ld.so(8)). */
 const SHELL_VARIABLES = [
+  "_",
   "CDPATH",
+  "DIRSTACK",
   "ENV",
+  "EPOCHREALTIME",
+  "EPOCHSECONDS",
   "EUID",
   "FUNCNAME",
   "GLOBIGNORE",
   "GROUPS",
+  "HISTCMD",
   "HOME",
   "HOSTNAME",
   "HOSTTYPE",
@@ -53,6 +58,7 @@ const SHELL_VARIABLES = [
   "SHELL",
   "SHELLOPTS",
   "SHLVL",
+  "SRANDOM",
   "TERM",
   "TMPDIR",
   "TZ",

@@ -278,6 +278,7 @@ describe("userDataProblems", () => {
     ["REGION", "the boot script's own variable"],
     ["PATH", "a variable bash or the boot's tools (AWS CLI, curl, docker) read"],
     ["HTTPS_PROXY", "a variable bash or the boot's tools (AWS CLI, curl, docker) read"],
+    ["_", "a variable bash or the boot's tools (AWS CLI, curl, docker) read"],
     ["AWS_ACCESS_KEY_ID", "in the AWS_* family bash or the boot's tools (AWS CLI, docker) read"],
     ["DOCKER_HOST", "in the DOCKER_* family bash or the boot's tools (AWS CLI, docker) read"],
     ["BASH_ENV", "in the BASH* family bash or the boot's tools (AWS CLI, docker) read"],
