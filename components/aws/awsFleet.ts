@@ -12,6 +12,7 @@ import {
 import type { ProviderConnection } from "../../lib/aws/providerConnection";
 import { UserDataInput, renderUserData, userDataProblems } from "../../lib/aws/userData";
 import { fleetLogGroupName } from "../../lib/aws/instancePolicies";
+import { elbLogicalName } from "../../lib/aws/resourceNames";
 import { AwsFrontDoor } from "./awsFrontDoor";
 import { AwsInstanceAccess } from "./awsInstanceAccess";
 import { AwsVpcEndpoints } from "./awsVpcEndpoints";
@@ -87,10 +88,18 @@ export class AwsFleet extends pulumi.ComponentResource {
     super(COMPONENT_TYPES.awsFleet, name, {}, opts);
     const { spec, config } = args;
     const ssmPrefix = `/${pulumi.getProject()}/${pulumi.getStack()}`;
-    const boot = (imageRef: string): UserDataInput => bootInput(args, ssmPrefix, imageRef);
-    // The real image reference is an Output known only at deploy time; the boot script's other
-    // settings are checked now, with a well-formed digest reference standing in for it.
-    const problems = validate(args, boot(`registry.invalid/placeholder@sha256:${"0".repeat(64)}`));
+    const boot = (imageRef: string, secretVersions: Record<string, number>): UserDataInput =>
+      bootInput(args, ssmPrefix, imageRef, secretVersions);
+    // The image reference and the secrets' SSM versions are Outputs known only at deploy time; the
+    // boot script is checked now with the longest values they can take (an ECR repository name has
+    // at most 256 characters), so a script over EC2's 16 KB is refused at preview.
+    const problems = validate(
+      args,
+      boot(
+        `${"0".repeat(12)}.dkr.ecr.${config.region}.amazonaws.com.cn/${"r".repeat(256)}@sha256:${"0".repeat(64)}`,
+        Object.fromEntries(spec.secrets.map((s) => [s, Number.MAX_SAFE_INTEGER])),
+      ),
+    );
     if (problems.length > 0) {
       throw new pulumi.ResourceError(`AwsFleet ${name}:\n${problems.join("\n")}`, this);
     }
@@ -136,9 +145,10 @@ export class AwsFleet extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // The boot reads each secret at the SSM version this release is made from (never the newest).
     const userData = pulumi
-      .all([args.imageRef, providerRegion(ctx)])
-      .apply(([ref]) => renderUserData(boot(ref)));
+      .all([args.imageRef, access.secretVersions, providerRegion(ctx)])
+      .apply(([ref, versions]) => renderUserData(boot(ref, versions)));
     const lt = launchTemplate(ctx, { securityGroupId: sg.id, access, userData });
 
     this.release = pulumi
@@ -162,7 +172,7 @@ export class AwsFleet extends pulumi.ComponentResource {
       [RELEASE_TAG_KEY]: this.release,
     });
     const tg = releaseTargetGroup(
-      `${name}-tg`,
+      elbLogicalName(`${name}-tg`),
       { vpcId: config.vpcId, app: spec.app, release: this.release, tags: releaseTags("-tg") },
       this,
     );
@@ -236,7 +246,12 @@ export class AwsFleet extends pulumi.ComponentResource {
 }
 
 /** What the helpers below share: the fleet's name, its args, the component and the common tags. */
-function bootInput(args: AwsFleetArgs, ssmPrefix: string, imageRef: string): UserDataInput {
+function bootInput(
+  args: AwsFleetArgs,
+  ssmPrefix: string,
+  imageRef: string,
+  secretVersions: Record<string, number>,
+): UserDataInput {
   const { spec, config } = args;
   return {
     name: spec.name,
@@ -247,6 +262,7 @@ function bootInput(args: AwsFleetArgs, ssmPrefix: string, imageRef: string): Use
     env: spec.config.env,
     sysctls: spec.config.sysctls,
     secrets: spec.secrets,
+    secretVersions,
     ssmPrefix,
     runtime: spec.runtime,
     stopGraceSeconds: spec.app.stopGraceSeconds,

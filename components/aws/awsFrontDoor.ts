@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, TAGS } from "../../lib/core/identifiers";
+import { elbLogicalName } from "../../lib/aws/resourceNames";
 import { createFrontDoorListeners } from "./frontDoorListeners";
 
 /** Arguments of {@link AwsFrontDoor}. */
@@ -58,8 +59,9 @@ export class AwsFrontDoor extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // Autonamed within AWS's 32 characters whatever the spec name's length (resourceNames.ts).
     const alb = new aws.lb.LoadBalancer(
-      name,
+      elbLogicalName(name),
       {
         loadBalancerType: "application",
         internal: false,

@@ -10,6 +10,7 @@ import {
   ECR_REPOSITORY_URL_EXAMPLE,
   ECR_REPOSITORY_URL_RE,
   IMAGE_SOURCES,
+  LIVE_TAG_PREFIX,
   TAGS,
   type ImageSource,
   gitCommitProblem,
@@ -17,7 +18,6 @@ import {
   specHashProblem,
 } from "../../lib/core/identifiers";
 import { RegistryImage } from "../../providers/aws/registryImage";
-import { LIVE_TAG_PREFIX } from "../../lib/aws/release";
 import { pullPolicyDocument } from "../../lib/aws/repositoryPolicy";
 
 /** More live images than any repository holds: the protecting rule never expires one. */

@@ -1,8 +1,14 @@
 /**
- * The shell functions every boot script starts with: one log line per step to the console and to
- * the fleet's CloudWatch Logs group, retries with backoff for what the network can fail, and a
- * clear last line when the boot fails. Pure text; `renderUserData` puts it after the variables
- * REGION, LOG_GROUP and IMAGE.
+ * The shell functions every boot script starts with: one log line per step to the instance console
+ * and to the fleet's CloudWatch Logs group, retries with backoff for what the network can fail, and
+ * a clear last line when the boot fails, naming the script line and command that failed. Pure
+ * text; `renderUserData` puts it after the variables REGION, LOG_GROUP, IMAGE and CONSOLE.
+ *
+ * The console is where a boot that fails before its log stream exists (no AWS CLI, no network)
+ * still reaches a user without SSH: `aws ec2 get-console-output --instance-id <id> --latest`
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetConsoleOutput.html: "For Linux
+ * instances, the instance console output displays the exact console output that would normally be
+ * displayed on a physical monitor attached to a computer.").
  */
 
 /** Attempts of a retried step, and the first pause (doubled after every failure: 2, 4, 8, 16 s). */
@@ -23,12 +29,22 @@ export const BOOT_PRELUDE: readonly string[] = [
   'INSTANCE_ID="$(imds instance-id || echo unknown-instance)"',
   'BOOT_STREAM="$INSTANCE_ID/boot"',
   // Stryker disable next-line StringLiteral: a comment of the script; without it the script runs the same
-  "# One line to the console and, once the boot stream exists, to CloudWatch Logs. Shipping a line",
+  "# The script line of the first command that fails (inside a function: its own line; for a",
   // Stryker disable next-line StringLiteral: a comment of the script; without it the script runs the same
-  "# is best effort: a log call never fails the boot.",
+  "# function that returns non-zero: the caller's).",
+  "FAILED_AT=",
+  "trap 'FAILED_AT=${FAILED_AT:-$LINENO}' ERR",
+  // Stryker disable next-line StringLiteral: a comment of the script; without it the script runs the same
+  "# script_line <n>: line n of this script as written (no variable expanded, so no secret value).",
+  'script_line() { local -a lines; mapfile -t lines <"$0" && printf "%s" "${lines[$1 - 1]:-}"; }',
+  // Stryker disable next-line StringLiteral: a comment of the script; without it the script runs the same
+  "# One line to stderr, the instance console and, once the boot stream exists, CloudWatch Logs.",
+  // Stryker disable next-line StringLiteral: a comment of the script; without it the script runs the same
+  "# Shipping a line is best effort: a log call never fails the boot.",
   "log() {",
   '  local line="phoenix boot [$STEP]: $*"',
   '  echo "$line" >&2',
+  '  { echo "$line" >>"$CONSOLE"; } 2>/dev/null || true',
   '  [ -n "$LOGS_READY" ] || return 0',
   '  local m="${line//\\\\/\\\\\\\\}"',
   '  m="${m//\\"/\\\\\\"}"',
@@ -36,7 +52,7 @@ export const BOOT_PRELUDE: readonly string[] = [
   '    --log-stream-name "$BOOT_STREAM" \\',
   '    --log-events "[{\\"timestamp\\":$(date +%s%3N),\\"message\\":\\"$m\\"}]" >/dev/null 2>&1 || true',
   "}",
-  'fail() { log "$*"; exit 1; }',
+  'fail() { FAILED_AT="${BASH_LINENO[0]}"; log "$*"; exit 1; }',
   // Stryker disable next-line StringLiteral: a comment of the script; without it the script runs the same
   "# retry <what> <command...>: runs the command until it succeeds, pausing 2, 4, 8, 16 s.",
   "retry() {",
@@ -54,11 +70,17 @@ export const BOOT_PRELUDE: readonly string[] = [
   "  done",
   "}",
   // Stryker disable next-line StringLiteral: a comment of the script; without it the script runs the same
-  "# A failed boot ends with one clear line: the step, the exit status, and what happens next.",
+  "# A failed boot ends with one clear line: the step, the exit status, the failing line and",
+  // Stryker disable next-line StringLiteral: a comment of the script; without it the script runs the same
+  "# command, and what happens next.",
   "on_exit() {",
-  "  local rc=$?",
+  "  local rc=$? at=\"an unknown line\" text",
   '  [ "$rc" -eq 0 ] && return 0',
-  '  log "BOOT FAILED (exit $rc): this instance never turns healthy and is replaced; the previous fleet keeps serving"',
+  '  if [ -n "$FAILED_AT" ]; then',
+  '    text="$(script_line "$FAILED_AT" 2>/dev/null || true)"',
+  '    at="line $FAILED_AT: ${text#"${text%%[![:space:]]*}"}"',
+  "  fi",
+  '  log "BOOT FAILED (exit $rc) at $at: this instance never turns healthy and is replaced; the previous fleet keeps serving"',
   "}",
   "trap on_exit EXIT",
 ];

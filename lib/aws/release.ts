@@ -195,19 +195,6 @@ export function regionProblem(providerRegion: string, configRegion: string): str
         `create the provider with region ${configRegion} (or set aws:region to it)`;
 }
 
-/** Prefix of the tag that marks an image some stack runs; the ECR lifecycle policy never expires it. */
-export const LIVE_TAG_PREFIX = "phoenix-live-";
-
-/**
- * The tag a stack puts on the digest its serving release runs: `phoenix-live-<project>.<stack>-<12 hex
- * of the digest>`. One per stack and digest, so in an IMMUTABLE repository the new one is added before
- * the old one is removed (a tag can never move). ECR allows 128 characters.
- */
-export function liveTag(stackTag: string, digest: string): string {
-  const slug = stackTag.replace(/[^a-zA-Z0-9._-]/g, ".").slice(0, 90);
-  return `${LIVE_TAG_PREFIX}${slug}-${digest.replace(/^sha256:/, "").slice(0, 12)}`;
-}
-
 /** Repository, registry and digest of an ECR image reference, or undefined for any other reference. */
 export function ecrImage(
   ref: string,

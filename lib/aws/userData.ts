@@ -3,13 +3,21 @@
  * secrets from SSM at boot, and start the image BY DIGEST with the spec's sysctls, env and runtime
  * settings. Pure: no Pulumi, no AWS SDK; the component base64-encodes the result.
  *
- * Host OS assumption: the pinned AMI (stack config `amiId`) is Amazon Linux 2023 (or similar) with
- * Docker and AWS CLI v2 installed, e.g. the Amazon ECS-optimized Amazon Linux 2023 AMI or an AL2023 AMI
- * baked with `dnf install docker`. The script checks for both tools and fails the boot loudly if either
- * is missing, so the instance never turns healthy and the new fleet never replaces the old one.
+ * Host OS: the pinned AMI (stack config `amiId`) ships bash, curl, systemd and Docker, e.g. the
+ * Amazon ECS-optimized Amazon Linux 2023 AMI. That AMI has no AWS CLI: its build recipe
+ * (github.com/aws/amazon-ecs-ami, al2023.pkr.hcl and release-al2023.auto.pkrvars.hcl) starts from
+ * `al2023-ami-minimal-*` and installs only amazon-efs-utils, amazon-ssm-agent,
+ * amazon-ec2-net-utils, acpid, iproute-tc, ec2-instance-connect, Docker, containerd, runc and
+ * ecs-init. So when `aws` is missing the script installs `awscli-2` with dnf from the AMI's own
+ * repository version, which pins it: "every AL2023 AMI by default is locked to a specific repository
+ * version. This is also true for the AL2023 Amazon ECS optimized AMI"
+ * (https://docs.aws.amazon.com/linux/al2023/ug/ecs.html). Without Docker, or without both `aws` and
+ * `dnf`, the boot fails loudly (on the instance console, see bootPrelude.ts), so the instance never
+ * turns healthy and the new fleet never replaces the old one.
  */
 import { DIGEST_REFERENCE_RE, LABELS, specHashProblem } from "../core/identifiers";
 import { BOOT_PRELUDE } from "./bootPrelude";
+import { reservedSecretNameProblem } from "./bootVariables";
 import { SCRATCH_TMPFS_OPTIONS } from "../image/render";
 import { checkSysctlKey } from "../spec/specRules";
 
@@ -29,8 +37,17 @@ export interface UserDataInput {
   readonly env: Readonly<Record<string, string>>;
   /** Kernel parameters, applied to the container's namespaces with `--sysctl`. */
   readonly sysctls: Readonly<Record<string, string>>;
-  /** Secret NAMES; each value is read at boot from the SSM SecureString `<ssmPrefix>/<NAME>`. */
+  /**
+   * Secret NAMES; each value is read at boot from the SSM SecureString `<ssmPrefix>/<NAME>`, at the
+   * version in {@link secretVersions}.
+   */
   readonly secrets: readonly string[];
+  /**
+   * SSM parameter version of each secret, by NAME (the versions the release id is made from): the
+   * boot reads exactly these (`name:version`), never the newest value, so a rotation reaches only
+   * the release made for it.
+   */
+  readonly secretVersions: Readonly<Record<string, number>>;
   /** SSM path prefix of the stack's secrets, `/<project>/<stack>`. */
   readonly ssmPrefix: string;
   /** Runtime options from the spec. */
@@ -43,6 +60,15 @@ export interface UserDataInput {
   /** CloudWatch Logs group of the fleet: the container's logs and the boot's own steps go there. */
   readonly logGroupName: string;
 }
+
+/**
+ * EC2's limit on user data: "User data is limited to 16 KB, in raw form, before it is
+ * base64-encoded." (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-add-user-data.html)
+ */
+export const USER_DATA_MAX_BYTES = 16 * 1024;
+
+/** The kernel console: what `GetConsoleOutput` shows (see bootPrelude.ts). */
+export const CONSOLE_DEVICE = "/dev/console";
 
 const SECRET_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -120,10 +146,22 @@ export function userDataProblems(input: UserDataInput): string[] {
     text(`config.sysctls.${key}`, value);
   }
   for (const secret of input.secrets) {
-    if (!SECRET_NAME.test(secret))
+    if (!SECRET_NAME.test(secret)) {
       problems.push(`secrets: ${JSON.stringify(secret)} must match [A-Z_][A-Z0-9_]*`);
+      continue;
+    }
+    const reserved = reservedSecretNameProblem(secret);
+    if (reserved) problems.push(reserved);
     if (Object.prototype.hasOwnProperty.call(input.env, secret))
       problems.push(`secrets: ${secret} is also set in config.env; keep it in one place`);
+    const version = Object.prototype.hasOwnProperty.call(input.secretVersions, secret)
+      ? input.secretVersions[secret]
+      : undefined;
+    if (!Number.isInteger(version) || (version as number) < 1) {
+      problems.push(
+        `secrets.${secret}: needs the SSM parameter version the release reads (a whole number >= 1), got ${JSON.stringify(version)}`,
+      );
+    }
   }
   input.runtime.scratch.forEach((path, i) => {
     if (!path.startsWith("/") || path.split("/").includes(".."))
@@ -132,6 +170,16 @@ export function userDataProblems(input: UserDataInput): string[] {
       );
     text(`runtime.scratch[${i}]`, path);
   });
+  if (problems.length === 0) {
+    const size = new TextEncoder().encode(bootScript(input)).length;
+    if (size > USER_DATA_MAX_BYTES) {
+      problems.push(
+        `userData: the boot script is ${size} bytes, over EC2's ${USER_DATA_MAX_BYTES} (16 KB, before base64); ` +
+          "it grows with config.env, config.sysctls and secrets: move large values into a file of the " +
+          "image (the spec's config:) or read them at run time",
+      );
+    }
+  }
   return problems;
 }
 
@@ -144,6 +192,11 @@ export function userDataProblems(input: UserDataInput): string[] {
 export function renderUserData(input: UserDataInput): string {
   const problems = userDataProblems(input);
   if (problems.length > 0) throw new Error(`cannot render user data:\n${problems.join("\n")}`);
+  return bootScript(input);
+}
+
+/** The boot script of an input {@link userDataProblems} accepted. */
+function bootScript(input: UserDataInput): string {
 
   const registry = input.imageRef.split("/")[0];
   const container = `phoenix-${input.name}`;
@@ -185,14 +238,20 @@ export function renderUserData(input: UserDataInput): string {
     "#!/bin/bash",
     "# Phoenix boot script: starts one immutable image by digest. Never patched in place.",
     "# Every step logs to the console and to CloudWatch Logs <LOG_GROUP>/<instance-id>/boot.",
-    "set -euo pipefail",
+    // -E: the ERR trap that records the failing line also fires inside functions and $(...).
+    "set -Eeuo pipefail",
     `REGION=${shQuote(input.region)}`,
     `LOG_GROUP=${shQuote(input.logGroupName)}`,
     `IMAGE=${shQuote(input.imageRef)}`,
+    `CONSOLE=${CONSOLE_DEVICE}`,
     ...BOOT_PRELUDE,
     "STEP=tools",
     "command -v docker >/dev/null || fail 'docker is not installed on this AMI; pin an AMI that ships Docker (e.g. ECS-optimized Amazon Linux 2023)'",
-    "command -v aws >/dev/null || fail 'AWS CLI v2 is not installed on this AMI; pin an AMI that ships it'",
+    "if ! command -v aws >/dev/null; then",
+    "  command -v dnf >/dev/null || fail 'the AWS CLI is not installed and this AMI has no dnf to install it; pin an Amazon Linux 2023 AMI (e.g. ECS-optimized) or one that ships AWS CLI v2'",
+    "  log 'installing awscli-2 from the Amazon Linux repository version this AMI is locked to'",
+    "  retry 'dnf install awscli-2' dnf install --assumeyes --quiet awscli-2",
+    "fi",
     "STEP=log-stream",
     'retry "creating log stream $BOOT_STREAM in $LOG_GROUP" aws logs create-log-stream --region "$REGION" --log-group-name "$LOG_GROUP" --log-stream-name "$BOOT_STREAM"',
     "LOGS_READY=1",
@@ -206,7 +265,13 @@ export function renderUserData(input: UserDataInput): string {
     'retry "docker pull $IMAGE" docker pull "$IMAGE"',
     ...(secrets.length > 0 ? ["STEP=secrets"] : []),
     ...secrets.map((name) => {
-      const param = `${input.ssmPrefix}/${name}`;
+      // GetParameter reads one version with "name:version" and fails, rather than falling back to
+      // the newest, when that version does not exist
+      // (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html:
+      // "To query by parameter version, use "Name": "name:version"."; Parameter Store user guide,
+      // sysman-paramstore-versions.html: "If you specify the number for a version that doesn't
+      // exist, the system returns an error rather than falling back to the latest").
+      const param = `${input.ssmPrefix}/${name}:${input.secretVersions[name]}`;
       return `${name}="$(retry ${shQuote(`SSM read of ${param}`)} aws ssm get-parameter --region "$REGION" --with-decryption --name ${shQuote(param)} --query Parameter.Value --output text)"`;
     }),
     ...(secrets.length > 0 ? [`export ${secrets.join(" ")}`] : []),

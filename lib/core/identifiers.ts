@@ -123,3 +123,63 @@ export const isImageSource = (v: unknown): v is ImageSource =>
  * it points at passed the tests of that spec (labels cannot change after a build).
  */
 export const TESTED_IMAGE_REPOSITORY = "phoenix-tested";
+
+/** Prefix of the tag that marks an image some stack runs; the ECR lifecycle policy never expires it. */
+export const LIVE_TAG_PREFIX = "phoenix-live-";
+/** Hex of sha256(`<project>/<stack>`) that name the stack in a live tag. */
+const LIVE_STACK_HEX = 16;
+/** Hex of the image digest a live tag carries. */
+const LIVE_DIGEST_HEX = 12;
+
+/** The part of a live tag that names the stack: 16 hex of sha256(`<project>/<stack>`). */
+export function liveTagStackKey(stackTag: string): string {
+  // Required here, not imported: the retire's dynamic provider is serialized with this function,
+  // and Pulumi re-requires a module by name only when the function itself requires it.
+  const { createHash } = require("node:crypto") as typeof import("node:crypto");
+  return createHash("sha256").update(stackTag).digest("hex").slice(0, LIVE_STACK_HEX);
+}
+
+/**
+ * The tag a stack puts on the digest its serving release runs:
+ * `phoenix-live-<16 hex of sha256(<project>/<stack>)>-<12 hex of the digest>`, 42 characters of
+ * `[a-z0-9-]`. A hash names the stack because project and stack names share their characters with
+ * any separator (`a.b`/`c` and `a`/`b.c` would read alike), and it keeps the tag within ECR's and
+ * the registry API's tag rules whatever the names' length: ECR takes 1-300 characters
+ * (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageIdentifier.html, "imageTag
+ * ... Length Constraints: Minimum length of 1. Maximum length of 300."), the OCI distribution spec
+ * `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`. One tag per stack and digest, so in an IMMUTABLE repository
+ * the new one is added before the old one is removed (a tag never moves).
+ * @throws Error when `digest` is not `sha256:<64 hex>`.
+ */
+export function liveTag(stackTag: string, digest: string): string {
+  if (!DIGEST_RE.test(digest)) {
+    throw new Error(`liveTag: digest must be sha256:<64 hex>, got ${JSON.stringify(digest)}`);
+  }
+  const hex = digest.slice("sha256:".length, "sha256:".length + LIVE_DIGEST_HEX);
+  return `${LIVE_TAG_PREFIX}${liveTagStackKey(stackTag)}-${hex}`;
+}
+
+/**
+ * The live tag earlier releases wrote, `phoenix-live-<slug>-<12 hex>` with the stack tag's
+ * characters outside `[a-zA-Z0-9._-]` turned into `.` (at most 90): read only, so the retire can
+ * remove what an earlier release of this stack left.
+ */
+function legacyLiveTagRe(stackTag: string): RegExp {
+  const slug = stackTag.replace(/[^a-zA-Z0-9._-]/g, ".").slice(0, 90);
+  const escaped = slug.replace(/[.]/g, "\\.");
+  return new RegExp(`^${LIVE_TAG_PREFIX}${escaped}-[0-9a-f]{${LIVE_DIGEST_HEX}}$`);
+}
+
+/**
+ * True when `tag` is a live tag of this stack: exactly `phoenix-live-<this stack's key>-<12 hex>`,
+ * or the earlier format with exactly this stack's slug (never a tag whose slug merely starts with
+ * it, like `<project>.prod-eu` for stack `prod`). Two stacks whose earlier slugs are equal
+ * (`a.b`/`c` and `a`/`b.c`) cannot be told apart in that format; see docs/aws-releases.md.
+ */
+export function isOwnLiveTag(stackTag: string, tag: string): boolean {
+  const current = `${LIVE_TAG_PREFIX}${liveTagStackKey(stackTag)}-`;
+  if (tag.startsWith(current)) {
+    return new RegExp(`^[0-9a-f]{${LIVE_DIGEST_HEX}}$`).test(tag.slice(current.length));
+  }
+  return legacyLiveTagRe(stackTag).test(tag);
+}

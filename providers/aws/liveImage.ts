@@ -1,11 +1,12 @@
 import type * as Ecr from "@aws-sdk/client-ecr";
-import { ecrImage, liveTag } from "../../lib/aws/release";
+import { ecrImage } from "../../lib/aws/release";
+import { isOwnLiveTag, liveTag } from "../../lib/core/identifiers";
 import { type AwsConnection, clientConfig } from "./awsConnection";
 
 /**
  * Marks the digest the serving release runs with this stack's live tag, then removes the stack's live
- * tag from every other digest of the repository: the ECR lifecycle policy never expires a live image,
- * however many newer images are pushed. Removing a tag deletes only the tag (every image keeps its
+ * tags (in either format, see isOwnLiveTag) from every other digest of the repository: the ECR
+ * lifecycle policy never expires a live image, however many newer images are pushed. Removing a tag deletes only the tag (every image keeps its
  * `<version>-<hash12>` tag). Returns the live tag, or "" for an image outside ECR (nothing to protect).
  */
 export async function protectLiveImage(
@@ -18,7 +19,6 @@ export async function protectLiveImage(
   const client = new sdk.ECRClient(clientConfig(c));
   const repo = { registryId: image.registryId, repositoryName: image.repositoryName };
   const tag = liveTag(p.stackTag, image.digest);
-  const mine = liveTag(p.stackTag, "");
   try {
     const got = await client.send(
       new sdk.BatchGetImageCommand({ ...repo, imageIds: [{ imageDigest: image.digest }] }),
@@ -48,7 +48,8 @@ export async function protectLiveImage(
         }),
       );
     }
-    const stale = tags.filter((t) => t.tag.startsWith(mine) && t.tag !== tag);
+    // Exactly this stack's live tags (either format), never another stack's with a similar name.
+    const stale = tags.filter((t) => t.tag !== tag && isOwnLiveTag(p.stackTag, t.tag));
     if (stale.length > 0) {
       await client.send(
         new sdk.BatchDeleteImageCommand({

@@ -29,7 +29,8 @@ import {
   PutImageCommand,
 } from "@aws-sdk/client-ecr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FLEET_TAG_KEY, liveTag } from "../../lib/aws/release";
+import { FLEET_TAG_KEY } from "../../lib/aws/release";
+import { liveTag } from "../../lib/core/identifiers";
 import { releaseGateProvider } from "../../providers/aws/releaseGate";
 import { releaseRetireProvider } from "../../providers/aws/releaseRetire";
 import { initStack, removeStack, runProgram, setConfig, uniqueStackName } from "./harness";

@@ -28,6 +28,8 @@ export function writeSpecRepo(opts: SpecOptions = {}): {
 
 /** What {@link specText} lets a test change. */
 export interface SpecOptions {
+  /** The spec's name. @default "web" */
+  readonly name?: string;
   readonly openssl?: string;
   readonly secrets?: string[];
   /** The health check's timings. @default - 2 s interval, 2 s timeout, 2 checks to become healthy */
@@ -38,7 +40,7 @@ export interface SpecOptions {
 export function specText(opts: SpecOptions = {}): string {
   const h = opts.health ?? { intervalSeconds: 2, timeoutSeconds: 2, healthyThreshold: 2 };
   return [
-    "name: web",
+    `name: ${opts.name ?? "web"}`,
     "base: debian:bookworm-slim",
     "packages:",
     "  nodejs: 18.20.4+dfsg-1~deb12u1",

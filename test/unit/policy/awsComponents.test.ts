@@ -84,7 +84,7 @@ describe("AwsFleet under the guardrails", () => {
     const lt = mocks.ofType("aws:ec2/launchTemplate:LaunchTemplate")[0];
     const script = Buffer.from(lt.inputs.userData, "base64").toString("utf8");
     expect(script).not.toContain(SECRET);
-    expect(script).toContain("--with-decryption --name '/phoenix/prod/DB_PASSWORD'");
+    expect(script).toContain("--with-decryption --name '/phoenix/prod/DB_PASSWORD:");
     const policy = mocks
       .ofType("aws:iam/rolePolicy:RolePolicy")
       .map((p) => String(p.inputs.policy))

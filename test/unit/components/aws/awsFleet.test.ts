@@ -195,7 +195,7 @@ describe("AwsFleet", () => {
     expect(text).not.toMatch(/web-1234567:v3\.4\.1/);
     expect(text).toContain("--sysctl 'net.core.somaxconn=1024'");
     expect(text).toContain("--env 'LOG_LEVEL=info'");
-    expect(text).toContain("--name '/phoenix/prod/DB_PASSWORD'");
+    expect(text).toMatch(/--name '\/phoenix\/prod\/DB_PASSWORD:\d+'/);
     expect(text).toContain("--env DB_PASSWORD");
     expect(text).not.toContain(SECRET);
   });
@@ -417,7 +417,19 @@ describe("AwsFleet", () => {
 
   it("makes a new release when a secret's SSM version changes, never from its value", () => {
     expect(built.rotated.release).not.toBe(built.a.release);
-    expect(userDataOf("rotated")).toBe(userDataOf("a"));
+    expect(userDataOf("rotated")).not.toContain("rotated-value-of-the-secret");
+  });
+
+  it("boots each release with the SSM version of every secret it was made from", () => {
+    // The mock SSM parameter's version moves with its value, as a real PutParameter's does.
+    const version = (f: string) => /--name '\/phoenix\/prod\/DB_PASSWORD:(\d+)'/.exec(userDataOf(f))?.[1];
+    expect(version("a")).toMatch(/^\d+$/);
+    expect(version("rotated")).toMatch(/^\d+$/);
+    expect(version("rotated")).not.toBe(version("a"));
+    // Apart from the version read, a rotation leaves the boot script as it was.
+    expect(userDataOf("rotated").replace(/DB_PASSWORD:\d+/g, "")).toBe(
+      userDataOf("a").replace(/DB_PASSWORD:\d+/g, ""),
+    );
   });
 
   it("changes the release (the ASG's replacement trigger) when the spec changes", () => {

@@ -62,4 +62,21 @@ describe("AwsFleet arguments", () => {
       expect.stringMatching(/^secrets\.DB_PASSWORD: no value/),
     ]);
   });
+
+  it("refuses at preview a boot script over EC2's 16 KB, naming its size and what makes it grow", () => {
+    const spec = parseSpec(specText());
+    const message = refusal("big-env", {
+      spec: { ...spec, config: { ...spec.config, env: { BLOB: "x".repeat(16 * 1024) } } },
+    });
+    expect(message).toMatch(
+      /^AwsFleet big-env:\nuserData: the boot script is \d+ bytes, over EC2's 16384 \(16 KB, before base64\); it grows with config\.env, config\.sysctls and secrets/,
+    );
+  });
+
+  it("refuses at preview a secret named like a variable of the boot script, naming the fix", () => {
+    const spec = parseSpec(specText({ secrets: ["IMAGE"] }));
+    expect(refusal("secret-image", { spec, secretValues: { IMAGE: pulumi.secret("x") } })).toBe(
+      "AwsFleet secret-image:\nsecrets.IMAGE: IMAGE is the boot script's own variable; the boot script reads each secret into a shell variable of its name, which would overwrite it. Rename the secret in the spec's secrets: (e.g. APP_IMAGE), read that name in the app, and set it with: pulumi config set --secret APP_IMAGE <value>",
+    );
+  });
 });

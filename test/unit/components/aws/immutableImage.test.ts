@@ -182,7 +182,7 @@ describe("ImmutableImage", () => {
 describe("lifecyclePolicyDocument", () => {
   it("never expires an image with a live tag and keeps the newest `keepImages` of the rest", async () => {
     const { lifecyclePolicyDocument } = await import("../../../../components/aws/immutableImage");
-    const { liveTag } = await import("../../../../lib/aws/release");
+    const { liveTag } = await import("../../../../lib/core/identifiers");
     const [live, rest] = JSON.parse(lifecyclePolicyDocument(10)).rules;
     expect(live.rulePriority).toBeLessThan(rest.rulePriority);
     expect(live.selection).toEqual({

@@ -4,7 +4,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { UserDataInput, renderUserData, shQuote, userDataProblems } from "../../../../lib/aws/userData";
+import { BOOT_SCRIPT_VARIABLES } from "../../../../lib/aws/bootVariables";
+import {
+  CONSOLE_DEVICE,
+  USER_DATA_MAX_BYTES,
+  UserDataInput,
+  renderUserData,
+  shQuote,
+  userDataProblems,
+} from "../../../../lib/aws/userData";
 import { checkSysctlKey } from "../../../../lib/spec/specRules";
 
 const REF = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-1234567@sha256:${"ab".repeat(32)}`;
@@ -18,6 +26,7 @@ const INPUT: UserDataInput = {
   env: { LOG_LEVEL: "info" },
   sysctls: { "net.core.somaxconn": "1024" },
   secrets: ["DB_PASSWORD"],
+  secretVersions: { DB_PASSWORD: 7 },
   ssmPrefix: "/phoenix/prod",
   runtime: { readOnlyRootFilesystem: false, scratch: ["/tmp"] },
   stopGraceSeconds: 10,
@@ -37,6 +46,8 @@ interface Run {
   shipped: string[];
   /** The pauses the script asked `sleep` for, in seconds. */
   sleeps: string[];
+  /** The lines the script wrote to the instance console (a file standing in for /dev/console). */
+  console: string[];
 }
 
 /**
@@ -50,12 +61,21 @@ interface Run {
  */
 function runWithFakes(
   script: string,
-  opts: { withoutAws?: boolean; failFirst?: Record<string, number> } = {},
+  opts: {
+    withoutAws?: boolean;
+    /** A fake `dnf` whose `install` puts the fake `aws` on PATH. */
+    withDnf?: boolean;
+    failFirst?: Record<string, number>;
+  } = {},
 ): Run {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-userdata-"));
   const bin = path.join(dir, "bin");
   fs.mkdirSync(bin);
   const log = path.join(dir, "calls");
+  const consoleFile = path.join(dir, "console");
+  const consoleLine = `\nCONSOLE=${CONSOLE_DEVICE}\n`;
+  expect(script).toContain(consoleLine);
+  script = script.replace(consoleLine, `\nCONSOLE=${shQuote(consoleFile)}\n`);
   for (const [key, n] of Object.entries(opts.failFirst ?? {})) {
     fs.writeFileSync(path.join(dir, `fail-${key.replace(" ", "-")}`), String(n));
   }
@@ -63,9 +83,9 @@ function runWithFakes(
   const failing = (name: string) =>
     `f=${shQuote(dir)}/fail-${name}-"$1"; if [ -f "$f" ] && [ "$(cat "$f")" -gt 0 ]; then ` +
     `echo $(( $(cat "$f") - 1 )) > "$f"; echo "${name} $1: transient error" >&2; exit 1; fi`;
-  const fake = (name: string, extra = "") =>
+  const fake = (name: string, extra = "", where = bin) =>
     fs.writeFileSync(
-      path.join(bin, name),
+      path.join(where, name),
       `#!/bin/bash\nprintf -v rec '%s\\x1f' ${name} "$@"; printf '%s\\n' "$rec" >> ${shQuote(log)}\n${failing(name)}\n${extra}\n`,
       { mode: 0o755 },
     );
@@ -75,17 +95,21 @@ function runWithFakes(
       shQuote(log) +
       "; fi",
   );
-  if (!opts.withoutAws) {
-    fake(
-      "aws",
-      'if [ "$1" = ssm ]; then for a in "$@"; do case "$a" in /*) echo "secret-for:$a";; esac; done; elif [ "$1" = ecr ]; then echo token; fi',
-    );
+  // The fake `aws` is made in dir; it is on PATH unless withoutAws, and `dnf install` puts it there.
+  fake(
+    "aws",
+    'if [ "$1" = ssm ]; then for a in "$@"; do case "$a" in /*) echo "secret-for:$a";; esac; done; elif [ "$1" = ecr ]; then echo token; fi',
+    dir,
+  );
+  if (!opts.withoutAws) fs.copyFileSync(path.join(dir, "aws"), path.join(bin, "aws"));
+  if (opts.withDnf) {
+    fake("dnf", `if [ "$1" = install ]; then cp ${shQuote(dir)}/aws ${shQuote(bin)}/aws; fi`);
   }
   fake("curl", `case "$*" in *api/token*) echo imds-token;; *instance-id*) echo ${INSTANCE};; esac`);
   fake("systemctl");
   fake("sleep");
   // Like `docker login --password-stdin`, the fake reads the password, so the pipe never breaks.
-  for (const tool of ["cat", "date"]) {
+  for (const tool of ["cat", "date", "cp"]) {
     fs.symlinkSync(
       execFileSync("/bin/bash", ["-c", `command -v ${tool}`]).toString().trim(),
       path.join(bin, tool),
@@ -97,6 +121,9 @@ function runWithFakes(
   const status = result.status ?? -1;
   const stdout = String(result.stdout);
   const stderr = String(result.stderr);
+  const consoleLines = fs.existsSync(consoleFile)
+    ? fs.readFileSync(consoleFile, "utf8").split("\n").filter((l) => l !== "")
+    : [];
   const calls = fs.existsSync(log)
     ? fs
         .readFileSync(log, "utf8")
@@ -118,7 +145,18 @@ function runWithFakes(
       return events[0].message;
     });
   const sleeps = calls.filter((c) => c[0] === "sleep").map((c) => c[1]);
-  return { calls, status, stdout, stderr, shipped, sleeps };
+  return { calls, status, stdout, stderr, shipped, sleeps, console: consoleLines };
+}
+
+/** What a failed boot's last line says happens next. */
+const NEXT =
+  "this instance never turns healthy and is replaced; the previous fleet keeps serving";
+
+/** 1-based number of the script line that is `text` once its indentation is trimmed. */
+function lineOf(script: string, text: string): number {
+  const lines = script.split("\n").map((l) => l.trim());
+  expect(lines.filter((l) => l === text)).toHaveLength(1);
+  return lines.indexOf(text) + 1;
 }
 
 // The input checks come first: Stryker stops at a mutant's first failing test, and these are fast
@@ -212,13 +250,59 @@ describe("userDataProblems", () => {
       "kernel.shmmax, kernel.sem and fs.mqueue.*",
       { sysctls: { "kernel.shmmax": "1", "kernel.sem": "1 2 3 4", "fs.mqueue.msg_max": "10" } },
     ],
-    ["a secret name with digits", { secrets: ["_TOKEN2"] }],
+    ["a secret name with digits", { secrets: ["_TOKEN2"], secretVersions: { _TOKEN2: 1 } }],
     [
       "a scratch path with dots in a name",
       { runtime: { readOnlyRootFilesystem: true, scratch: ["/var/cache/web..old"] } },
     ],
   ])("accepts %s", (_what, change) => {
     expect(userDataProblems({ ...INPUT, ...change })).toEqual([]);
+  });
+
+  it("accepts a boot script of exactly 16 KB and refuses one byte more, naming the size", () => {
+    const padded = (n: number): UserDataInput => ({ ...INPUT, env: { PAD: "x".repeat(n) } });
+    const base = new TextEncoder().encode(renderUserData(padded(0))).length;
+    const fits = padded(USER_DATA_MAX_BYTES - base);
+    expect(new TextEncoder().encode(renderUserData(fits)).length).toBe(16384);
+    expect(userDataProblems(fits)).toEqual([]);
+    expect(userDataProblems(padded(USER_DATA_MAX_BYTES - base + 1))).toEqual([
+      "userData: the boot script is 16385 bytes, over EC2's 16384 (16 KB, before base64); it grows with config.env, config.sysctls and secrets: move large values into a file of the image (the spec's config:) or read them at run time",
+    ]);
+    // Bytes, not characters: a two-byte character counts twice.
+    const twoBytes = { ...INPUT, env: { PAD: `${"x".repeat(USER_DATA_MAX_BYTES - base - 1)}é` } };
+    expect(userDataProblems(twoBytes)).toHaveLength(1);
+  });
+
+  it.each([
+    ["IMAGE", "the boot script's own variable"],
+    ["REGION", "the boot script's own variable"],
+    ["PATH", "a variable bash or the boot's tools (AWS CLI, curl, docker) read"],
+    ["HTTPS_PROXY", "a variable bash or the boot's tools (AWS CLI, curl, docker) read"],
+    ["_", "a variable bash or the boot's tools (AWS CLI, curl, docker) read"],
+    ["AWS_ACCESS_KEY_ID", "in the AWS_* family bash or the boot's tools (AWS CLI, docker) read"],
+    ["DOCKER_HOST", "in the DOCKER_* family bash or the boot's tools (AWS CLI, docker) read"],
+    ["BASH_ENV", "in the BASH* family bash or the boot's tools (AWS CLI, docker) read"],
+    ["LD_PRELOAD", "in the LD_* family bash or the boot's tools (AWS CLI, docker) read"],
+  ])("refuses a secret named %s, which the boot would overwrite, naming the rename", (name, what) => {
+    expect(
+      userDataProblems({ ...INPUT, secrets: [name], secretVersions: { [name]: 1 } }),
+    ).toEqual([
+      `secrets.${name}: ${name} is ${what}; the boot script reads each secret into a shell variable of its name, which would overwrite it. Rename the secret in the spec's secrets: (e.g. APP_${name}), read that name in the app, and set it with: pulumi config set --secret APP_${name} <value>`,
+    ]);
+  });
+
+  it("accepts secret names that only resemble the boot's variables", () => {
+    for (const name of ["IMAGE_TAG", "APP_REGION", "MY_AWS_KEY", "PATHS"]) {
+      expect(userDataProblems({ ...INPUT, secrets: [name], secretVersions: { [name]: 1 } })).toEqual([]);
+    }
+  });
+
+  it("lists every variable the boot script assigns among the names a secret may not take", () => {
+    const script = renderUserData({ ...INPUT, secrets: [] });
+    const assigned = new Set(
+      [...script.matchAll(/^\s*(?:local\s+)?([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]),
+    );
+    expect([...assigned].sort()).toEqual([...BOOT_SCRIPT_VARIABLES].sort());
   });
 
   it("refuses a sysctl name written with slashes the way the spec does: as not dotted", () => {
@@ -263,7 +347,7 @@ describe("renderUserData", () => {
       "eu-west-1",
       "--with-decryption",
       "--name",
-      "/phoenix/prod/DB_PASSWORD",
+      "/phoenix/prod/DB_PASSWORD:7",
       "--query",
       "Parameter.Value",
       "--output",
@@ -301,7 +385,7 @@ describe("renderUserData", () => {
       REF,
     ]);
     // The secret reaches docker through its environment, never its argv.
-    expect(calls).toContainEqual(["ENV:DB_PASSWORD", "secret-for:/phoenix/prod/DB_PASSWORD"]);
+    expect(calls).toContainEqual(["ENV:DB_PASSWORD", "secret-for:/phoenix/prod/DB_PASSWORD:7"]);
   });
 
   it("logs every step to <instance-id>/boot in the fleet's log group, ending with OK", () => {
@@ -338,24 +422,52 @@ describe("renderUserData", () => {
       `phoenix boot [pull]: docker pull ${REF} failed (attempt 1 of 5), retrying in 2s`,
       `phoenix boot [pull]: docker pull ${REF} failed (attempt 2 of 5), retrying in 4s`,
       `phoenix boot [pull]: docker pull ${REF} failed (attempt 3 of 5), retrying in 8s`,
-      "phoenix boot [secrets]: SSM read of /phoenix/prod/DB_PASSWORD failed (attempt 1 of 5), retrying in 2s",
+      "phoenix boot [secrets]: SSM read of /phoenix/prod/DB_PASSWORD:7 failed (attempt 1 of 5), retrying in 2s",
       `phoenix boot [done]: OK: phoenix-web is running ${REF}`,
     ]);
-    expect(calls).toContainEqual(["ENV:DB_PASSWORD", "secret-for:/phoenix/prod/DB_PASSWORD"]);
+    expect(calls).toContainEqual(["ENV:DB_PASSWORD", "secret-for:/phoenix/prod/DB_PASSWORD:7"]);
   });
 
-  it("gives up on a pull after 5 attempts and ends the boot log with a clear failure line", () => {
-    const { status, shipped, sleeps, calls, stderr } = runWithFakes(renderUserData(INPUT), {
+  it("gives up on a pull after 5 attempts and ends the boot log with the failing line", () => {
+    const script = renderUserData(INPUT);
+    const { status, shipped, sleeps, calls, stderr, console } = runWithFakes(script, {
       failFirst: { "docker pull": 99 },
     });
     expect(status).toBe(1);
     expect(sleeps).toEqual(["2", "4", "8", "16"]);
+    const pull = 'retry "docker pull $IMAGE" docker pull "$IMAGE"';
     expect(shipped.slice(-2)).toEqual([
       `phoenix boot [pull]: docker pull ${REF} failed 5 times, giving up`,
-      "phoenix boot [pull]: BOOT FAILED (exit 1): this instance never turns healthy and is replaced; the previous fleet keeps serving",
+      `phoenix boot [pull]: BOOT FAILED (exit 1) at line ${lineOf(script, pull)}: ${pull}: ${NEXT}`,
     ]);
     expect(stderr.trim().split("\n").at(-1)).toBe(shipped.at(-1));
+    expect(console.slice(-2)).toEqual(shipped.slice(-2));
     expect(calls.some((c) => c[0] === "docker" && c[1] === "run")).toBe(false);
+  });
+
+  it("names the failing line of a step that is not retried, on the console and in the log", () => {
+    const script = renderUserData(INPUT);
+    const { status, shipped, console } = runWithFakes(script, {
+      failFirst: { "systemctl enable": 1 },
+    });
+    expect(status).toBe(1);
+    const line = "systemctl enable --now docker";
+    const last = `phoenix boot [docker]: BOOT FAILED (exit 1) at line ${lineOf(script, line)}: ${line}: ${NEXT}`;
+    expect(shipped.at(-1)).toBe(last);
+    expect(console.at(-1)).toBe(last);
+  });
+
+  it("names the failing docker run without any secret value it was started with", () => {
+    const script = renderUserData(INPUT);
+    const { status, shipped, console, stderr, calls } = runWithFakes(script, {
+      failFirst: { "docker run": 1 },
+    });
+    expect(status).toBe(1);
+    expect(calls.some((c) => c[0] === "docker" && c[1] === "run")).toBe(true);
+    expect(shipped.at(-1)).toBe(
+      `phoenix boot [run]: BOOT FAILED (exit 1) at line ${lineOf(script, "docker run --detach \\")}: docker run --detach \\: ${NEXT}`,
+    );
+    expect(`${shipped.join("\n")}${console.join("\n")}${stderr}`).not.toContain("secret-for:");
   });
 
   it("fails at the secrets step when SSM stays unreachable, without logging a secret", () => {
@@ -364,10 +476,27 @@ describe("renderUserData", () => {
     });
     expect(status).toBe(1);
     expect(shipped.at(-2)).toBe(
-      "phoenix boot [secrets]: SSM read of /phoenix/prod/DB_PASSWORD failed 5 times, giving up",
+      "phoenix boot [secrets]: SSM read of /phoenix/prod/DB_PASSWORD:7 failed 5 times, giving up",
     );
     expect(shipped.at(-1)).toMatch(/^phoenix boot \[secrets\]: BOOT FAILED \(exit 1\)/);
     expect(`${shipped.join("\n")}${stderr}`).not.toContain("secret-for:");
+  });
+
+  it("reads each secret at the release's own SSM version, never the newest value", () => {
+    const pinned = (versions: Record<string, number>) =>
+      runWithFakes(renderUserData({ ...INPUT, secretVersions: versions }))
+        .calls.filter((c) => c[0] === "aws" && c[1] === "ssm")
+        .map((c) => c[c.indexOf("--name") + 1]);
+    expect(pinned({ DB_PASSWORD: 3 })).toEqual(["/phoenix/prod/DB_PASSWORD:3"]);
+    expect(pinned({ DB_PASSWORD: 4 })).toEqual(["/phoenix/prod/DB_PASSWORD:4"]);
+  });
+
+  it("refuses a secret without the SSM version its release reads, naming the secret", () => {
+    expect(userDataProblems({ ...INPUT, secretVersions: {} })).toEqual([
+      "secrets.DB_PASSWORD: needs the SSM parameter version the release reads (a whole number >= 1), got undefined",
+    ]);
+    expect(userDataProblems({ ...INPUT, secretVersions: { DB_PASSWORD: 0 } })).toHaveLength(1);
+    expect(userDataProblems({ ...INPUT, secretVersions: { DB_PASSWORD: 1.5 } })).toHaveLength(1);
   });
 
   it("starts with #!/bin/bash: cloud-init runs user data as a script only after a #! line", () => {
@@ -380,6 +509,7 @@ describe("renderUserData", () => {
       env: { B_MODE: "2", A_MODE: "1", C_MODE: "3" },
       sysctls: { "net.ipv4.b": "2", "net.core.somaxconn": "1", "net.ipv4.a": "3" },
       secrets: ["Z_TOKEN", "DB_PASSWORD", "A_TOKEN"],
+      secretVersions: { Z_TOKEN: 3, DB_PASSWORD: 1, A_TOKEN: 12 },
     };
     const script = renderUserData(input);
     expect(
@@ -407,9 +537,9 @@ describe("renderUserData", () => {
       .filter((c) => c[0] === "aws" && c[1] === "ssm")
       .map((c) => c[c.indexOf("--name") + 1]);
     expect(reads).toEqual([
-      "/phoenix/prod/A_TOKEN",
-      "/phoenix/prod/DB_PASSWORD",
-      "/phoenix/prod/Z_TOKEN",
+      "/phoenix/prod/A_TOKEN:12",
+      "/phoenix/prod/DB_PASSWORD:1",
+      "/phoenix/prod/Z_TOKEN:3",
     ]);
   });
 
@@ -440,14 +570,45 @@ describe("renderUserData", () => {
     ]);
   });
 
-  it("fails the boot loudly when the AMI lacks the AWS CLI", () => {
-    const { status, stderr, calls } = runWithFakes(renderUserData(INPUT), { withoutAws: true });
+  it("installs awscli-2 with dnf when the AMI lacks the AWS CLI (the ECS-optimized AL2023 AMI), then boots", () => {
+    const { status, calls, shipped, console } = runWithFakes(renderUserData(INPUT), {
+      withoutAws: true,
+      withDnf: true,
+    });
+    expect(status).toBe(0);
+    const install = calls.findIndex((c) => c[0] === "dnf");
+    expect(calls[install]).toEqual(["dnf", "install", "--assumeyes", "--quiet", "awscli-2"]);
+    expect(calls.findIndex((c) => c[0] === "aws")).toBeGreaterThan(install);
+    expect(console[0]).toBe(
+      "phoenix boot [tools]: installing awscli-2 from the Amazon Linux repository version this AMI is locked to",
+    );
+    expect(shipped.at(-1)).toBe(`phoenix boot [done]: OK: phoenix-web is running ${REF}`);
+  });
+
+  it("fails the boot on the instance console when the AMI has neither the AWS CLI nor dnf", () => {
+    const script = renderUserData(INPUT);
+    const { status, stderr, calls, console, shipped } = runWithFakes(script, {
+      withoutAws: true,
+    });
     expect(status).toBe(1);
-    expect(stderr.trim().split("\n")).toEqual([
-      "phoenix boot [tools]: AWS CLI v2 is not installed on this AMI; pin an AMI that ships it",
-      "phoenix boot [tools]: BOOT FAILED (exit 1): this instance never turns healthy and is replaced; the previous fleet keeps serving",
-    ]);
+    const why =
+      "the AWS CLI is not installed and this AMI has no dnf to install it; pin an Amazon Linux 2023 AMI (e.g. ECS-optimized) or one that ships AWS CLI v2";
+    const check = `command -v dnf >/dev/null || fail '${why}'`;
+    const lines = [
+      `phoenix boot [tools]: ${why}`,
+      `phoenix boot [tools]: BOOT FAILED (exit 1) at line ${lineOf(script, check)}: ${check}: ${NEXT}`,
+    ];
+    // No log stream without the CLI: the console (GetConsoleOutput) is where a user reads this.
+    expect(shipped).toEqual([]);
+    expect(console).toEqual(lines);
+    expect(stderr.trim().split("\n")).toEqual(lines);
     expect(calls.some((c) => c[1] === "run")).toBe(false);
+  });
+
+  it("writes every boot log line to the instance console as well", () => {
+    const { status, shipped, console } = runWithFakes(renderUserData(INPUT));
+    expect(status).toBe(0);
+    expect(console).toEqual(shipped);
   });
 
   it("passes env values through exactly, whatever shell syntax they hold", () => {

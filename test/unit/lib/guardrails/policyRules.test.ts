@@ -297,6 +297,7 @@ describe("image references", () => {
       env: { LOG_LEVEL: "info" },
       sysctls: { "net.core.somaxconn": "1024" },
       secrets: ["DB_PASSWORD"],
+      secretVersions: { DB_PASSWORD: 1 },
       ssmPrefix: "/phoenix/prod",
       logGroupName: "/phoenix/phoenix/prod/web",
       runtime: { readOnlyRootFilesystem: true, scratch: ["/tmp"] },
