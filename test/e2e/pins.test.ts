@@ -85,6 +85,23 @@ describe("phoenix pins check and update", { timeout: 10 * 60_000 }, () => {
     expect(r.out).toContain(`${rel}: 1 of 2 pins are not in the archive; fix with: npx phoenix pins update ${rel}\n`);
   });
 
+  it("names a Docker engine that is not there first, with the fix", async () => {
+    const r = await new Promise<{ code: number; err: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, "pins", "check", rel], {
+        cwd: REPO_ROOT,
+        env: { ...phoenixEnv(), DOCKER_HOST: `unix://${dir}/no-engine.sock` },
+      });
+      let err = "";
+      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+      child.on("close", (code) => resolve({ code: code ?? -1, err }));
+    });
+    expect(r.code).toBe(1);
+    expect(r.err.split("\n")[0]).toBe(
+      `phoenix pins: Docker engine at ${dir}/no-engine.sock: no Docker engine answers there (ENOENT); ` +
+        "start one (`npm run setup` starts Debian's docker.io where none runs) or point DOCKER_HOST at a running engine",
+    );
+  });
+
   it("update moves it to today's version, keeps the file's comments, and the image builds", async () => {
     const r = await phoenix("pins", "update", rel);
     expect(r.err).toBe("");
