@@ -29,7 +29,7 @@ import {
   PutImageCommand,
 } from "@aws-sdk/client-ecr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FLEET_TAG_KEY, liveTag } from "../../lib/aws/release";
+import { FLEET_TAG_KEY, SERVING_RULE_PRIORITY, liveTag, liveTargetGroup } from "../../lib/aws/release";
 import { releaseGateProvider } from "../../providers/aws/releaseGate";
 import { releaseRetireProvider } from "../../providers/aws/releaseRetire";
 import { initStack, removeStack, runProgram, setConfig, uniqueStackName } from "./harness";
@@ -99,6 +99,27 @@ async function network() {
     listenerArn: await listener(80),
     otherListenerArn: await listener(8081),
   };
+}
+
+/** The serving rule (priority 50000) of a listener, forwarding to weighted target groups. */
+async function servingRule(listenerArn: string, forward: { arn: string; weight: number }[]) {
+  const { elb } = clients();
+  const res = await elb.send(
+    new CreateRuleCommand({
+      ListenerArn: listenerArn,
+      Priority: SERVING_RULE_PRIORITY,
+      Conditions: [{ Field: "path-pattern", Values: ["*"] }],
+      Actions: [
+        {
+          Type: "forward",
+          ForwardConfig: {
+            TargetGroups: forward.map((t) => ({ TargetGroupArn: t.arn, Weight: t.weight })),
+          },
+        },
+      ],
+    }),
+  );
+  return res.Rules?.[0]?.RuleArn ?? "";
 }
 
 async function targetGroup(name: string, fleetTag: string): Promise<string> {
@@ -223,6 +244,7 @@ describe("releaseRetireProvider against moto", () => {
       servingImageRef: "",
       stackTag: "phoenix/unit",
       desiredCount: 2,
+      drainingTargetGroupArn: "",
     };
     await expect(releaseRetireProvider.create(props)).rejects.toThrow(
       /retire: refusing to remove older releases while the serving one is not healthy: release b{12}: 0\/2 targets healthy/,
@@ -255,6 +277,7 @@ describe("releaseRetireProvider against moto", () => {
       servingImageRef: images.new.ref,
       stackTag: "phoenix/unit",
       desiredCount: 2,
+      drainingTargetGroupArn: "",
     });
     // The serving digest carries this stack's live tag; the old digest lost it, not another
     // stack's, and kept its own version tag.
@@ -282,6 +305,7 @@ describe("releaseGateProvider against moto", () => {
     await group({ name: "gate-live", tg: live, fleetTag, count: 2, net });
     await group({ name: "gate-cand", tg: cand, fleetTag, count: 2, net });
     await stopInstancesOf("gate-cand");
+    await servingRule(net.listenerArn, [{ arn: live, weight: 1 }]);
     const props = {
       ...conn,
       fleetTag,
@@ -289,12 +313,19 @@ describe("releaseGateProvider against moto", () => {
       imageRef: "",
       targetGroupArn: cand,
       desiredCount: 2,
+      minSize: 2,
+      listenerArns: [net.listenerArn],
       timeoutSeconds: 1,
       pollSeconds: 0.2,
       settleSeconds: 0,
     };
     const olds = { ...props, release: RELEASE_A, targetGroupArn: live };
-    const serving = { servingRelease: RELEASE_A, servingTargetGroupArn: live, servingImageRef: "" };
+    const serving = {
+      servingRelease: RELEASE_A,
+      servingTargetGroupArn: live,
+      servingImageRef: "",
+      drainingTargetGroupArn: "",
+    };
     await expect(
       releaseGateProvider.update!(fleetTag, { ...olds, ...serving }, props),
     ).rejects.toThrow(
@@ -311,13 +342,15 @@ describe("releaseGateProvider against moto", () => {
 });
 
 describe("the release gate's settle period against moto", () => {
-  const props = (fleetTag: string, targetGroupArn: string) => ({
+  const props = (fleetTag: string, targetGroupArn: string, listenerArn: string) => ({
     ...conn,
     fleetTag,
     release: RELEASE_B,
     imageRef: "",
     targetGroupArn,
     desiredCount: 2,
+    minSize: 2,
+    listenerArns: [listenerArn],
     timeoutSeconds: 5,
     pollSeconds: 0.2,
     settleSeconds: 2,
@@ -329,7 +362,7 @@ describe("the release gate's settle period against moto", () => {
     const cand = await targetGroup("flap-cand", fleetTag);
     await group({ name: "flap-cand", tg: cand, fleetTag, count: 2, net });
     expect(await healthy(cand)).toBe(2);
-    const verdict = releaseGateProvider.create(props(fleetTag, cand));
+    const verdict = releaseGateProvider.create(props(fleetTag, cand, net.listenerArn));
     // Well inside the 2 s settle period: the gate has seen the candidate healthy, never for long enough.
     await stopInstancesOf("flap-cand");
     await expect(verdict).rejects.toThrow(/release b{12}: 0\/2 targets healthy .* after 5s; no release serves yet/);
@@ -342,7 +375,7 @@ describe("the release gate's settle period against moto", () => {
     const cand = await targetGroup("settle-cand", fleetTag);
     await group({ name: "settle-cand", tg: cand, fleetTag, count: 2, net });
     const started = Date.now();
-    const passed = await releaseGateProvider.create(props(fleetTag, cand));
+    const passed = await releaseGateProvider.create(props(fleetTag, cand, net.listenerArn));
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
     expect(passed.outs).toMatchObject({ servingRelease: RELEASE_B, servingTargetGroupArn: cand });
   }, 60_000);
@@ -387,8 +420,15 @@ describe("the release lifecycle with the real engine (stand-ins for group, targe
   async function serving(): Promise<{ tg: string; healthy: number }> {
     const { elb } = clients();
     const rules = (await elb.send(new DescribeRulesCommand({ ListenerArn: net.listenerArn }))).Rules;
-    const rule = rules?.find((r) => r.Priority === "50000");
-    const tg = rule?.Actions?.[0]?.TargetGroupArn ?? "";
+    const rule = rules?.find((r) => r.Priority === String(SERVING_RULE_PRIORITY));
+    const action = rule?.Actions?.[0];
+    const tg =
+      liveTargetGroup(
+        action?.ForwardConfig?.TargetGroups?.map((t) => ({
+          arn: t.TargetGroupArn ?? "",
+          weight: t.Weight ?? 1,
+        })) ?? [{ arn: action?.TargetGroupArn ?? "", weight: 1 }],
+      ) ?? "";
     return { tg, healthy: tg ? await healthy(tg) : 0 };
   }
 

@@ -25,6 +25,8 @@ const gate: ReleaseGateProps = {
   imageRef: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:${"a".repeat(64)}`,
   targetGroupArn: TG,
   desiredCount: 3,
+  minSize: 3,
+  listenerArns: ["arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/0123456789abcdef/0123456789abcdef"],
   timeoutSeconds: 600,
   pollSeconds: 5,
   settleSeconds: 0,
@@ -35,6 +37,7 @@ const retire: ReleaseRetireProps = {
   fleetTag: "phoenix/prod/web",
   servingRelease: "0123456789ab",
   servingTargetGroupArn: TG,
+  drainingTargetGroupArn: "",
   servingImageRef: gate.imageRef,
   stackTag: "phoenix/prod",
   desiredCount: 3,
@@ -211,7 +214,15 @@ describe("diff of the providers that own nothing", () => {
   });
 
   it("ignores what the provider recorded beside its inputs", async () => {
-    const olds = { ...gate, servingRelease: "ffffffffffff", servingTargetGroupArn: TG, servingImageRef: "x" };
+    // No serving target group recorded: with one, the same inputs also read the listeners (a verdict
+    // the listeners do not act on yet is re-checked; test/e2e/release.test.ts).
+    const olds = {
+      ...gate,
+      servingRelease: "ffffffffffff",
+      servingTargetGroupArn: "",
+      servingImageRef: "x",
+      drainingTargetGroupArn: TG,
+    };
     expect(await releaseGateProvider.diff!("id", olds, gate)).toMatchObject({ changes: false });
     const audited = { ...audit, report: {}, findings: ["x"], clean: false };
     expect(await fleetAuditProvider.diff!("id", audited as never, audit)).toMatchObject({ changes: false });
