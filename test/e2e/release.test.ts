@@ -473,6 +473,104 @@ describe("releaseGateProvider against moto", () => {
   }, 60_000);
 });
 
+describe("a candidate retried after its gate timed out", () => {
+  it("is scaled back to desiredCount by the gate, so the same release can pass on the next up", async () => {
+    const fleetTag = "phoenix/unit/retry";
+    const net = await network();
+    const live = await targetGroup("retry-live", fleetTag);
+    const cand = await targetGroup("retry-cand", fleetTag);
+    await group({ name: "retry-live", tg: live, fleetTag, count: 2, net });
+    await group({ name: "retry-cand", tg: cand, fleetTag, count: 2, net });
+    await servingRule(net.listenerArn, [{ arn: live, weight: 1 }]);
+    await stopInstancesOf("retry-cand");
+    const props = {
+      ...conn,
+      fleetTag,
+      release: RELEASE_B,
+      imageRef: "",
+      targetGroupArn: cand,
+      desiredCount: 2,
+      minSize: 2,
+      listenerArns: [net.listenerArn],
+      timeoutSeconds: 1,
+      pollSeconds: 0.2,
+      settleSeconds: 0,
+    };
+    const olds = {
+      ...props,
+      release: RELEASE_A,
+      targetGroupArn: live,
+      servingRelease: RELEASE_A,
+      servingTargetGroupArn: live,
+      servingImageRef: "",
+      drainingTargetGroupArn: "",
+    };
+    await expect(releaseGateProvider.update!(fleetTag, olds, props)).rejects.toThrow(
+      "or run `pulumi up --stack unit` unchanged to retry this release (the gate first scales its group(s) back to 2)",
+    );
+    const scaled = (await groupsOf(fleetTag)).find((g) => g.name === "retry-cand");
+    expect(scaled).toMatchObject({ desired: 0, instances: 0 });
+    // The engine's state still says 2 for that group: an update of it changes nothing. The failed
+    // update kept the gate's old inputs, so the next up runs the gate again: it scales the group
+    // back to 2 (its new instances are healthy) and lets the release pass.
+    const retried = await releaseGateProvider.update!(fleetTag, olds, { ...props, timeoutSeconds: 10 });
+    expect(retried.outs).toMatchObject({ servingTargetGroupArn: cand, drainingTargetGroupArn: live });
+    expect((await groupsOf(fleetTag)).find((g) => g.name === "retry-cand")).toMatchObject({
+      desired: 2,
+      instances: 2,
+    });
+  }, 60_000);
+});
+
+describe("the gate's verdict against what the listeners forward to", () => {
+  it("is stale while the serving rule does not forward to the recorded target group", async () => {
+    const fleetTag = "phoenix/unit/stale";
+    const net = await network();
+    const live = await targetGroup("stale-live", fleetTag);
+    const passed = await targetGroup("stale-passed", fleetTag);
+    const rule = await servingRule(net.listenerArn, [{ arn: live, weight: 1 }]);
+    const props = {
+      ...conn,
+      fleetTag,
+      release: RELEASE_B,
+      imageRef: "",
+      targetGroupArn: passed,
+      desiredCount: 2,
+      minSize: 2,
+      listenerArns: [net.listenerArn],
+      timeoutSeconds: 1,
+      pollSeconds: 0.2,
+      settleSeconds: 0,
+    };
+    const recorded = {
+      ...props,
+      servingRelease: RELEASE_B,
+      servingTargetGroupArn: passed,
+      servingImageRef: "",
+      drainingTargetGroupArn: live,
+    };
+    // Same inputs, but the listener still forwards to the release before: the gate runs again.
+    expect(await releaseGateProvider.diff!(fleetTag, recorded, props)).toMatchObject({ changes: true });
+    await clients().elb.send(
+      new ModifyRuleCommand({
+        RuleArn: rule,
+        Actions: [
+          {
+            Type: "forward",
+            ForwardConfig: {
+              TargetGroups: [
+                { TargetGroupArn: passed, Weight: 1 },
+                { TargetGroupArn: live, Weight: 0 },
+              ],
+            },
+          },
+        ],
+      }),
+    );
+    expect(await releaseGateProvider.diff!(fleetTag, recorded, props)).toMatchObject({ changes: false });
+  }, 60_000);
+});
+
 describe("the release gate's settle period against moto", () => {
   const props = (fleetTag: string, targetGroupArn: string, listenerArn: string) => ({
     ...conn,
