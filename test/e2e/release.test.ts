@@ -708,6 +708,8 @@ describe("the release lifecycle with the real engine (stand-ins for group, targe
     const now = await serving();
     expect(now.healthy).toBe(2);
     expect(now.tg).not.toBe(first.tg);
+    // No instance of the old A was terminated before it drained.
+    expect(standIn.violations).toEqual([]);
     // The serving rule keeps the old A's target group at weight 0: its instances drained before
     // they were deleted. The old A group and the failed B group are gone.
     expect(await servingForwardNow()).toEqual([
