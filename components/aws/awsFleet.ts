@@ -165,7 +165,11 @@ export class AwsFleet extends pulumi.ComponentResource {
     const connection = args.connection ?? awsProviderConnection(config.region);
     // Deletes every release when the fleet is destroyed: after the rules and groups (they depend on
     // the target group, which depends on it), before the launch template and security group.
-    const teardown = releaseTeardown(`${name}-teardown`, { connection, fleetTag, dependsOn: [lt] }, this);
+    const teardown = releaseTeardown(
+      `${name}-teardown`,
+      { connection, fleetTag, dependsOn: [lt] },
+      this,
+    );
     const tg = releaseTargetGroup(
       `${name}-tg`,
       {

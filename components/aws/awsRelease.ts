@@ -134,7 +134,9 @@ export interface ServingRuleArgs {
 }
 
 /** A forward action to weighted target groups: one target group alone is a plain forward. */
-export function forwardAction(forward: readonly WeightedTarget[]): aws.types.input.lb.ListenerRuleAction {
+export function forwardAction(
+  forward: readonly WeightedTarget[],
+): aws.types.input.lb.ListenerRuleAction {
   return forward.length === 1
     ? { type: "forward", targetGroupArn: forward[0].arn }
     : {

@@ -100,7 +100,7 @@ export async function targetHealth(
   }
 }
 
-/** Sets a group's MinSize and DesiredCapacity (0 and 0: a failed candidate stops and costs nothing). */
+/** Sets a group's MinSize and DesiredCapacity (0 and 0: a failed candidate stops, costs nothing). */
 export async function scaleGroup(
   c: AwsConnection,
   groupName: string,
@@ -167,7 +167,7 @@ function isMissing(err: unknown): boolean {
   );
 }
 
-/** The longest deregistration delay (seconds) of these target groups; 300 (AWS's default) if unset. */
+/** The longest deregistration delay (s) of these target groups; 300 (AWS's default) if unset. */
 async function deregistrationDelay(c: AwsConnection, arns: readonly string[]): Promise<number> {
   const { elb } = sdks();
   const lb = new elb.ElasticLoadBalancingV2Client(clientConfig(c));
@@ -239,7 +239,8 @@ export async function drainAndDelete(
       if (left.length === 0) break;
       if (Date.now() >= deadline) {
         throw new Error(
-          `retire: group ${group.name} still has targets on the load balancer (${left.join(", ")}) ` +
+          `retire: group ${group.name} still has targets on the load balancer ` +
+            `(${left.join(", ")}) ` +
             `${delaySeconds + DRAIN_MARGIN_SECONDS}s after it was detached (deregistration delay ` +
             `${delaySeconds}s); nothing was deleted. Run \`pulumi up\` again to retry the drain.`,
         );
@@ -284,9 +285,10 @@ export async function waitGroupGone(c: AwsConnection, groupName: string): Promis
       if ((res.AutoScalingGroups ?? []).length === 0) return;
       if (Date.now() >= deadline) {
         throw new Error(
-          `group ${groupName} still exists ${GROUP_DELETE_TIMEOUT_SECONDS}s after it was deleted ` +
-            `(status ${res.AutoScalingGroups?.[0]?.Status ?? "unknown"}); run the command again once ` +
-            `it is gone (aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names ${groupName})`,
+          `group ${groupName} still exists ${GROUP_DELETE_TIMEOUT_SECONDS}s after it was ` +
+            `deleted (status ${res.AutoScalingGroups?.[0]?.Status ?? "unknown"}); run the ` +
+            `command again once it is gone (aws autoscaling describe-auto-scaling-groups ` +
+            `--auto-scaling-group-names ${groupName})`,
         );
       }
       await pause(2000);

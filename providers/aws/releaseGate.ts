@@ -54,6 +54,9 @@ export interface ReleaseGateOutputs extends ReleaseGateProps {
   drainingTargetGroupArn: string;
 }
 
+/** A listener ARN. */
+const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:\S+:listener\/\S+$/;
+
 function propsSchema() {
   const { z } = require("zod") as typeof import("zod");
   return z.object({
@@ -65,7 +68,7 @@ function propsSchema() {
     desiredCount: z.number().int().min(1, "desiredCount: must be at least 1"),
     minSize: z.number().int().min(0, "minSize: must be 0 or more"),
     listenerArns: z
-      .array(z.string().regex(/^arn:aws[a-z-]*:elasticloadbalancing:\S+:listener\/\S+$/, "must be a listener ARN"))
+      .array(z.string().regex(LISTENER_ARN, "must be a listener ARN"))
       .min(1, "listenerArns: at least one listener carries the serving rule"),
     timeoutSeconds: z
       .number()
@@ -110,7 +113,8 @@ export async function awaitHealthy(
     minSize: props.minSize,
   });
   for (const g of restore) {
-    await scaleGroup(props, g.name, { minSize: props.minSize, desiredCapacity: props.desiredCount });
+    const size = { minSize: props.minSize, desiredCapacity: props.desiredCount };
+    await scaleGroup(props, g.name, size);
   }
   const deadline = Date.now() + props.timeoutSeconds * 1000;
   let problem: string | undefined;
@@ -156,15 +160,16 @@ export async function awaitHealthy(
   // never scaled down: it is all the traffic has.
   const scaled = live === props.targetGroupArn ? [] : failed.map((g) => g.name);
   for (const name of scaled) await scaleGroup(props, name, { minSize: 0, desiredCapacity: 0 });
+  const up = upCommand(props.fleetTag);
   throw new Error(
     `${problem} after ${props.timeoutSeconds}s; ` +
       (live
         ? `the listener still forwards to ${live}`
         : "no release serves yet (the listener answers 503)") +
       (scaled.length > 0 ? `; scaled the failed group(s) ${scaled.join(", ")} to 0` : "") +
-      `. Next: fix the release (boot log, health path, image) and run \`${upCommand(props.fleetTag)}\`; ` +
-      `or run \`${upCommand(props.fleetTag)}\` unchanged to retry this release (the gate first scales ` +
-      `its group(s) back to ${props.desiredCount}); or revert the spec and run \`${upCommand(props.fleetTag)}\``,
+      `. Next: fix the release (boot log, health path, image) and run \`${up}\`; ` +
+      `or run \`${up}\` unchanged to retry this release (the gate first scales ` +
+      `its group(s) back to ${props.desiredCount}); or revert the spec and run \`${up}\``,
   );
 }
 
@@ -197,7 +202,8 @@ export async function staleVerdict(olds: ReleaseGateOutputs): Promise<string | u
   if (apart.length === 0) return undefined;
   return (
     `the serving rule of ${apart.map(([arn]) => arn).join(", ")} does not forward to ` +
-    `${olds.servingTargetGroupArn} (release ${olds.servingRelease}) yet: its health is checked again before the switch`
+    `${olds.servingTargetGroupArn} (release ${olds.servingRelease}) yet: its health is checked ` +
+    "again before the switch"
   );
 }
 
@@ -214,7 +220,8 @@ export const releaseGateProvider: pulumi.dynamic.ResourceProvider<
   },
   async diff(_id, olds, news) {
     // Never replaced: the serving pointer must survive every change, or a replace would lose it.
-    const diff = updateOnlyDiff(Object.keys(inputsOf(news)) as (keyof ReleaseGateProps)[], olds, news);
+    const keys = Object.keys(inputsOf(news)) as (keyof ReleaseGateProps)[];
+    const diff = updateOnlyDiff(keys, olds, news);
     if (diff.changes) return diff;
     // Same inputs: the recorded verdict stands only if the listeners already act on it.
     return { ...diff, changes: (await staleVerdict(olds)) !== undefined };

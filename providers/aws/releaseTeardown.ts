@@ -50,7 +50,7 @@ export const releaseTeardownProvider: pulumi.dynamic.ResourceProvider<
   },
   async diff(_id, olds, news) {
     // Never replaced: a replacement would delete (tear down) the live fleet.
-    const keys: (keyof ReleaseTeardownProps)[] = ["region", "endpoint", "profile", "roleArn", "fleetTag"];
+    const keys = ["region", "endpoint", "profile", "roleArn", "fleetTag"] as const;
     return updateOnlyDiff(keys, olds, news);
   },
   async create(inputs) {
