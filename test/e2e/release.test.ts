@@ -420,6 +420,9 @@ describe("the drain, against moto behind a stand-in for target health (unused, d
     await releaseRetireProvider.delete!(fleetTag, props);
     expect(standIn.violations).toEqual([]);
     expect(await groupsOf(fleetTag)).toEqual([]);
+    // It returned only once the deleted groups were no longer listed (their instances terminated),
+    // so the instances' security group, deleted after it in a destroy, has no user left.
+    expect(Date.now()).toBeGreaterThanOrEqual(standIn.lastGroupGoneAt());
     await clients(standIn.endpoint).elb.send(new DeleteRuleCommand({ RuleArn: rule }));
     await releaseTeardownProvider.delete!(fleetTag, { ...via, fleetTag });
     expect(await targetGroupsOf(fleetTag)).toEqual([]);

@@ -20,6 +20,14 @@
  *   every instance its group launches fails) is `unhealthy` with `Target.FailedHealthChecks`: moto
  *   reports every running instance healthy and runs no health check.
  *
+ * - a group deleted with ForceDelete stays listed by name, "Delete in progress", for
+ *   {@link TERMINATION_MS} while its instances terminate ("ForceDelete ... without waiting for all
+ *   instances to be terminated",
+ *   https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DeleteAutoScalingGroup.html;
+ *   `Status`: "The current state of the group when the DeleteAutoScalingGroup operation is in
+ *   progress.", https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_AutoScalingGroup.html);
+ *   moto removes it at once.
+ *
  * It also records what AWS documents no protection for, so a test can assert it never happens: an
  * instance terminated (its group deleted) while it was still registered in a target group in use,
  * while it was draining, or after its target group left every rule while it was registered (the
@@ -44,6 +52,9 @@ import {
 /** Instance tag (value "true") of a release whose health check never passes. */
 export const UNHEALTHY_TAG = "standin:unhealthy";
 
+/** How long a deleted group stays listed while its instances terminate. */
+export const TERMINATION_MS = 1500;
+
 /** A running stand-in: its endpoint and what it saw. */
 export interface TargetHealthStandIn {
   readonly endpoint: string;
@@ -51,6 +62,8 @@ export interface TargetHealthStandIn {
   readonly violations: string[];
   /** How many DescribeTargetHealth answers listed a `draining` target. */
   readonly drainingAnswers: () => number;
+  /** When the last deleted group stopped being listed (ms), 0 if none was deleted. */
+  readonly lastGroupGoneAt: () => number;
   stop(): Promise<void>;
 }
 
@@ -101,6 +114,7 @@ export async function startTargetHealthStandIn(motoEndpoint: string): Promise<Ta
   const cut = new Map<string, string>();
   const violations: string[] = [];
   let drainingAnswers = 0;
+  const deleting = new Map<string, number>();
 
   /** Target groups some listener of some load balancer names (in a rule or a default action). */
   async function inUse(): Promise<Set<string>> {
@@ -248,6 +262,20 @@ export async function startTargetHealthStandIn(motoEndpoint: string): Promise<Ta
     }
   }
 
+  function deletingGroup(params: URLSearchParams): string {
+    const name = xml(params.get("AutoScalingGroupNames.member.1") ?? "");
+    return (
+      `<DescribeAutoScalingGroupsResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/">` +
+      `<DescribeAutoScalingGroupsResult><AutoScalingGroups><member>` +
+      `<AutoScalingGroupName>${name}</AutoScalingGroupName><Status>Delete in progress</Status>` +
+      `<MinSize>0</MinSize><MaxSize>0</MaxSize><DesiredCapacity>0</DesiredCapacity>` +
+      `<Instances></Instances><TargetGroupARNs></TargetGroupARNs><Tags></Tags>` +
+      `</member></AutoScalingGroups></DescribeAutoScalingGroupsResult>` +
+      `<ResponseMetadata><RequestId>stand-in</RequestId></ResponseMetadata>` +
+      `</DescribeAutoScalingGroupsResponse>`
+    );
+  }
+
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
@@ -288,6 +316,15 @@ export async function startTargetHealthStandIn(motoEndpoint: string): Promise<Ta
       } else if (service === "autoscaling" && action === "DeleteAutoScalingGroup") {
         await beforeDelete(params);
         out = await pass();
+        if (out.status === 200) {
+          deleting.set(params.get("AutoScalingGroupName") ?? "", Date.now() + TERMINATION_MS);
+        }
+      } else if (
+        service === "autoscaling" &&
+        action === "DescribeAutoScalingGroups" &&
+        (deleting.get(params.get("AutoScalingGroupNames.member.1") ?? "") ?? 0) > Date.now()
+      ) {
+        out = { status: 200, type: "text/xml", text: deletingGroup(params) };
       } else {
         out = await pass();
       }
@@ -305,6 +342,7 @@ export async function startTargetHealthStandIn(motoEndpoint: string): Promise<Ta
     endpoint: `http://127.0.0.1:${port}`,
     violations,
     drainingAnswers: () => drainingAnswers,
+    lastGroupGoneAt: () => Math.max(0, ...deleting.values()),
     async stop() {
       elb.destroy();
       asg.destroy();
