@@ -133,7 +133,11 @@ export interface ServingRuleArgs {
   readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-/** A forward action to weighted target groups: one target group alone is a plain forward. */
+/**
+ * A forward action to weighted target groups: one target group alone is a plain forward. pulumi-aws
+ * takes weights 0 to 999 (`ListenerRuleActionForwardTargetGroup.weight`: "The weight. The range is
+ * 0 to 999.").
+ */
 export function forwardAction(
   forward: readonly WeightedTarget[],
 ): aws.types.input.lb.ListenerRuleAction {
