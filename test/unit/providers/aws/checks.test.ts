@@ -95,6 +95,22 @@ describe("release gate check", () => {
     ]);
   });
 
+  it("names a bad listener ARN, no listener at all, and a negative minSize", async () => {
+    const lb = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/x/1";
+    expect(await failures(releaseGateProvider.check!(NO_OLDS, { ...gate, listenerArns: [lb] }))).toEqual([
+      { property: "listenerArns", reason: `must be a listener ARN (got "${lb}")` },
+    ]);
+    expect(
+      await failures(releaseGateProvider.check!(NO_OLDS, { ...gate, listenerArns: [], minSize: -1 })),
+    ).toEqual([
+      { property: "minSize", reason: "minSize: must be 0 or more (got -1)" },
+      {
+        property: "listenerArns",
+        reason: "listenerArns: at least one listener carries the serving rule (got [])",
+      },
+    ]);
+  });
+
   it("refuses a whole-number field given a fraction", async () => {
     const got = await failures(releaseGateProvider.check!(NO_OLDS, { ...gate, desiredCount: 1.5, timeoutSeconds: 2.5 }));
     expect(got?.map((f) => f.property)).toEqual(["desiredCount", "timeoutSeconds"]);
@@ -126,6 +142,19 @@ describe("release retire check", () => {
       { property: "servingTargetGroupArn", reason: 'must be a target group ARN (got "tg")' },
       { property: "stackTag", reason: 'stackTag: must not be empty, e.g. phoenix/prod (got "")' },
       { property: "desiredCount", reason: "desiredCount: must be at least 1 (got 0)" },
+    ]);
+  });
+
+  it("takes the target group kept at weight 0 as empty or a target group ARN", async () => {
+    const draining = { ...retire, drainingTargetGroupArn: TG };
+    expect(await releaseRetireProvider.check!(NO_OLDS, draining)).toEqual({ inputs: draining });
+    expect(
+      await failures(releaseRetireProvider.check!(NO_OLDS, { ...retire, drainingTargetGroupArn: "tg" })),
+    ).toEqual([
+      {
+        property: "drainingTargetGroupArn",
+        reason: 'must be empty or a target group ARN (got "tg")',
+      },
     ]);
   });
 });
