@@ -20,6 +20,7 @@ import {
   awsProviderConnection,
   candidateRules,
   releaseTargetGroup,
+  releaseTeardown,
   servingRules,
   settleSeconds,
   switchWhenHealthy,
@@ -171,9 +172,23 @@ export class AwsFleet extends pulumi.ComponentResource {
       [FLEET_TAG_KEY]: fleetTag,
       [RELEASE_TAG_KEY]: this.release,
     });
+    const connection = args.connection ?? awsProviderConnection(config.region);
+    // Deletes every release when the fleet is destroyed: after the rules and groups (they depend on
+    // the target group, which depends on it), before the launch template and security group.
+    const teardown = releaseTeardown(
+      `${name}-teardown`,
+      { connection, fleetTag, dependsOn: [lt] },
+      this,
+    );
     const tg = releaseTargetGroup(
       elbLogicalName(`${name}-tg`),
-      { vpcId: config.vpcId, app: spec.app, release: this.release, tags: releaseTags("-tg") },
+      {
+        vpcId: config.vpcId,
+        app: spec.app,
+        release: this.release,
+        tags: releaseTags("-tg"),
+        dependsOn: [teardown],
+      },
       this,
     );
     const candidate = candidateRules(
@@ -205,21 +220,23 @@ export class AwsFleet extends pulumi.ComponentResource {
     const { gate, retire } = switchWhenHealthy(
       name,
       {
-        connection: args.connection ?? awsProviderConnection(config.region),
+        connection,
         fleetTag,
         release: this.release,
         imageRef: args.imageRef,
         targetGroupArn: tg.arn,
         desiredCount: config.desiredCount,
+        minSize: config.minSize,
+        listenerArns: frontDoor.trafficListeners.map((l) => l.arn),
         // Stryker disable next-line StringLiteral: the name shows only in the duration error, and validate() refused such a value already
         timeoutSeconds: durationSeconds("waitForCapacityTimeout", capacityTimeout),
         settleSeconds: settleSeconds(args.spec.app),
         candidateRules: candidate,
         group: asg,
-        route: (targetGroupArn, opts) =>
+        route: (forward, opts) =>
           servingRules(
             `${name}-serving`,
-            { listeners: frontDoor.trafficListeners, targetGroupArn, tags: nameTags(ctx, "-serving") },
+            { listeners: frontDoor.trafficListeners, forward, tags: nameTags(ctx, "-serving") },
             opts,
           ),
       },

@@ -5,6 +5,8 @@ import { type ProviderConnection, providerConnection } from "../../lib/aws/provi
 import type { AwsConnection } from "../../providers/aws/awsConnection";
 import { ReleaseGate } from "../../providers/aws/releaseGate";
 import { ReleaseRetire } from "../../providers/aws/releaseRetire";
+import { ReleaseTeardown } from "../../providers/aws/releaseTeardown";
+import { SERVING_RULE_PRIORITY, type WeightedTarget, servingForward } from "../../lib/aws/release";
 
 /**
  * What belongs to one release of an AWS fleet besides its Auto Scaling group: its own target group
@@ -16,14 +18,15 @@ import { ReleaseRetire } from "../../providers/aws/releaseRetire";
  *   go to the candidate's target group. This attaches the candidate to the load balancer (a target
  *   group no listener uses is never health-checked) and lets an operator try it before it serves.
  * - priority {@link SERVING_RULE_PRIORITY}: every other request goes to the serving release's target
- *   group, the release gate's pointer. This is the seam every listener forwards through.
+ *   group, the release gate's pointer. This is the seam every listener forwards through. The target
+ *   group that served before stays in its forward action at weight 0 until the next switch, so the
+ *   retire drains it while the load balancer still uses it (see `servingForward`).
  * - the listener's default action answers 503 until a first release is healthy.
  */
 
 /** Priority of the rule that routes `X-Phoenix-Release: <candidate>` to the candidate. */
 export const CANDIDATE_RULE_PRIORITY = 10;
-/** Priority of the rule that routes all traffic to the serving release. */
-export const SERVING_RULE_PRIORITY = 50000;
+export { SERVING_RULE_PRIORITY };
 /** Header that selects the candidate release. */
 export const RELEASE_HEADER = "X-Phoenix-Release";
 
@@ -87,6 +90,8 @@ export interface ReleaseTargetGroupArgs {
   readonly app: Pick<Spec["app"], "port" | "health" | "stopGraceSeconds">;
   readonly release: pulumi.Input<string>;
   readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** The fleet's {@link releaseTeardown}: deleted after this target group's users in a destroy. */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** The target group of one release: its port, its health check, its deregistration delay. */
@@ -107,16 +112,41 @@ export function releaseTargetGroup(
       deregistrationDelay: args.app.stopGraceSeconds,
       tags: args.tags,
     },
-    { parent, ...releaseResourceOptions(args.release) },
+    { parent, dependsOn: args.dependsOn, ...releaseResourceOptions(args.release) },
   );
 }
 
-/** Arguments of {@link candidateRules} and {@link servingRules}. */
+/** Arguments of {@link candidateRules}. */
 export interface ReleaseRuleArgs {
   /** Listeners that carry traffic. */
   readonly listeners: readonly aws.lb.Listener[];
   readonly targetGroupArn: pulumi.Input<string>;
   readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** Arguments of {@link servingRules}. */
+export interface ServingRuleArgs {
+  /** Listeners that carry traffic. */
+  readonly listeners: readonly aws.lb.Listener[];
+  /** The weighted target groups of the forward action ({@link servingForward}). */
+  readonly forward: pulumi.Input<WeightedTarget[]>;
+  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * A forward action to weighted target groups: one target group alone is a plain forward. pulumi-aws
+ * takes weights 0 to 999 (`ListenerRuleActionForwardTargetGroup.weight`: "The weight. The range is
+ * 0 to 999.").
+ */
+export function forwardAction(
+  forward: readonly WeightedTarget[],
+): aws.types.input.lb.ListenerRuleAction {
+  return forward.length === 1
+    ? { type: "forward", targetGroupArn: forward[0].arn }
+    : {
+        type: "forward",
+        forward: { targetGroups: forward.map((t) => ({ arn: t.arn, weight: t.weight })) },
+      };
 }
 
 /** Routes `X-Phoenix-Release: <release>` to the candidate, on every traffic listener. */
@@ -141,10 +171,13 @@ export function candidateRules(
   );
 }
 
-/** Routes all traffic to the serving release, on every traffic listener. */
+/**
+ * Routes all traffic to the serving release, on every traffic listener; the release that served
+ * before stays in the forward action at weight 0 while it drains.
+ */
 export function servingRules(
   name: string,
-  args: ReleaseRuleArgs,
+  args: ServingRuleArgs,
   opts: pulumi.CustomResourceOptions & { parent: pulumi.Resource },
 ): aws.lb.ListenerRule[] {
   return args.listeners.map(
@@ -155,7 +188,7 @@ export function servingRules(
           listenerArn: listener.arn,
           priority: SERVING_RULE_PRIORITY,
           conditions: [{ pathPattern: { values: ["*"] } }],
-          actions: [{ type: "forward", targetGroupArn: args.targetGroupArn }],
+          actions: pulumi.output(args.forward).apply((f) => [forwardAction(f)]),
           tags: args.tags,
         },
         opts,
@@ -174,6 +207,10 @@ export interface SwitchArgs {
   /** The candidate release's target group. */
   readonly targetGroupArn: pulumi.Input<string>;
   readonly desiredCount: number;
+  /** The groups' MinSize (what the gate restores on a group an earlier failed gate scaled to 0). */
+  readonly minSize: number;
+  /** The listeners that carry the serving rule (the gate reads what they forward to). */
+  readonly listenerArns: pulumi.Input<string>[];
   readonly timeoutSeconds: number;
   /** @default - 5 seconds between two health reads of the gate */
   readonly pollSeconds?: number;
@@ -184,11 +221,12 @@ export interface SwitchArgs {
   /** The candidate's group: the listener moves only once it was created. */
   readonly group: pulumi.Resource;
   /**
-   * Makes the listener switch: what forwards all traffic to `targetGroupArn` (the gate's serving
-   * pointer), created with `opts` (which carry the ordering). {@link servingRules} on AWS.
+   * Makes the listener switch: what forwards all traffic by `forward` (the gate's serving pointer
+   * at weight 1, the target group that served before at weight 0), created with `opts` (which carry
+   * the ordering). {@link servingRules} on AWS.
    */
   readonly route: (
-    targetGroupArn: pulumi.Output<string>,
+    forward: pulumi.Output<WeightedTarget[]>,
     opts: pulumi.CustomResourceOptions & { parent: pulumi.Resource },
   ) => pulumi.Resource[];
 }
@@ -213,13 +251,20 @@ export function switchWhenHealthy(
       imageRef: args.imageRef,
       targetGroupArn: args.targetGroupArn,
       desiredCount: args.desiredCount,
+      minSize: args.minSize,
+      listenerArns: args.listenerArns,
       timeoutSeconds: args.timeoutSeconds,
       pollSeconds: args.pollSeconds,
       settleSeconds: args.settleSeconds,
     },
     { parent, dependsOn: [...args.candidateRules] },
   );
-  const serving = args.route(gate.servingTargetGroupArn, { parent, dependsOn: [args.group, gate] });
+  // Older gate states have no draining target group; "" is none.
+  const draining = gate.drainingTargetGroupArn.apply((d) => d ?? "");
+  const forward = pulumi
+    .all([gate.servingTargetGroupArn, draining])
+    .apply(([serving, previous]) => servingForward(serving, previous));
+  const serving = args.route(forward, { parent, dependsOn: [args.group, gate] });
   const retire = new ReleaseRetire(
     `${name}-retire`,
     {
@@ -227,6 +272,7 @@ export function switchWhenHealthy(
       fleetTag: args.fleetTag,
       servingRelease: gate.servingRelease,
       servingTargetGroupArn: gate.servingTargetGroupArn,
+      drainingTargetGroupArn: draining,
       servingImageRef: gate.servingImageRef,
       stackTag: `${pulumi.getProject()}/${pulumi.getStack()}`,
       desiredCount: args.desiredCount,
@@ -234,6 +280,36 @@ export function switchWhenHealthy(
     { parent, dependsOn: serving },
   );
   return { gate, serving, retire };
+}
+
+/** Arguments of {@link releaseTeardown}. */
+export interface TeardownArgs {
+  readonly connection: pulumi.Input<AwsConnection>;
+  /** `<project>/<stack>/<fleet>`. */
+  readonly fleetTag: string;
+  /**
+   * What holds the instances' security group (the launch template): the teardown depends on it, so
+   * a destroy deletes it only after every instance of the fleet was terminated (a security group
+   * that an instance's network interface still uses cannot be deleted: DependencyViolation).
+   */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * The step that deletes every release of the fleet when the fleet is destroyed (groups and target
+ * groups are retained on delete). Every release's target group must depend on it
+ * ({@link ReleaseTargetGroupArgs.dependsOn}), so the rules and groups that use one are gone first.
+ */
+export function releaseTeardown(
+  name: string,
+  args: TeardownArgs,
+  parent: pulumi.Resource,
+): ReleaseTeardown {
+  return new ReleaseTeardown(
+    name,
+    { connection: args.connection, fleetTag: args.fleetTag },
+    { parent, dependsOn: args.dependsOn },
+  );
 }
 
 /** The aws provider's region, profile and role, read from `aws:*` stack config. */

@@ -21,6 +21,80 @@ export interface TargetHealthSnapshot {
   readonly id: string;
   /** initial | healthy | unhealthy | unused | draining | unavailable */
   readonly state: string;
+  /** The reason code (Target.NotInUse, Target.DeregistrationInProgress, ...), if any. */
+  readonly reason?: string;
+}
+
+/** Priority of the listener rule that routes all traffic to the serving release. */
+export const SERVING_RULE_PRIORITY = 50000;
+
+/** One target group of a forward action and its weight (0..999). */
+export interface WeightedTarget {
+  readonly arn: string;
+  readonly weight: number;
+}
+
+/**
+ * The serving rule's forward action: all traffic to the serving target group (weight 1) and the
+ * target group that served before at weight 0 while its targets drain. Weights set the share of
+ * requests ("The weight. The range is 0 to 999.", TargetGroupTuple,
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroupTuple.html),
+ * so weight 0 routes no new request to it; staying in the rule keeps it used by the load balancer,
+ * so its targets go `draining` for the deregistration delay when they deregister instead of being
+ * reported `unused` at once (`Target.NotInUse` - "The target group is not used by any load
+ * balancer", https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html).
+ */
+export function servingForward(serving: string, draining: string | undefined): WeightedTarget[] {
+  return draining && draining !== serving
+    ? [
+        { arn: serving, weight: 1 },
+        { arn: draining, weight: 0 },
+      ]
+    : [{ arn: serving, weight: 1 }];
+}
+
+/**
+ * The target group a rule's forward action sends traffic to: the one with the highest weight above
+ * 0, or undefined when none has any.
+ */
+export function liveTargetGroup(forward: readonly WeightedTarget[]): string | undefined {
+  const live = forward.filter((t) => t.weight > 0).sort((a, b) => b.weight - a.weight);
+  return live[0]?.arn;
+}
+
+/**
+ * The instances of `instanceIds` that have not yet left a target group: still listed in any state
+ * but `unused`. A deregistering target is `draining` for the deregistration delay, then `unused`
+ * or gone ("The initial state of a deregistering target is draining. After the deregistration delay
+ * elapses, the deregistration process completes and the state of the target is unused.",
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html#deregistration-delay).
+ * An `unused` target takes no request; that the retire only deregisters targets of a target group
+ * still in a rule (see {@link servingForward}) is what makes `unused` mean "drained".
+ */
+export function notYetLeft(
+  instanceIds: readonly string[],
+  targets: readonly TargetHealthSnapshot[],
+): TargetHealthSnapshot[] {
+  return targets.filter((t) => instanceIds.includes(t.id) && t.state !== "unused");
+}
+
+/**
+ * The groups a gate scales back up before it watches a candidate: the candidate's own groups (as
+ * {@link failedCandidateGroups} picks them) left below the stack's size by an earlier failed gate,
+ * which scaled them to 0 while the engine's state still says `desiredCount`.
+ */
+export function groupsToRestore(p: {
+  readonly fleetTag: string;
+  readonly candidateTargetGroupArn: string;
+  readonly servingTargetGroupArn?: string;
+  readonly groups: readonly GroupSnapshot[];
+  readonly desiredCount: number;
+  readonly minSize: number;
+}): GroupSnapshot[] {
+  if (p.servingTargetGroupArn === p.candidateTargetGroupArn) return [];
+  return failedCandidateGroups(p).filter(
+    (g) => (g.desiredCapacity ?? 0) < p.desiredCount || (g.minSize ?? 0) < p.minSize,
+  );
 }
 
 /** A group of the fleet as DescribeAutoScalingGroups reports it. */
@@ -30,6 +104,9 @@ export interface GroupSnapshot {
   readonly tags: Readonly<Record<string, string>>;
   /** Instances in service (not pending, terminating or standby). */
   readonly instanceIds: readonly string[];
+  /** The group's DesiredCapacity and MinSize (a failed gate leaves both at 0). */
+  readonly desiredCapacity?: number;
+  readonly minSize?: number;
 }
 
 /** A target group of the fleet as DescribeTargetGroups + DescribeTags report it. */
@@ -114,16 +191,19 @@ export interface RetirePlan {
 export function planRetire(p: {
   readonly fleetTag: string;
   readonly servingTargetGroupArn: string;
+  /** The target group the serving rule keeps at weight 0 while it drains: emptied, not deleted. */
+  readonly drainingTargetGroupArn?: string;
   readonly groups: readonly GroupSnapshot[];
   readonly targetGroups: readonly TargetGroupSnapshot[];
 }): RetirePlan {
   const serving = (g: GroupSnapshot) => g.targetGroupArns.includes(p.servingTargetGroupArn);
+  const kept = [p.servingTargetGroupArn, p.drainingTargetGroupArn ?? ""];
   return {
     groups: p.groups
       .filter((g) => ofFleet(g.tags, p.fleetTag) && !serving(g))
       .sort((a, b) => a.name.localeCompare(b.name)),
     targetGroupArns: p.targetGroups
-      .filter((t) => ofFleet(t.tags, p.fleetTag) && t.arn !== p.servingTargetGroupArn)
+      .filter((t) => ofFleet(t.tags, p.fleetTag) && !kept.includes(t.arn))
       .map((t) => t.arn)
       .sort(),
   };

@@ -64,6 +64,7 @@ export const DYNAMIC_NAMES = {
   fleetAudit: "FleetAudit",
   releaseGate: "ReleaseGate",
   releaseRetire: "ReleaseRetire",
+  releaseTeardown: "ReleaseTeardown",
 } as const;
 
 type DynamicKey = keyof typeof DYNAMIC_NAMES;

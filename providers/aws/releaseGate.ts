@@ -1,6 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DYNAMIC_MODULE, DYNAMIC_NAMES } from "../../lib/core/identifiers";
-import { type SettleState, failedCandidateGroups, gateProblem, settleRead } from "../../lib/aws/release";
+import {
+  type SettleState,
+  failedCandidateGroups,
+  gateProblem,
+  groupsToRestore,
+  liveTargetGroup,
+  settleRead,
+} from "../../lib/aws/release";
 import {
   TARGET_GROUP_ARN,
   type AwsConnection,
@@ -9,7 +16,7 @@ import {
   pause,
   updateOnlyDiff,
 } from "./awsConnection";
-import { fleetGroups, scaleToZero, targetHealth } from "./releaseAws";
+import { fleetGroups, scaleGroup, servingRuleForwards, targetHealth } from "./releaseAws";
 
 /** Plain inputs of the gate, as the provider receives them. */
 export interface ReleaseGateProps extends AwsConnection {
@@ -23,6 +30,10 @@ export interface ReleaseGateProps extends AwsConnection {
   targetGroupArn: string;
   /** Healthy targets the candidate needs before it may take traffic. */
   desiredCount: number;
+  /** The groups' MinSize: what a candidate scaled to 0 by an earlier failed gate gets back. */
+  minSize: number;
+  /** The listeners whose serving rule the switch moves: read to know what really serves. */
+  listenerArns: string[];
   /** How long the candidate may take to become healthy. */
   timeoutSeconds: number;
   /** Seconds between two health reads. */
@@ -36,7 +47,15 @@ export interface ReleaseGateOutputs extends ReleaseGateProps {
   servingRelease: string;
   servingTargetGroupArn: string;
   servingImageRef: string;
+  /**
+   * The target group that served before the last switch ("" if none): the serving rule keeps it at
+   * weight 0, so the retire drains its instances while the load balancer still uses it.
+   */
+  drainingTargetGroupArn: string;
 }
+
+/** A listener ARN. */
+const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:\S+:listener\/\S+$/;
 
 function propsSchema() {
   const { z } = require("zod") as typeof import("zod");
@@ -47,6 +66,10 @@ function propsSchema() {
     imageRef: z.string(),
     targetGroupArn: z.string().regex(TARGET_GROUP_ARN, "must be a target group ARN"),
     desiredCount: z.number().int().min(1, "desiredCount: must be at least 1"),
+    minSize: z.number().int().min(0, "minSize: must be 0 or more"),
+    listenerArns: z
+      .array(z.string().regex(LISTENER_ARN, "must be a listener ARN"))
+      .min(1, "listenerArns: at least one listener carries the serving rule"),
     timeoutSeconds: z
       .number()
       .int()
@@ -58,16 +81,41 @@ function propsSchema() {
   });
 }
 
+/** Where the listeners forward now: the serving rules' live target group, if they agree on one. */
+async function liveNow(props: ReleaseGateProps): Promise<string | undefined> {
+  const forwards = await servingRuleForwards(props, props.listenerArns);
+  const live = new Set(Object.values(forwards).map((f) => (f ? liveTargetGroup(f) : undefined)));
+  return live.size === 1 ? [...live][0] : undefined;
+}
+
 /**
  * Waits until the candidate's target group has had `desiredCount` healthy targets on every read for
- * `settleSeconds`. On time-out it scales
- * the candidate's groups to zero (never a group of the serving target group) and fails, so the
- * listener keeps forwarding to the release that served before and nothing of the failed release runs.
+ * `settleSeconds`. First scales back up the candidate's groups that an earlier failed gate left at
+ * 0 (the engine's state still says `desiredCount`, so an update of the group would not). On
+ * time-out it scales the candidate's groups to zero (never a group of the target group the
+ * listeners forward to) and fails, so the listener keeps forwarding to the release that served
+ * before and nothing of the failed release runs.
+ *
+ * `live` is the target group the serving rules forward to now (read from the listeners, not from
+ * the gate's record: a run that died after the gate passed and before the switch left them apart).
  */
 export async function awaitHealthy(
   props: ReleaseGateProps,
-  servingTargetGroupArn: string | undefined,
+  live: string | undefined,
+  drainingBefore = "",
 ): Promise<ReleaseGateOutputs> {
+  const restore = groupsToRestore({
+    fleetTag: props.fleetTag,
+    candidateTargetGroupArn: props.targetGroupArn,
+    servingTargetGroupArn: live,
+    groups: await fleetGroups(props, props.fleetTag),
+    desiredCount: props.desiredCount,
+    minSize: props.minSize,
+  });
+  for (const g of restore) {
+    const size = { minSize: props.minSize, desiredCapacity: props.desiredCount };
+    await scaleGroup(props, g.name, size);
+  }
   const deadline = Date.now() + props.timeoutSeconds * 1000;
   let problem: string | undefined;
   let settle: SettleState = {};
@@ -95,6 +143,8 @@ export async function awaitHealthy(
         servingRelease: props.release,
         servingTargetGroupArn: props.targetGroupArn,
         servingImageRef: props.imageRef,
+        drainingTargetGroupArn:
+          live && live !== props.targetGroupArn ? live : drainingBefore,
       };
     }
     if (Date.now() >= deadline) break;
@@ -103,31 +153,58 @@ export async function awaitHealthy(
   const failed = failedCandidateGroups({
     fleetTag: props.fleetTag,
     candidateTargetGroupArn: props.targetGroupArn,
-    servingTargetGroupArn:
-      servingTargetGroupArn === props.targetGroupArn ? undefined : servingTargetGroupArn,
+    servingTargetGroupArn: live === props.targetGroupArn ? undefined : live,
     groups: await fleetGroups(props, props.fleetTag),
   });
-  // A candidate that is also the serving target group (a scale change of the live release) is
+  // A candidate that is also what the listeners forward to (a scale change of the live release) is
   // never scaled down: it is all the traffic has.
-  const scaled = servingTargetGroupArn === props.targetGroupArn ? [] : failed.map((g) => g.name);
-  for (const name of scaled) await scaleToZero(props, name);
+  const scaled = live === props.targetGroupArn ? [] : failed.map((g) => g.name);
+  for (const name of scaled) await scaleGroup(props, name, { minSize: 0, desiredCapacity: 0 });
+  const up = upCommand(props.fleetTag);
   throw new Error(
     `${problem} after ${props.timeoutSeconds}s; ` +
-      (servingTargetGroupArn
-        ? `the listener still forwards to ${servingTargetGroupArn}`
+      (live
+        ? `the listener still forwards to ${live}`
         : "no release serves yet (the listener answers 503)") +
       (scaled.length > 0 ? `; scaled the failed group(s) ${scaled.join(", ")} to 0` : "") +
-      ". Fix the release (boot log, health path, image) and run `pulumi up`, or revert the spec",
+      `. Next: fix the release (boot log, health path, image) and run \`${up}\`; ` +
+      `or run \`${up}\` unchanged to retry this release (the gate first scales ` +
+      `its group(s) back to ${props.desiredCount}); or revert the spec and run \`${up}\``,
   );
+}
+
+/** The command that runs the stack of a fleet tag (`<project>/<stack>/<fleet>`) again. */
+export function upCommand(fleetTag: string): string {
+  const stack = fleetTag.split("/")[1];
+  return stack ? `pulumi up --stack ${stack}` : "pulumi up";
 }
 
 function inputsOf(p: ReleaseGateProps): ReleaseGateProps {
   const { region, endpoint, profile, roleArn, fleetTag, release, imageRef, targetGroupArn } = p;
-  const { desiredCount, timeoutSeconds, pollSeconds, settleSeconds } = p;
+  const { desiredCount, minSize, listenerArns, timeoutSeconds, pollSeconds, settleSeconds } = p;
   return {
     ...{ region, endpoint, profile, roleArn, fleetTag, release, imageRef, targetGroupArn },
-    ...{ desiredCount, timeoutSeconds, pollSeconds, settleSeconds },
+    ...{ desiredCount, minSize, listenerArns, timeoutSeconds, pollSeconds, settleSeconds },
   };
+}
+
+/**
+ * Why the recorded verdict may not be trusted for a switch, or undefined: the gate recorded a
+ * serving target group the listeners do not forward to (a run died after the gate passed and before
+ * the serving rules moved). The next switch must then check that release's health again.
+ */
+export async function staleVerdict(olds: ReleaseGateOutputs): Promise<string | undefined> {
+  if (!olds.servingTargetGroupArn) return undefined;
+  const forwards = await servingRuleForwards(olds, olds.listenerArns);
+  const apart = Object.entries(forwards).filter(
+    ([, f]) => !f || liveTargetGroup(f) !== olds.servingTargetGroupArn,
+  );
+  if (apart.length === 0) return undefined;
+  return (
+    `the serving rule of ${apart.map(([arn]) => arn).join(", ")} does not forward to ` +
+    `${olds.servingTargetGroupArn} (release ${olds.servingRelease}) yet: its health is checked ` +
+    "again before the switch"
+  );
 }
 
 /**
@@ -143,13 +220,21 @@ export const releaseGateProvider: pulumi.dynamic.ResourceProvider<
   },
   async diff(_id, olds, news) {
     // Never replaced: the serving pointer must survive every change, or a replace would lose it.
-    return updateOnlyDiff(Object.keys(inputsOf(news)) as (keyof ReleaseGateProps)[], olds, news);
+    const keys = Object.keys(inputsOf(news)) as (keyof ReleaseGateProps)[];
+    const diff = updateOnlyDiff(keys, olds, news);
+    if (diff.changes) return diff;
+    // Same inputs: the recorded verdict stands only if the listeners already act on it.
+    return { ...diff, changes: (await staleVerdict(olds)) !== undefined };
   },
   async create(inputs) {
-    return { id: inputs.fleetTag, outs: await awaitHealthy(inputsOf(inputs), undefined) };
+    const props = inputsOf(inputs);
+    return { id: inputs.fleetTag, outs: await awaitHealthy(props, await liveNow(props)) };
   },
   async update(_id, olds, news) {
-    return { outs: await awaitHealthy(inputsOf(news), olds.servingTargetGroupArn) };
+    const props = inputsOf(news);
+    return {
+      outs: await awaitHealthy(props, await liveNow(props), olds.drainingTargetGroupArn ?? ""),
+    };
   },
   async delete() {
     // The gate created nothing in AWS.
@@ -165,6 +250,10 @@ export interface ReleaseGateArgs {
   readonly imageRef: pulumi.Input<string>;
   readonly targetGroupArn: pulumi.Input<string>;
   readonly desiredCount: pulumi.Input<number>;
+  /** The groups' MinSize. */
+  readonly minSize: pulumi.Input<number>;
+  /** The listeners carrying the serving rule. */
+  readonly listenerArns: pulumi.Input<pulumi.Input<string>[]>;
   readonly timeoutSeconds: pulumi.Input<number>;
   /** @default - 5 seconds between health reads */
   readonly pollSeconds?: pulumi.Input<number>;
@@ -180,6 +269,7 @@ export class ReleaseGate extends pulumi.dynamic.Resource {
   declare public readonly servingRelease: pulumi.Output<string>;
   declare public readonly servingTargetGroupArn: pulumi.Output<string>;
   declare public readonly servingImageRef: pulumi.Output<string>;
+  declare public readonly drainingTargetGroupArn: pulumi.Output<string>;
 
   constructor(name: string, args: ReleaseGateArgs, opts: pulumi.CustomResourceOptions = {}) {
     const c = pulumi.output(args.connection);
@@ -196,12 +286,15 @@ export class ReleaseGate extends pulumi.dynamic.Resource {
         imageRef: args.imageRef,
         targetGroupArn: args.targetGroupArn,
         desiredCount: args.desiredCount,
+        minSize: args.minSize,
+        listenerArns: args.listenerArns,
         timeoutSeconds: args.timeoutSeconds,
         pollSeconds: args.pollSeconds ?? 5,
         settleSeconds: args.settleSeconds,
         servingRelease: undefined,
         servingTargetGroupArn: undefined,
         servingImageRef: undefined,
+        drainingTargetGroupArn: undefined,
       },
       opts,
       DYNAMIC_MODULE,

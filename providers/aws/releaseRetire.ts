@@ -24,6 +24,11 @@ export interface ReleaseRetireProps extends AwsConnection {
   /** The release the listener forwards to (the gate's output). */
   servingRelease: string;
   servingTargetGroupArn: string;
+  /**
+   * The target group the serving rule keeps at weight 0 ("" if none): its groups are drained while
+   * the load balancer still uses it, and it is deleted by a later retire, once no rule names it.
+   */
+  drainingTargetGroupArn: string;
   /** The serving release's image by digest: it gets this stack's live tag (see liveImage.ts). */
   servingImageRef: string;
   /** `<project>/<stack>`: names the live tag. */
@@ -49,6 +54,9 @@ function propsSchema() {
     servingTargetGroupArn: z
       .string()
       .regex(TARGET_GROUP_ARN, "must be a target group ARN"),
+    drainingTargetGroupArn: z
+      .string()
+      .refine((a) => a === "" || TARGET_GROUP_ARN.test(a), "must be empty or a target group ARN"),
     servingImageRef: z.string(),
     stackTag: z.string().min(1, "stackTag: must not be empty, e.g. phoenix/prod"),
     desiredCount: z.number().int().min(1, "desiredCount: must be at least 1"),
@@ -80,13 +88,16 @@ export async function retire(props: ReleaseRetireProps): Promise<ReleaseRetireOu
     imageRef: props.servingImageRef,
     stackTag: props.stackTag,
   });
+  const targetGroups = await fleetTargetGroups(props, props.fleetTag);
   const plan = planRetire({
     fleetTag: props.fleetTag,
     servingTargetGroupArn: props.servingTargetGroupArn,
+    drainingTargetGroupArn: props.drainingTargetGroupArn,
     groups,
-    targetGroups: await fleetTargetGroups(props, props.fleetTag),
+    targetGroups,
   });
-  for (const group of plan.groups) await drainAndDelete(props, group);
+  const watch = targetGroups.map((t) => t.arn);
+  for (const group of plan.groups) await drainAndDelete(props, group, watch);
   for (const arn of plan.targetGroupArns) await deleteTargetGroup(props, arn);
   return {
     ...props,
@@ -96,11 +107,25 @@ export async function retire(props: ReleaseRetireProps): Promise<ReleaseRetireOu
   };
 }
 
+/**
+ * Drains and deletes every group of the fleet, the serving one too, each waited on until it is gone
+ * (its instances terminated, so the instance security group deleted after it has no user left).
+ * The target groups are deleted later in a destroy, once no rule uses them (releaseTeardown.ts).
+ */
+export async function drainFleet(c: AwsConnection & { fleetTag: string }): Promise<string[]> {
+  const groups = await fleetGroups(c, c.fleetTag);
+  const watch = (await fleetTargetGroups(c, c.fleetTag)).map((t) => t.arn);
+  const ordered = [...groups].sort((a, b) => a.name.localeCompare(b.name));
+  for (const group of ordered) await drainAndDelete(c, group, watch);
+  return ordered.map((g) => g.name);
+}
+
 function inputsOf(p: ReleaseRetireProps): ReleaseRetireProps {
   const { region, endpoint, profile, roleArn, fleetTag } = p;
   const { servingRelease, servingTargetGroupArn, servingImageRef, stackTag, desiredCount } = p;
+  const { drainingTargetGroupArn } = p;
   return {
-    ...{ region, endpoint, profile, roleArn, fleetTag },
+    ...{ region, endpoint, profile, roleArn, fleetTag, drainingTargetGroupArn },
     ...{ servingRelease, servingTargetGroupArn, servingImageRef, stackTag, desiredCount },
   };
 }
@@ -126,9 +151,11 @@ export const releaseRetireProvider: pulumi.dynamic.ResourceProvider<
   async update(_id, _olds, news) {
     return { outs: await retire(inputsOf(news)) };
   },
-  async delete() {
-    // Destroying the stack deletes the serving release through its own resources; the retire
-    // created nothing of its own.
+  async delete(_id, props) {
+    // The stack (or this fleet) is being destroyed: groups are retained on delete (against
+    // pulumi/pulumi#9979), so nothing else removes them. This runs first in a destroy (the retire
+    // depends on everything of the release), while the listener rules still use the target groups.
+    await drainFleet(props);
   },
 };
 
@@ -138,6 +165,8 @@ export interface ReleaseRetireArgs {
   readonly fleetTag: pulumi.Input<string>;
   readonly servingRelease: pulumi.Input<string>;
   readonly servingTargetGroupArn: pulumi.Input<string>;
+  /** The target group the serving rule keeps at weight 0 (the gate's `drainingTargetGroupArn`). */
+  readonly drainingTargetGroupArn: pulumi.Input<string>;
   readonly servingImageRef: pulumi.Input<string>;
   /** `<project>/<stack>`. */
   readonly stackTag: pulumi.Input<string>;
@@ -163,6 +192,7 @@ export class ReleaseRetire extends pulumi.dynamic.Resource {
         fleetTag: args.fleetTag,
         servingRelease: args.servingRelease,
         servingTargetGroupArn: args.servingTargetGroupArn,
+        drainingTargetGroupArn: args.drainingTargetGroupArn,
         servingImageRef: args.servingImageRef,
         stackTag: args.stackTag,
         desiredCount: args.desiredCount,

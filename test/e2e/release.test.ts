@@ -17,6 +17,9 @@ import {
   CreateRuleCommand,
   CreateTargetGroupCommand,
   DeleteRuleCommand,
+  DescribeTagsCommand,
+  ModifyRuleCommand,
+  ModifyTargetGroupAttributesCommand,
   DescribeRulesCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
@@ -29,10 +32,12 @@ import {
   PutImageCommand,
 } from "@aws-sdk/client-ecr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FLEET_TAG_KEY } from "../../lib/aws/release";
+import { FLEET_TAG_KEY, SERVING_RULE_PRIORITY, liveTargetGroup } from "../../lib/aws/release";
 import { liveTag } from "../../lib/core/identifiers";
 import { releaseGateProvider } from "../../providers/aws/releaseGate";
 import { releaseRetireProvider } from "../../providers/aws/releaseRetire";
+import { releaseTeardownProvider } from "../../providers/aws/releaseTeardown";
+import { type TargetHealthStandIn, startTargetHealthStandIn } from "./targetHealthStandIn";
 import { initStack, removeStack, runProgram, setConfig, uniqueStackName } from "./harness";
 import { type Moto, MOTO_ENV, startMoto } from "./moto";
 
@@ -49,8 +54,8 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-function clients() {
-  const config = { region: REGION, endpoint: moto.endpoint };
+function clients(endpoint = moto.endpoint) {
+  const config = { region: REGION, endpoint };
   return {
     ec2: new EC2Client(config),
     asg: new AutoScalingClient(config),
@@ -102,7 +107,32 @@ async function network() {
   };
 }
 
-async function targetGroup(name: string, fleetTag: string): Promise<string> {
+/** The serving rule (priority 50000) of a listener, forwarding to weighted target groups. */
+async function servingRule(
+  listenerArn: string,
+  forward: { arn: string; weight: number }[],
+  endpoint = moto.endpoint,
+) {
+  const { elb } = clients(endpoint);
+  const res = await elb.send(
+    new CreateRuleCommand({
+      ListenerArn: listenerArn,
+      Priority: SERVING_RULE_PRIORITY,
+      Conditions: [{ Field: "path-pattern", Values: ["*"] }],
+      Actions: [
+        {
+          Type: "forward",
+          ForwardConfig: {
+            TargetGroups: forward.map((t) => ({ TargetGroupArn: t.arn, Weight: t.weight })),
+          },
+        },
+      ],
+    }),
+  );
+  return res.Rules?.[0]?.RuleArn ?? "";
+}
+
+async function targetGroup(name: string, fleetTag: string, delaySeconds?: number): Promise<string> {
   const { ec2, elb } = clients();
   const vpcId = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets?.[0]?.VpcId ?? "";
   const res = await elb.send(
@@ -114,7 +144,29 @@ async function targetGroup(name: string, fleetTag: string): Promise<string> {
       Tags: [{ Key: FLEET_TAG_KEY, Value: fleetTag }],
     }),
   );
-  return res.TargetGroups?.[0]?.TargetGroupArn ?? "";
+  const arn = res.TargetGroups?.[0]?.TargetGroupArn ?? "";
+  if (delaySeconds !== undefined) {
+    await elb.send(
+      new ModifyTargetGroupAttributesCommand({
+        TargetGroupArn: arn,
+        Attributes: [{ Key: "deregistration_delay.timeout_seconds", Value: String(delaySeconds) }],
+      }),
+    );
+  }
+  return arn;
+}
+
+/** ARNs of the target groups tagged with a fleet. */
+async function targetGroupsOf(fleetTag: string): Promise<string[]> {
+  const { elb } = clients();
+  const arns = ((await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? []).map(
+    (t) => t.TargetGroupArn ?? "",
+  );
+  if (arns.length === 0) return [];
+  const tags = await elb.send(new DescribeTagsCommand({ ResourceArns: arns }));
+  return (tags.TagDescriptions ?? [])
+    .filter((d) => d.Tags?.some((t) => t.Key === FLEET_TAG_KEY && t.Value === fleetTag))
+    .map((d) => d.ResourceArn ?? "");
 }
 
 async function group(p: {
@@ -154,8 +206,8 @@ async function groupsOf(fleetTag: string) {
   }));
 }
 
-async function healthy(tg: string): Promise<number> {
-  const { elb } = clients();
+async function healthy(tg: string, endpoint = moto.endpoint): Promise<number> {
+  const { elb } = clients(endpoint);
   const res = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg }));
   return (res.TargetHealthDescriptions ?? []).filter((d) => d.TargetHealth?.State === "healthy")
     .length;
@@ -224,6 +276,7 @@ describe("releaseRetireProvider against moto", () => {
       servingImageRef: "",
       stackTag: "phoenix/unit",
       desiredCount: 2,
+      drainingTargetGroupArn: "",
     };
     await expect(releaseRetireProvider.create(props)).rejects.toThrow(
       /retire: refusing to remove older releases while the serving one is not healthy: release b{12}: 0\/2 targets healthy/,
@@ -256,6 +309,7 @@ describe("releaseRetireProvider against moto", () => {
       servingImageRef: images.new.ref,
       stackTag: "phoenix/unit",
       desiredCount: 2,
+      drainingTargetGroupArn: "",
     });
     // The serving digest carries this stack's live tag; the old digest lost it, not another
     // stack's, and kept its own version tag.
@@ -274,6 +328,110 @@ describe("releaseRetireProvider against moto", () => {
   }, 60_000);
 });
 
+describe("the drain, against moto behind a stand-in for target health (unused, draining)", () => {
+  let standIn: TargetHealthStandIn;
+  let via: typeof conn;
+  const DELAY = 2;
+
+  beforeAll(async () => {
+    standIn = await startTargetHealthStandIn(moto.endpoint);
+    via = { ...conn, endpoint: standIn.endpoint };
+  });
+
+  afterAll(async () => {
+    await standIn?.stop();
+  });
+
+  /** Old and live release (2 instances each); the serving rule switched from old to live, old at weight 0. */
+  async function switched(prefix: string, fleetTag: string) {
+    const net = await network();
+    const old = await targetGroup(`${prefix}-old`, fleetTag, DELAY);
+    const live = await targetGroup(`${prefix}-live`, fleetTag, DELAY);
+    await group({ name: `${prefix}-old`, tg: old, fleetTag, count: 2, net });
+    await group({ name: `${prefix}-live`, tg: live, fleetTag, count: 2, net });
+    const rule = await servingRule(net.listenerArn, [{ arn: old, weight: 1 }], standIn.endpoint);
+    // The switch as the serving rule makes it (components/aws/awsRelease.ts, servingForward).
+    await clients(standIn.endpoint).elb.send(
+      new ModifyRuleCommand({
+        RuleArn: rule,
+        Actions: [
+          {
+            Type: "forward",
+            ForwardConfig: {
+              TargetGroups: [
+                { TargetGroupArn: live, Weight: 1 },
+                { TargetGroupArn: old, Weight: 0 },
+              ],
+            },
+          },
+        ],
+      }),
+    );
+    return { net, old, live, rule };
+  }
+
+  it("deletes the old release only after its targets drained, the old target group kept at weight 0", async () => {
+    const fleetTag = "phoenix/unit/drain";
+    const { old, live } = await switched("drain", fleetTag);
+    standIn.violations.length = 0;
+    const started = Date.now();
+    const created = await releaseRetireProvider.create({
+      ...via,
+      fleetTag,
+      servingRelease: RELEASE_B,
+      servingTargetGroupArn: live,
+      drainingTargetGroupArn: old,
+      servingImageRef: "",
+      stackTag: "phoenix/unit",
+      desiredCount: 2,
+    });
+    expect(standIn.violations).toEqual([]);
+    expect(standIn.drainingAnswers()).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(DELAY * 1000);
+    expect(created.outs?.retiredGroups).toEqual(["drain-old"]);
+    // Still named by the serving rule: emptied now, deleted by the retire after the next switch.
+    expect(created.outs?.retiredTargetGroups).toEqual([]);
+    expect((await groupsOf(fleetTag)).map((g) => g.name)).toEqual(["drain-live"]);
+    expect((await targetGroupsOf(fleetTag)).sort()).toEqual([old, live].sort());
+  }, 60_000);
+
+  it("destroys every release of the fleet, drained, and nothing of another fleet", async () => {
+    const fleetTag = "phoenix/unit/destroy";
+    const { live, rule } = await switched("destroy", fleetTag);
+    const theirs = await targetGroup("destroy-theirs", "phoenix/other/destroy");
+    await group({ name: "destroy-theirs", tg: theirs, fleetTag: "phoenix/other/destroy", count: 1, net: await network() });
+    const failed = await targetGroup("destroy-failed", fleetTag);
+    await group({ name: "destroy-failed", tg: failed, fleetTag, count: 0, net: await network() });
+    standIn.violations.length = 0;
+    const props = {
+      ...via,
+      fleetTag,
+      servingRelease: RELEASE_B,
+      servingTargetGroupArn: live,
+      drainingTargetGroupArn: "",
+      servingImageRef: "",
+      stackTag: "phoenix/unit",
+      desiredCount: 2,
+      retiredGroups: [],
+      retiredTargetGroups: [],
+      liveTag: "",
+    };
+    // A destroy in dependency order: the retire (it drains while the rules still use the target
+    // groups), the rules, then the teardown (components/aws/awsFleet.ts wires that order).
+    await releaseRetireProvider.delete!(fleetTag, props);
+    expect(standIn.violations).toEqual([]);
+    expect(await groupsOf(fleetTag)).toEqual([]);
+    // It returned only once the deleted groups were no longer listed (their instances terminated),
+    // so the instances' security group, deleted after it in a destroy, has no user left.
+    expect(Date.now()).toBeGreaterThanOrEqual(standIn.lastGroupGoneAt());
+    await clients(standIn.endpoint).elb.send(new DeleteRuleCommand({ RuleArn: rule }));
+    await releaseTeardownProvider.delete!(fleetTag, { ...via, fleetTag });
+    expect(await targetGroupsOf(fleetTag)).toEqual([]);
+    expect((await groupsOf("phoenix/other/destroy")).map((g) => g.name)).toEqual(["destroy-theirs"]);
+    expect(await targetGroupsOf("phoenix/other/destroy")).toEqual([theirs]);
+  }, 60_000);
+});
+
 describe("releaseGateProvider against moto", () => {
   it("fails a candidate that never gets healthy, scales it to zero, and keeps the serving group", async () => {
     const fleetTag = "phoenix/unit/gate";
@@ -283,6 +441,7 @@ describe("releaseGateProvider against moto", () => {
     await group({ name: "gate-live", tg: live, fleetTag, count: 2, net });
     await group({ name: "gate-cand", tg: cand, fleetTag, count: 2, net });
     await stopInstancesOf("gate-cand");
+    await servingRule(net.listenerArn, [{ arn: live, weight: 1 }]);
     const props = {
       ...conn,
       fleetTag,
@@ -290,12 +449,19 @@ describe("releaseGateProvider against moto", () => {
       imageRef: "",
       targetGroupArn: cand,
       desiredCount: 2,
+      minSize: 2,
+      listenerArns: [net.listenerArn],
       timeoutSeconds: 1,
       pollSeconds: 0.2,
       settleSeconds: 0,
     };
     const olds = { ...props, release: RELEASE_A, targetGroupArn: live };
-    const serving = { servingRelease: RELEASE_A, servingTargetGroupArn: live, servingImageRef: "" };
+    const serving = {
+      servingRelease: RELEASE_A,
+      servingTargetGroupArn: live,
+      servingImageRef: "",
+      drainingTargetGroupArn: "",
+    };
     await expect(
       releaseGateProvider.update!(fleetTag, { ...olds, ...serving }, props),
     ).rejects.toThrow(
@@ -311,14 +477,114 @@ describe("releaseGateProvider against moto", () => {
   }, 60_000);
 });
 
+describe("a candidate retried after its gate timed out", () => {
+  it("is scaled back to desiredCount by the gate, so the same release can pass on the next up", async () => {
+    const fleetTag = "phoenix/unit/retry";
+    const net = await network();
+    const live = await targetGroup("retry-live", fleetTag);
+    const cand = await targetGroup("retry-cand", fleetTag);
+    await group({ name: "retry-live", tg: live, fleetTag, count: 2, net });
+    await group({ name: "retry-cand", tg: cand, fleetTag, count: 2, net });
+    await servingRule(net.listenerArn, [{ arn: live, weight: 1 }]);
+    await stopInstancesOf("retry-cand");
+    const props = {
+      ...conn,
+      fleetTag,
+      release: RELEASE_B,
+      imageRef: "",
+      targetGroupArn: cand,
+      desiredCount: 2,
+      minSize: 2,
+      listenerArns: [net.listenerArn],
+      timeoutSeconds: 1,
+      pollSeconds: 0.2,
+      settleSeconds: 0,
+    };
+    const olds = {
+      ...props,
+      release: RELEASE_A,
+      targetGroupArn: live,
+      servingRelease: RELEASE_A,
+      servingTargetGroupArn: live,
+      servingImageRef: "",
+      drainingTargetGroupArn: "",
+    };
+    await expect(releaseGateProvider.update!(fleetTag, olds, props)).rejects.toThrow(
+      "or run `pulumi up --stack unit` unchanged to retry this release (the gate first scales its group(s) back to 2)",
+    );
+    const scaled = (await groupsOf(fleetTag)).find((g) => g.name === "retry-cand");
+    expect(scaled).toMatchObject({ desired: 0, instances: 0 });
+    // The engine's state still says 2 for that group: an update of it changes nothing. The failed
+    // update kept the gate's old inputs, so the next up runs the gate again: it scales the group
+    // back to 2 (its new instances are healthy) and lets the release pass.
+    const retried = await releaseGateProvider.update!(fleetTag, olds, { ...props, timeoutSeconds: 10 });
+    expect(retried.outs).toMatchObject({ servingTargetGroupArn: cand, drainingTargetGroupArn: live });
+    expect((await groupsOf(fleetTag)).find((g) => g.name === "retry-cand")).toMatchObject({
+      desired: 2,
+      instances: 2,
+    });
+  }, 60_000);
+});
+
+describe("the gate's verdict against what the listeners forward to", () => {
+  it("is stale while the serving rule does not forward to the recorded target group", async () => {
+    const fleetTag = "phoenix/unit/stale";
+    const net = await network();
+    const live = await targetGroup("stale-live", fleetTag);
+    const passed = await targetGroup("stale-passed", fleetTag);
+    const rule = await servingRule(net.listenerArn, [{ arn: live, weight: 1 }]);
+    const props = {
+      ...conn,
+      fleetTag,
+      release: RELEASE_B,
+      imageRef: "",
+      targetGroupArn: passed,
+      desiredCount: 2,
+      minSize: 2,
+      listenerArns: [net.listenerArn],
+      timeoutSeconds: 1,
+      pollSeconds: 0.2,
+      settleSeconds: 0,
+    };
+    const recorded = {
+      ...props,
+      servingRelease: RELEASE_B,
+      servingTargetGroupArn: passed,
+      servingImageRef: "",
+      drainingTargetGroupArn: live,
+    };
+    // Same inputs, but the listener still forwards to the release before: the gate runs again.
+    expect(await releaseGateProvider.diff!(fleetTag, recorded, props)).toMatchObject({ changes: true });
+    await clients().elb.send(
+      new ModifyRuleCommand({
+        RuleArn: rule,
+        Actions: [
+          {
+            Type: "forward",
+            ForwardConfig: {
+              TargetGroups: [
+                { TargetGroupArn: passed, Weight: 1 },
+                { TargetGroupArn: live, Weight: 0 },
+              ],
+            },
+          },
+        ],
+      }),
+    );
+    expect(await releaseGateProvider.diff!(fleetTag, recorded, props)).toMatchObject({ changes: false });
+  }, 60_000);
+});
+
 describe("the release gate's settle period against moto", () => {
-  const props = (fleetTag: string, targetGroupArn: string) => ({
+  const props = (fleetTag: string, targetGroupArn: string, listenerArn: string) => ({
     ...conn,
     fleetTag,
     release: RELEASE_B,
     imageRef: "",
     targetGroupArn,
     desiredCount: 2,
+    minSize: 2,
+    listenerArns: [listenerArn],
     timeoutSeconds: 5,
     pollSeconds: 0.2,
     settleSeconds: 2,
@@ -330,7 +596,7 @@ describe("the release gate's settle period against moto", () => {
     const cand = await targetGroup("flap-cand", fleetTag);
     await group({ name: "flap-cand", tg: cand, fleetTag, count: 2, net });
     expect(await healthy(cand)).toBe(2);
-    const verdict = releaseGateProvider.create(props(fleetTag, cand));
+    const verdict = releaseGateProvider.create(props(fleetTag, cand, net.listenerArn));
     // Well inside the 2 s settle period: the gate has seen the candidate healthy, never for long enough.
     await stopInstancesOf("flap-cand");
     await expect(verdict).rejects.toThrow(/release b{12}: 0\/2 targets healthy .* after 5s; no release serves yet/);
@@ -343,7 +609,7 @@ describe("the release gate's settle period against moto", () => {
     const cand = await targetGroup("settle-cand", fleetTag);
     await group({ name: "settle-cand", tg: cand, fleetTag, count: 2, net });
     const started = Date.now();
-    const passed = await releaseGateProvider.create(props(fleetTag, cand));
+    const passed = await releaseGateProvider.create(props(fleetTag, cand, net.listenerArn));
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
     expect(passed.outs).toMatchObject({ servingRelease: RELEASE_B, servingTargetGroupArn: cand });
   }, 60_000);
@@ -355,13 +621,19 @@ describe("the release lifecycle with the real engine (stand-ins for group, targe
   const env = { ...MOTO_ENV };
   let net: Awaited<ReturnType<typeof network>>;
   let fleetTag = "";
+  // Every AWS call of the run (the real gate, retire and teardown, the stand-in resources) goes
+  // through the target-health stand-in: target groups in no rule are `unused`, deregistered targets
+  // drain, a failing release's instances fail their health check, and every instance terminated
+  // before it drained is recorded.
+  let standIn: TargetHealthStandIn;
 
   beforeAll(async () => {
+    standIn = await startTargetHealthStandIn(moto.endpoint);
     net = await network();
     await initStack(stack, dir);
     fleetTag = `release/${stack}/web`;
     for (const [key, value] of Object.entries({
-      endpoint: moto.endpoint,
+      endpoint: standIn.endpoint,
       desiredCount: "2",
       gateTimeoutSeconds: "6",
       gateSettleSeconds: "2",
@@ -376,21 +648,34 @@ describe("the release lifecycle with the real engine (stand-ins for group, targe
 
   afterAll(async () => {
     await removeStack(stack, dir);
+    await standIn?.stop();
   });
 
-  async function up(version: string, failing: boolean) {
+  async function up(version: string, failing: boolean, servingRuleFails = false) {
     await setConfig(stack, dir, "release:version", version);
     await setConfig(stack, dir, "release:failing", String(failing));
+    await setConfig(stack, dir, "release:servingRuleFails", String(servingRuleFails));
     return runProgram("up", { cwd: dir, stack, env });
+  }
+
+  /** The serving rule's weighted target groups. */
+  async function servingForwardNow(): Promise<{ arn: string; weight: number }[]> {
+    const { elb } = clients();
+    const rules = (await elb.send(new DescribeRulesCommand({ ListenerArn: net.listenerArn }))).Rules;
+    const rule = rules?.find((r) => r.Priority === String(SERVING_RULE_PRIORITY));
+    const action = rule?.Actions?.[0];
+    return (
+      action?.ForwardConfig?.TargetGroups?.map((t) => ({
+        arn: t.TargetGroupArn ?? "",
+        weight: t.Weight ?? 1,
+      })) ?? (action?.TargetGroupArn ? [{ arn: action.TargetGroupArn, weight: 1 }] : [])
+    );
   }
 
   /** The target group all traffic goes to, and how many of its targets are healthy. */
   async function serving(): Promise<{ tg: string; healthy: number }> {
-    const { elb } = clients();
-    const rules = (await elb.send(new DescribeRulesCommand({ ListenerArn: net.listenerArn }))).Rules;
-    const rule = rules?.find((r) => r.Priority === "50000");
-    const tg = rule?.Actions?.[0]?.TargetGroupArn ?? "";
-    return { tg, healthy: tg ? await healthy(tg) : 0 };
+    const tg = liveTargetGroup(await servingForwardNow()) ?? "";
+    return { tg, healthy: tg ? await healthy(tg, standIn.endpoint) : 0 };
   }
 
   it("A healthy; B fails; B fails again; revert to A: a healthy release serves after each step", async () => {
@@ -404,6 +689,7 @@ describe("the release lifecycle with the real engine (stand-ins for group, targe
     const b = await up("B", true);
     expect(b.code).not.toBe(0);
     expect(b.stdout + b.stderr).toMatch(/release [0-9a-f]{12}: 0\/2 targets healthy/);
+    expect(b.stdout + b.stderr).toContain(`run \`pulumi up --stack ${stack}\` unchanged to retry`);
     expect(await serving()).toEqual(first);
     // Nothing of the failed release runs: the gate scaled it to zero.
     const afterB = await groupsOf(fleetTag);
@@ -412,9 +698,10 @@ describe("the release lifecycle with the real engine (stand-ins for group, targe
     expect(failed).toEqual([expect.objectContaining({ desired: 0, instances: 0 })]);
 
     // The next up first runs the engine's pending delete of A (pulumi/pulumi#9979): retained, so
-    // A keeps serving while B fails again.
+    // A keeps serving while B, retried (the gate scales it back up first), fails again.
     const bAgain = await up("B", true);
     expect(bAgain.code).not.toBe(0);
+    expect(bAgain.stdout + bAgain.stderr).toMatch(/release [0-9a-f]{12}: 0\/2 targets healthy \(.*=unhealthy/);
     expect(await serving()).toEqual(first);
     expect((await groupsOf(fleetTag)).filter((g) => g.instances > 0)).toEqual([
       expect.objectContaining({ targetGroupArns: [first.tg], instances: 2 }),
@@ -425,24 +712,33 @@ describe("the release lifecycle with the real engine (stand-ins for group, targe
     const now = await serving();
     expect(now.healthy).toBe(2);
     expect(now.tg).not.toBe(first.tg);
-    // The old A group and the failed B group are gone; only the serving release is left.
+    // No instance of the old A was terminated before it drained.
+    expect(standIn.violations).toEqual([]);
+    // The serving rule keeps the old A's target group at weight 0: its instances drained before
+    // they were deleted. The old A group and the failed B group are gone.
+    expect(await servingForwardNow()).toEqual([
+      { arn: now.tg, weight: 1 },
+      { arn: first.tg, weight: 0 },
+    ]);
     const left = await groupsOf(fleetTag);
     expect(left).toEqual([expect.objectContaining({ targetGroupArns: [now.tg], instances: 2 })]);
     expect(revert.result?.outputs.retiredGroups).toHaveLength(2);
     expect(revert.result?.outputs.auditFindings).toEqual([]);
+    expect(standIn.violations).toEqual([]);
   }, 600_000);
 
   it("a retire interrupted midway converges on the next up", async () => {
     const before = await serving();
-    // Something else still uses the serving target group: the retire after the next release can
-    // delete the old group but not its target group, and fails there.
-    const { elb } = clients();
+    const [, drained] = await servingForwardNow();
+    // Something else still uses the drained target group of two releases ago: the retire after
+    // the next release can delete the old group but not that target group, and fails there.
+    const { elb } = clients(standIn.endpoint);
     const blocker = await elb.send(
       new CreateRuleCommand({
         ListenerArn: net.otherListenerArn,
         Priority: 5,
         Conditions: [{ Field: "path-pattern", Values: ["/pinned/*"] }],
-        Actions: [{ Type: "forward", TargetGroupArn: before.tg }],
+        Actions: [{ Type: "forward", TargetGroupArn: drained.arn }],
       }),
     );
     const c = await up("C", false);
@@ -457,8 +753,38 @@ describe("the release lifecycle with the real engine (stand-ins for group, targe
     const again = await up("C", false);
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(again.result?.outputs.retiredGroups).toEqual([]);
-    const tgs = (await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
-    expect(tgs.map((t) => t.TargetGroupArn)).not.toContain(before.tg);
+    const tgs = (await clients().elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
+    expect(tgs.map((t) => t.TargetGroupArn)).not.toContain(drained.arn);
     expect(await serving()).toEqual(switched);
+    expect(standIn.violations).toEqual([]);
+  }, 600_000);
+
+  it("re-checks a release the gate passed before a run died, before switching to it", async () => {
+    const before = await serving();
+    // D passes its gate, then the run dies before the serving rule moves: the gate's state says
+    // D serves while the listener still forwards to C.
+    const d = await up("D", false, true);
+    expect(d.code).not.toBe(0);
+    expect(d.stdout + d.stderr).toMatch(/the serving rule's update was interrupted/);
+    expect(await serving()).toEqual(before);
+    const dGroup = (await groupsOf(fleetTag)).find((g) => !g.targetGroupArns.includes(before.tg));
+    // D dies before the next up: the recorded verdict is stale.
+    await stopInstancesOf(dGroup?.name ?? "");
+    const dAgain = await up("D", false);
+    expect(dAgain.code).not.toBe(0);
+    expect(dAgain.stdout + dAgain.stderr).toMatch(
+      new RegExp(`release [0-9a-f]{12}: 0/2 targets healthy .*the listener still forwards to ${before.tg.replace(/[/.]/g, "\\$&")}`),
+    );
+    expect(await serving()).toEqual(before);
+    expect(standIn.violations).toEqual([]);
+  }, 600_000);
+
+  it("pulumi destroy drains and deletes every release of the fleet, and leaves nothing of it", async () => {
+    expect((await groupsOf(fleetTag)).length).toBeGreaterThan(0);
+    const destroyed = await runProgram("destroy", { cwd: dir, stack, env });
+    expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
+    expect(await groupsOf(fleetTag)).toEqual([]);
+    expect(await targetGroupsOf(fleetTag)).toEqual([]);
+    expect(standIn.violations).toEqual([]);
   }, 600_000);
 });

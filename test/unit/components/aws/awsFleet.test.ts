@@ -24,6 +24,7 @@ const TG = "aws:lb/targetGroup:TargetGroup";
 const RULE = "aws:lb/listenerRule:ListenerRule";
 const GATE = "pulumi-nodejs:dynamic/phoenix:ReleaseGate";
 const RETIRE = "pulumi-nodejs:dynamic/phoenix:ReleaseRetire";
+const TEARDOWN = "pulumi-nodejs:dynamic/phoenix:ReleaseTeardown";
 const TG_ARN = (name: string) =>
   `arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/${name}`;
 
@@ -413,6 +414,27 @@ describe("AwsFleet", () => {
       roleArn: "",
     });
     expect(retire.options.dependencies.some((urn) => urn.endsWith("::a-serving"))).toBe(true);
+  });
+
+  it("deletes every release in a destroy after the rules and groups, before the launch template", () => {
+    const teardown = mocks.get(TEARDOWN, "a-teardown");
+    expect(teardown.inputs).toMatchObject({ fleetTag: "phoenix/prod/a", region: "eu-west-1" });
+    // A destroy deletes dependents first: the rules and the group use the target group, which
+    // depends on the teardown, which depends on the launch template (and so on the instances'
+    // security group): the teardown runs once no rule uses a target group, and before the
+    // security group, which an instance that still runs would hold (DependencyViolation).
+    expect(teardown.options.dependencies.some((urn) => urn.endsWith(`$${LT}::a-lt`))).toBe(true);
+    const tg = mocks.get(TG, "a-tg");
+    expect(tg.options.dependencies.some((urn) => urn.endsWith("::a-teardown"))).toBe(true);
+    expect(tg.options.retainOnDelete).toBe(true);
+  });
+
+  it("gives the gate the listeners whose serving rule it must find switched, and the group's MinSize", () => {
+    const gate = mocks.get(GATE, "a-gate").inputs;
+    expect(gate.listenerArns).toEqual([
+      "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/a-front-http",
+    ]);
+    expect(gate.minSize).toBe(config.minSize);
   });
 
   it("makes a new release when a secret's SSM version changes, never from its value", () => {

@@ -32,9 +32,13 @@ describe("candidateRules and servingRules on two traffic listeners", () => {
         ),
     );
     const args = { listeners, targetGroupArn: "tg-arn", tags: { Name: "two" } };
+    const forward = [
+      { arn: "tg-arn", weight: 1 },
+      { arn: "old-tg-arn", weight: 0 },
+    ];
     const rules = [
       ...release.candidateRules("two-candidate", { ...args, release: "r1" }, parent),
-      ...release.servingRules("two-serving", args, { parent }),
+      ...release.servingRules("two-serving", { listeners, forward, tags: args.tags }, { parent }),
     ];
     await Promise.all(rules.map((r) => outputOf(r.urn)));
   });
@@ -47,6 +51,40 @@ describe("candidateRules and servingRules on two traffic listeners", () => {
       ["two-serving", LISTENER_ARN("two-a"), 50000],
       ["two-serving-1", LISTENER_ARN("two-b"), 50000],
     ]);
+  });
+
+  it("keeps the target group that served before in the serving rule at weight 0", () => {
+    for (const name of ["two-serving", "two-serving-1"]) {
+      expect(mocks.get(RULE, name).inputs.actions).toEqual([
+        {
+          type: "forward",
+          forward: {
+            targetGroups: [
+              { arn: "tg-arn", weight: 1 },
+              { arn: "old-tg-arn", weight: 0 },
+            ],
+          },
+        },
+      ]);
+    }
+  });
+});
+
+describe("forwardAction", () => {
+  it("forwards to one target group plainly, and to several by weight", () => {
+    expect(release.forwardAction([{ arn: "a", weight: 1 }])).toEqual({
+      type: "forward",
+      targetGroupArn: "a",
+    });
+    expect(
+      release.forwardAction([
+        { arn: "a", weight: 1 },
+        { arn: "b", weight: 0 },
+      ]),
+    ).toEqual({
+      type: "forward",
+      forward: { targetGroups: [{ arn: "a", weight: 1 }, { arn: "b", weight: 0 }] },
+    });
   });
 });
 

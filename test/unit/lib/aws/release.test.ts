@@ -4,7 +4,11 @@ import {
   durationSeconds,
   failedCandidateGroups,
   gateProblem,
+  groupsToRestore,
+  liveTargetGroup,
+  notYetLeft,
   planRetire,
+  servingForward,
   releaseId,
   settleRead,
   type GroupSnapshot,
@@ -105,6 +109,73 @@ describe("planRetire", () => {
     });
     expect(plan.groups.map((g) => g.name)).toEqual(["old"]);
     expect(plan.targetGroupArns).toEqual([TG_A]);
+  });
+
+  it("drains the groups of the target group the serving rule keeps at weight 0, and keeps it", () => {
+    const plan = planRetire({
+      fleetTag: FLEET,
+      servingTargetGroupArn: TG_B,
+      drainingTargetGroupArn: TG_A,
+      groups: [group("old", TG_A), group("live", TG_B)],
+      targetGroups: [
+        { arn: TG_A, tags: { "phoenix:fleet": FLEET } },
+        { arn: TG_B, tags: { "phoenix:fleet": FLEET } },
+        { arn: TG_OTHER, tags: { "phoenix:fleet": FLEET } },
+      ],
+    });
+    expect(plan.groups.map((g) => g.name)).toEqual(["old"]);
+    expect(plan.targetGroupArns).toEqual([TG_OTHER]);
+  });
+});
+
+describe("servingForward and liveTargetGroup", () => {
+  it("sends all traffic to the serving target group and keeps the previous one at weight 0", () => {
+    expect(servingForward(TG_B, TG_A)).toEqual([
+      { arn: TG_B, weight: 1 },
+      { arn: TG_A, weight: 0 },
+    ]);
+    expect(servingForward(TG_B, "")).toEqual([{ arn: TG_B, weight: 1 }]);
+    expect(servingForward(TG_B, TG_B)).toEqual([{ arn: TG_B, weight: 1 }]);
+    expect(liveTargetGroup(servingForward(TG_B, TG_A))).toBe(TG_B);
+  });
+
+  it("names the target group with the highest weight above 0, or none", () => {
+    expect(liveTargetGroup([{ arn: TG_A, weight: 0 }])).toBeUndefined();
+    expect(liveTargetGroup([{ arn: TG_A, weight: 1 }, { arn: TG_B, weight: 5 }])).toBe(TG_B);
+    expect(liveTargetGroup([])).toBeUndefined();
+  });
+});
+
+describe("notYetLeft", () => {
+  it("counts a group's targets in any state but unused, ignoring other instances", () => {
+    const targets = [
+      { id: "i-1", state: "draining" },
+      { id: "i-2", state: "unused" },
+      { id: "i-3", state: "healthy" },
+      { id: "i-other", state: "healthy" },
+    ];
+    expect(notYetLeft(["i-1", "i-2", "i-3"], targets).map((t) => t.id)).toEqual(["i-1", "i-3"]);
+    expect(notYetLeft(["i-2"], targets)).toEqual([]);
+  });
+});
+
+describe("groupsToRestore", () => {
+  const base = { fleetTag: FLEET, candidateTargetGroupArn: TG_B, desiredCount: 3, minSize: 2 };
+  it("picks the candidate's groups an earlier failed gate left below the stack's size", () => {
+    const scaledDown = { ...group("failed", TG_B), desiredCapacity: 0, minSize: 0 };
+    const full = { ...group("full", TG_B), desiredCapacity: 3, minSize: 2 };
+    const lowMin = { ...group("low-min", TG_B), desiredCapacity: 3, minSize: 0 };
+    const picked = groupsToRestore({
+      ...base,
+      servingTargetGroupArn: TG_A,
+      groups: [scaledDown, full, lowMin, { ...group("serving", TG_A), desiredCapacity: 0 }],
+    });
+    expect(picked.map((g) => g.name)).toEqual(["failed", "low-min"]);
+  });
+
+  it("never touches the group of the target group the listeners forward to", () => {
+    const live = { ...group("live", TG_B), desiredCapacity: 0, minSize: 0 };
+    expect(groupsToRestore({ ...base, servingTargetGroupArn: TG_B, groups: [live] })).toEqual([]);
   });
 });
 

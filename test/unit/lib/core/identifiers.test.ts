@@ -71,6 +71,7 @@ describe("identifiers written by earlier releases", () => {
       fleetAudit: "FleetAudit",
       releaseGate: "ReleaseGate",
       releaseRetire: "ReleaseRetire",
+      releaseTeardown: "ReleaseTeardown",
     });
     expect(DYNAMIC_TYPES.localFleet).toBe("pulumi-nodejs:dynamic/phoenix:LocalFleet");
     expect(DYNAMIC_TYPES.releaseRetire).toBe("pulumi-nodejs:dynamic/phoenix:ReleaseRetire");

@@ -25,6 +25,8 @@ const gate: ReleaseGateProps = {
   imageRef: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:${"a".repeat(64)}`,
   targetGroupArn: TG,
   desiredCount: 3,
+  minSize: 3,
+  listenerArns: ["arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/0123456789abcdef/0123456789abcdef"],
   timeoutSeconds: 600,
   pollSeconds: 5,
   settleSeconds: 0,
@@ -35,6 +37,7 @@ const retire: ReleaseRetireProps = {
   fleetTag: "phoenix/prod/web",
   servingRelease: "0123456789ab",
   servingTargetGroupArn: TG,
+  drainingTargetGroupArn: "",
   servingImageRef: gate.imageRef,
   stackTag: "phoenix/prod",
   desiredCount: 3,
@@ -92,6 +95,22 @@ describe("release gate check", () => {
     ]);
   });
 
+  it("names a bad listener ARN, no listener at all, and a negative minSize", async () => {
+    const lb = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/x/1";
+    expect(await failures(releaseGateProvider.check!(NO_OLDS, { ...gate, listenerArns: [lb] }))).toEqual([
+      { property: "listenerArns", reason: `must be a listener ARN (got "${lb}")` },
+    ]);
+    expect(
+      await failures(releaseGateProvider.check!(NO_OLDS, { ...gate, listenerArns: [], minSize: -1 })),
+    ).toEqual([
+      { property: "minSize", reason: "minSize: must be 0 or more (got -1)" },
+      {
+        property: "listenerArns",
+        reason: "listenerArns: at least one listener carries the serving rule (got [])",
+      },
+    ]);
+  });
+
   it("refuses a whole-number field given a fraction", async () => {
     const got = await failures(releaseGateProvider.check!(NO_OLDS, { ...gate, desiredCount: 1.5, timeoutSeconds: 2.5 }));
     expect(got?.map((f) => f.property)).toEqual(["desiredCount", "timeoutSeconds"]);
@@ -123,6 +142,19 @@ describe("release retire check", () => {
       { property: "servingTargetGroupArn", reason: 'must be a target group ARN (got "tg")' },
       { property: "stackTag", reason: 'stackTag: must not be empty, e.g. phoenix/prod (got "")' },
       { property: "desiredCount", reason: "desiredCount: must be at least 1 (got 0)" },
+    ]);
+  });
+
+  it("takes the target group kept at weight 0 as empty or a target group ARN", async () => {
+    const draining = { ...retire, drainingTargetGroupArn: TG };
+    expect(await releaseRetireProvider.check!(NO_OLDS, draining)).toEqual({ inputs: draining });
+    expect(
+      await failures(releaseRetireProvider.check!(NO_OLDS, { ...retire, drainingTargetGroupArn: "tg" })),
+    ).toEqual([
+      {
+        property: "drainingTargetGroupArn",
+        reason: 'must be empty or a target group ARN (got "tg")',
+      },
     ]);
   });
 });
@@ -211,7 +243,15 @@ describe("diff of the providers that own nothing", () => {
   });
 
   it("ignores what the provider recorded beside its inputs", async () => {
-    const olds = { ...gate, servingRelease: "ffffffffffff", servingTargetGroupArn: TG, servingImageRef: "x" };
+    // No serving target group recorded: with one, the same inputs also read the listeners (a verdict
+    // the listeners do not act on yet is re-checked; test/e2e/release.test.ts).
+    const olds = {
+      ...gate,
+      servingRelease: "ffffffffffff",
+      servingTargetGroupArn: "",
+      servingImageRef: "x",
+      drainingTargetGroupArn: TG,
+    };
     expect(await releaseGateProvider.diff!("id", olds, gate)).toMatchObject({ changes: false });
     const audited = { ...audit, report: {}, findings: ["x"], clean: false };
     expect(await fleetAuditProvider.diff!("id", audited as never, audit)).toMatchObject({ changes: false });
