@@ -100,3 +100,25 @@ export async function observeFleet(
   }
   return { instances, orphans: orphans.map((o) => o.name) };
 }
+
+/** How long a live read waits for healthy instances to enter a front door's pool before judging. */
+export const POOL_SETTLE_MS = 10_000;
+
+/**
+ * observeFleet for a plain preview and up: an instance that is healthy and only out of the pool is
+ * read again until it is in the pool or POOL_SETTLE_MS has passed, so a front door created moments
+ * ago (still resolving the fleet's DNS alias) does not get its healthy fleet replaced.
+ */
+export async function observeSettled(
+  p: LocalFleetOutputs,
+): Promise<{ instances: FleetInstance[]; orphans: string[] }> {
+  const deadline = Date.now() + POOL_SETTLE_MS;
+  for (;;) {
+    const seen = await observeFleet(p);
+    const unsettled = seen.instances.some(
+      (i) => i.drift?.reasons.length === 1 && i.drift.reasons[0] === "out-of-pool",
+    );
+    if (!unsettled || Date.now() > deadline) return seen;
+    await rt.pause(500);
+  }
+}

@@ -16,7 +16,7 @@ import * as rt from "../docker/dockerRuntime";
 import { drainAndRemove, type DrainOptions } from "./fleetDrain";
 import { launchGated, randomSuffix } from "./fleetLaunch";
 import { plainContainersLabelled, servicesLabelled } from "./fleetServices";
-import { observeFleet } from "./fleetRead";
+import { observeFleet, observeSettled } from "./fleetRead";
 import { sweepStrays } from "./fleetSweep";
 import type { LocalFleetInputs, LocalFleetOutputs } from "./fleetTypes";
 
@@ -122,7 +122,7 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
     // What runs now, read here as refresh reads it, so a plain preview and up see instances removed,
     // stopped or changed by hand without a refresh first (a replace makes a new fleet anyway).
     const replacing = fleetDiff(olds, news).replaces.length > 0;
-    const live = !replacing && olds.instances?.length ? await observeFleet(olds) : undefined;
+    const live = !replacing && olds.instances?.length ? await observeSettled(olds) : undefined;
     return fleetDiff(olds, news, live);
   },
 
@@ -147,7 +147,7 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
 
   async update(id, olds, news) {
     // The instances as they are now (not as the last refresh saw them): drifted ones are replaced.
-    const observed = olds.instances?.length ? (await observeFleet(olds)).instances : [];
+    const observed = olds.instances?.length ? (await observeSettled(olds)).instances : [];
     const plan = planFleetUpdate(observed, news.desiredCount);
     const launched =
       plan.launch.length > 0
