@@ -71,7 +71,11 @@ export async function observeFleet(
       }
       const served = rows === undefined ? undefined : ip !== undefined && poolState(rows, ip).fullyUp;
       if (served) inPool++;
-      const changes = parseChanges(await docker.getContainer(info.Id).changes());
+      // A read-only root cannot change (scratch is tmpfs, which Docker's diff does not list): only
+      // a writable one is worth a container diff, the costliest read here.
+      const changes = p.readOnlyRootFilesystem
+        ? []
+        : parseChanges(await docker.getContainer(info.Id).changes());
       const drift = classifyDrift(
         { exists: true, running, imageId: info.Image, healthy, inPool: served, changes },
         p,
