@@ -26,7 +26,7 @@ export async function summary(args: readonly string[], io: Io): Promise<number> 
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new Error(`cannot read ${file === 0 ? "stdin" : file}: ${(e as Error).message}`);
+    throw new Error(`cannot read ${file === 0 ? "stdin" : file}: ${(e as Error).message}`, { cause: e });
   }
   let json: unknown;
   try {
@@ -35,6 +35,7 @@ export async function summary(args: readonly string[], io: Io): Promise<number> 
     const where = file === 0 ? "stdin" : file;
     throw new Error(
       `${where}: not JSON (${(e as Error).message}); pass the output of \`pulumi preview --json\``,
+      { cause: e },
     );
   }
   const deltas = new Map<string, PackageChange[]>();

@@ -49,6 +49,7 @@ export async function readImageManifest(ref: string): Promise<ImageManifest> {
     if (!isNotFound(err)) throw err;
     throw new Error(
       `image ${JSON.stringify(ref)} is not in the local Docker engine; pull or build it first`,
+      { cause: err },
     );
   }
   const container = await engine.createContainer({ Image: imageId, Cmd: ["true"] });
@@ -61,6 +62,7 @@ export async function readImageManifest(ref: string): Promise<ImageManifest> {
       throw new Error(
         `image ${ref} has no package manifest at ${MANIFEST_PATH}: it was not built by this version ` +
           "of Phoenix; rebuild it from its spec",
+        { cause: err },
       );
     }
     const text = await singleFile(archive);

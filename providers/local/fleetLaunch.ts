@@ -200,6 +200,7 @@ export async function launchGated(
       `fleet ${p.fleet} (image ${p.imageId.slice(7, 19)}): ${String((err as Error)?.message ?? err)}; ` +
         `removed the ${started.length + removedAtLaunch(results)} instance(s) this deployment started, ` +
         `the running fleet is untouched${tail}`,
+      { cause: err },
     );
   } finally {
     // The free slots held for this launch (and the failed launch's, once DNS forgot them). Never

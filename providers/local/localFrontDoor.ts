@@ -159,7 +159,7 @@ export const localFrontDoorProvider: pulumi.dynamic.ResourceProvider<
     } catch (err) {
       const tail = await rt.logSection(inputs.name, container.id);
       await container.remove({ force: true, v: true }).catch(() => undefined);
-      throw new Error(`${(err as Error).message}${tail}`);
+      throw new Error(`${(err as Error).message}${tail}`, { cause: err });
     }
     rt.say(`front door ${inputs.name} is serving ${url}`);
     return { id: container.id, outs: { ...inputs, containerId: container.id, url, running: true } };

@@ -49,6 +49,7 @@ export async function startMoto(): Promise<Moto> {
   } catch (err) {
     throw new Error(
       `${(err as Error).message}\n${stderr}\n(install with: bash scripts/setup.d/60-moto.sh)`,
+      { cause: err },
     );
   }
   Object.assign(process.env, MOTO_ENV);
