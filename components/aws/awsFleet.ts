@@ -139,17 +139,22 @@ export class AwsFleet extends pulumi.ComponentResource {
     const userData = pulumi
       .all([args.imageRef, providerRegion(ctx)])
       .apply(([ref]) => renderUserData(boot(ref)));
-    const lt = launchTemplate(ctx, { securityGroupId: sg.id, access, userData });
+    const { template: lt, document } = launchTemplate(ctx, {
+      securityGroupId: sg.id,
+      access,
+      userData,
+    });
 
+    // Derived from everything the launch template and the group's instances are made from: any
+    // change that replaces the group is a new release, with its own target group and the gate.
     this.release = pulumi
-      .all([args.imageRef, userData, access.secretVersions])
-      .apply(([imageRef, text, secretVersions]) =>
+      .all([args.imageRef, document, access.secretVersions])
+      .apply(([imageRef, launchTemplate, secretVersions]) =>
         releaseId({
           specHash: args.specHash,
           imageRef,
-          amiId: config.amiId,
-          instanceType: config.instanceType,
-          userData: text,
+          launchTemplate,
+          instanceSubnetIds: config.instanceSubnetIds,
           secretVersions,
         }),
       );

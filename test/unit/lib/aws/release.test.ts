@@ -136,9 +136,13 @@ describe("releaseId", () => {
   const base = {
     specHash: "a".repeat(64),
     imageRef: "r/x@sha256:" + "1".repeat(64),
-    amiId: "ami-0123456789abcdef0",
-    instanceType: "t3.small",
-    userData: "#!/bin/sh",
+    launchTemplate: {
+      imageId: "ami-0123456789abcdef0",
+      instanceType: "t3.small",
+      userData: "IyEvYmluL3No",
+      blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true" } }],
+    },
+    instanceSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"],
     secretVersions: { DB_PASSWORD: 1 },
   };
   it("changes with a secret's version and not with the order of the secrets", () => {
@@ -147,6 +151,33 @@ describe("releaseId", () => {
       releaseId({ ...base, secretVersions: { B: 2, A: 1 } }),
     );
     expect(releaseId(base)).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  it("changes with any launch template input, however deep, and with the group's subnets", () => {
+    const lt = base.launchTemplate;
+    const ebs = lt.blockDeviceMappings[0].ebs;
+    const variants = [
+      { ...lt, imageId: "ami-0fedcba9876543210" },
+      { ...lt, kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k" },
+      { ...lt, blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { ...ebs, kmsKeyId: "k" } }] },
+      { ...lt, blockDeviceMappings: [{ deviceName: "/dev/sda1", ebs }] },
+      { ...lt, metadataOptions: { httpPutResponseHopLimit: 2 } },
+    ];
+    const ids = variants.map((launchTemplate) => releaseId({ ...base, launchTemplate }));
+    expect(new Set([releaseId(base), ...ids]).size).toBe(variants.length + 1);
+    expect(releaseId({ ...base, instanceSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa"] })).not.toBe(
+      releaseId(base),
+    );
+  });
+
+  it("does not change with the order of keys or subnets, nor with an undefined field", () => {
+    const { imageId, ...rest } = base.launchTemplate;
+    expect(releaseId({ ...base, launchTemplate: { ...rest, keyName: undefined, imageId } })).toBe(
+      releaseId(base),
+    );
+    expect(
+      releaseId({ ...base, instanceSubnetIds: [...base.instanceSubnetIds].reverse() }),
+    ).toBe(releaseId(base));
   });
 });
 
