@@ -9,14 +9,14 @@ import {
   regionProblem,
   releaseId,
 } from "../../lib/aws/release";
-import type { ProviderConnection } from "../../lib/aws/providerConnection";
 import { UserDataInput, renderUserData, userDataProblems } from "../../lib/aws/userData";
 import { fleetLogGroupName } from "../../lib/aws/instancePolicies";
 import { AwsFrontDoor } from "./awsFrontDoor";
 import { AwsInstanceAccess } from "./awsInstanceAccess";
 import { AwsVpcEndpoints } from "./awsVpcEndpoints";
+import { awsProviderConnection } from "./awsProviderConnection";
+import type { AwsConnection } from "../../providers/aws/awsConnection";
 import {
-  awsProviderConnection,
   candidateRules,
   releaseTargetGroup,
   servingRules,
@@ -52,9 +52,9 @@ export interface AwsFleetArgs {
   readonly waitForCapacityTimeout?: string;
   /**
    * Where and as whom the release gate and retire call AWS.
-   * @default - phoenix:region with the aws provider's `aws:profile` and `aws:assumeRoles`
+   * @default - phoenix:region with every credential setting of the aws provider (`aws:*`)
    */
-  readonly connection?: ProviderConnection;
+  readonly connection?: pulumi.Input<AwsConnection>;
 }
 
 /**
@@ -200,7 +200,7 @@ export class AwsFleet extends pulumi.ComponentResource {
     const { gate, retire } = switchWhenHealthy(
       name,
       {
-        connection: args.connection ?? awsProviderConnection(config.region),
+        connection: args.connection ?? awsProviderConnection(config.region, this),
         fleetTag,
         release: this.release,
         imageRef: args.imageRef,

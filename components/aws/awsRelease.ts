@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Spec } from "../../lib/spec/spec";
-import { type ProviderConnection, providerConnection } from "../../lib/aws/providerConnection";
 import type { AwsConnection } from "../../providers/aws/awsConnection";
 import { ReleaseGate } from "../../providers/aws/releaseGate";
 import { ReleaseRetire } from "../../providers/aws/releaseRetire";
@@ -234,14 +233,4 @@ export function switchWhenHealthy(
     { parent, dependsOn: serving },
   );
   return { gate, serving, retire };
-}
-
-/** The aws provider's region, profile and role, read from `aws:*` stack config. */
-export function awsProviderConnection(region: string): ProviderConnection {
-  const c = new pulumi.Config("aws");
-  return providerConnection(region, {
-    region: c.get("region"),
-    profile: c.get("profile"),
-    assumeRoles: c.getObject<{ roleArn?: string }[]>("assumeRoles"),
-  });
 }

@@ -123,9 +123,10 @@ export async function awaitHealthy(
 
 function inputsOf(p: ReleaseGateProps): ReleaseGateProps {
   const { region, endpoint, profile, roleArn, fleetTag, release, imageRef, targetGroupArn } = p;
-  const { desiredCount, timeoutSeconds, pollSeconds, settleSeconds } = p;
+  const { desiredCount, timeoutSeconds, pollSeconds, settleSeconds, credentials } = p;
   return {
-    ...{ region, endpoint, profile, roleArn, fleetTag, release, imageRef, targetGroupArn },
+    ...{ region, endpoint, profile, roleArn, credentials },
+    ...{ fleetTag, release, imageRef, targetGroupArn },
     ...{ desiredCount, timeoutSeconds, pollSeconds, settleSeconds },
   };
 }
@@ -191,6 +192,7 @@ export class ReleaseGate extends pulumi.dynamic.Resource {
         endpoint: c.endpoint,
         profile: c.profile,
         roleArn: c.roleArn,
+        credentials: c.credentials,
         fleetTag: args.fleetTag,
         release: args.release,
         imageRef: args.imageRef,

@@ -97,10 +97,10 @@ export async function retire(props: ReleaseRetireProps): Promise<ReleaseRetireOu
 }
 
 function inputsOf(p: ReleaseRetireProps): ReleaseRetireProps {
-  const { region, endpoint, profile, roleArn, fleetTag } = p;
+  const { region, endpoint, profile, roleArn, credentials, fleetTag } = p;
   const { servingRelease, servingTargetGroupArn, servingImageRef, stackTag, desiredCount } = p;
   return {
-    ...{ region, endpoint, profile, roleArn, fleetTag },
+    ...{ region, endpoint, profile, roleArn, credentials, fleetTag },
     ...{ servingRelease, servingTargetGroupArn, servingImageRef, stackTag, desiredCount },
   };
 }
@@ -160,6 +160,7 @@ export class ReleaseRetire extends pulumi.dynamic.Resource {
         endpoint: c.endpoint,
         profile: c.profile,
         roleArn: c.roleArn,
+        credentials: c.credentials,
         fleetTag: args.fleetTag,
         servingRelease: args.servingRelease,
         servingTargetGroupArn: args.servingTargetGroupArn,

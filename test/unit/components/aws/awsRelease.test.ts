@@ -1,4 +1,4 @@
-/** The release helpers of awsRelease.ts on their own: rules on several listeners, and the connection. */
+/** The release helpers of awsRelease.ts on their own: rules on several listeners. */
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type MockRecorder, outputOf, setupMocks } from "../../../mocks";
@@ -47,30 +47,5 @@ describe("candidateRules and servingRules on two traffic listeners", () => {
       ["two-serving", LISTENER_ARN("two-a"), 50000],
       ["two-serving-1", LISTENER_ARN("two-b"), 50000],
     ]);
-  });
-});
-
-describe("awsProviderConnection", () => {
-  it("falls back to phoenix:region, no profile and no role without aws:* config", () => {
-    expect(release.awsProviderConnection("eu-west-1")).toEqual({
-      region: "eu-west-1",
-      endpoint: "",
-      profile: "",
-      roleArn: "",
-    });
-  });
-
-  it("calls AWS where and as whom the aws provider does: aws:region, aws:profile, aws:assumeRoles", () => {
-    pulumi.runtime.setAllConfig({
-      "aws:region": "eu-central-1",
-      "aws:profile": "deployer",
-      "aws:assumeRoles": JSON.stringify([{ roleArn: "arn:aws:iam::123456789012:role/deploy" }]),
-    });
-    expect(release.awsProviderConnection("eu-west-1")).toEqual({
-      region: "eu-central-1",
-      endpoint: "",
-      profile: "deployer",
-      roleArn: "arn:aws:iam::123456789012:role/deploy",
-    });
   });
 });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { providerConnection } from "../../../../lib/aws/providerConnection";
 import {
   durationSeconds,
   failedCandidateGroups,
@@ -178,53 +177,5 @@ describe("releaseId", () => {
     expect(
       releaseId({ ...base, instanceSubnetIds: [...base.instanceSubnetIds].reverse() }),
     ).toBe(releaseId(base));
-  });
-});
-
-describe("providerConnection", () => {
-  it("uses the aws provider's region, profile and single assumed role", () => {
-    expect(
-      providerConnection("eu-west-1", {
-        profile: "deploy",
-        assumeRoles: [{ roleArn: "arn:aws:iam::123456789012:role/phoenix" }],
-      }),
-    ).toEqual({
-      region: "eu-west-1",
-      endpoint: "",
-      profile: "deploy",
-      roleArn: "arn:aws:iam::123456789012:role/phoenix",
-    });
-    expect(providerConnection("eu-west-1", { region: "us-east-1" }).region).toBe("us-east-1");
-  });
-
-  it("rejects a chain of roles, naming aws:assumeRoles", () => {
-    expect(() =>
-      providerConnection("eu-west-1", {
-        assumeRoles: [
-          { roleArn: "arn:aws:iam::123456789012:role/a" },
-          { roleArn: "arn:aws:iam::123456789012:role/b" },
-        ],
-      }),
-    ).toThrow(
-      "aws:assumeRoles: the fleet's release gate, retire and audit assume one role, got a chain of 2; " +
-        "assume the last role directly (or set aws:profile to a profile that does)",
-    );
-  });
-
-  it("uses the default credentials when no profile or role is set", () => {
-    expect(providerConnection("eu-west-1", {})).toEqual({
-      region: "eu-west-1",
-      endpoint: "",
-      profile: "",
-      roleArn: "",
-    });
-  });
-
-  it("skips role entries without an ARN, so one real role among them is no chain", () => {
-    const roleArn = "arn:aws:iam::123456789012:role/phoenix";
-    expect(providerConnection("eu-west-1", { assumeRoles: [{}, { roleArn }, { roleArn: "" }] }).roleArn).toBe(
-      roleArn,
-    );
-    expect(providerConnection("eu-west-1", { assumeRoles: [{}] }).roleArn).toBe("");
   });
 });
