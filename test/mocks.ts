@@ -88,6 +88,13 @@ export const DEFAULT_CALLS: Readonly<Record<string, CallHandler>> = {
     rootDeviceType: "ebs",
     architecture: "x86_64",
   }),
+  // Every subnet in one zone unless a test answers otherwise (the fleet checks the zones).
+  "aws:ec2/getSubnet:getSubnet": (inputs) => ({
+    id: inputs.id,
+    availabilityZone: `${MOCK_REGION}a`,
+    vpcId: "vpc-0123456789abcdef0",
+    cidrBlock: "10.0.0.0/24",
+  }),
   "aws:ecr/getAuthorizationToken:getAuthorizationToken": (inputs) => ({
     authorizationToken: Buffer.from("AWS:mock-ecr-password").toString("base64"),
     expiresAt: "2099-01-01T00:00:00Z",

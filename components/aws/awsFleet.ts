@@ -25,6 +25,7 @@ import {
 } from "./awsRelease";
 import { type FleetContext, instanceSecurityGroup, launchTemplate, nameTags } from "./fleetInstances";
 import { releaseGroup } from "./releaseGroup";
+import { coveredInstanceSubnets } from "./fleetChecks";
 import { formatIssues } from "../../lib/core/errors";
 import { COMPONENT_TYPES, TAGS } from "../../lib/core/identifiers";
 import { missingSecretIssues } from "../../lib/config/secrets";
@@ -145,16 +146,18 @@ export class AwsFleet extends pulumi.ComponentResource {
       userData,
     });
 
+    // Every instance subnet in a zone the load balancer covers, or no release at all.
+    const instanceSubnetIds = coveredInstanceSubnets(name, config, this);
     // Derived from everything the launch template and the group's instances are made from: any
     // change that replaces the group is a new release, with its own target group and the gate.
     this.release = pulumi
-      .all([args.imageRef, document, access.secretVersions])
-      .apply(([imageRef, launchTemplate, secretVersions]) =>
+      .all([args.imageRef, document, access.secretVersions, instanceSubnetIds])
+      .apply(([imageRef, launchTemplate, secretVersions, subnetIds]) =>
         releaseId({
           specHash: args.specHash,
           imageRef,
           launchTemplate,
-          instanceSubnetIds: config.instanceSubnetIds,
+          instanceSubnetIds: subnetIds,
           secretVersions,
         }),
       );
@@ -187,6 +190,7 @@ export class AwsFleet extends pulumi.ComponentResource {
       {
         launchTemplate: lt,
         config,
+        instanceSubnetIds,
         targetGroupArn: tg.arn,
         release: this.release,
         tags: { ...ctx.baseTags, [FLEET_TAG_KEY]: fleetTag, Name: name },

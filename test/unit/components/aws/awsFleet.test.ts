@@ -473,9 +473,10 @@ describe("AwsFleet", () => {
     );
   });
 
-  it("asks the provider for its region, the account id and the AMI, and nothing else", () => {
+  it("asks the provider for its region, the account id, the AMI and the subnets, and nothing else", () => {
     expect([...new Set(mocks.calls.map((c) => c.token))].sort()).toEqual([
       "aws:ec2/getAmi:getAmi",
+      "aws:ec2/getSubnet:getSubnet",
       "aws:index/getCallerIdentity:getCallerIdentity",
       "aws:index/getRegion:getRegion",
     ]);

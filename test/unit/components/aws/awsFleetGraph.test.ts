@@ -94,9 +94,11 @@ describe("AwsFleet resource graph", () => {
     });
   });
 
-  it("asks the fleet's own aws provider for the region, the AMI and the account", () => {
+  it("asks the fleet's own aws provider for the region, the AMI, the subnets and the account", () => {
+    const { albSubnetIds, instanceSubnetIds } = awsConfig();
     expect(invokes.map((i) => i.token).sort()).toEqual([
       "aws:ec2/getAmi:getAmi",
+      ...[...albSubnetIds, ...instanceSubnetIds].map(() => "aws:ec2/getSubnet:getSubnet"),
       "aws:index/getCallerIdentity:getCallerIdentity",
       "aws:index/getRegion:getRegion",
     ]);
