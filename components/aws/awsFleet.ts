@@ -16,7 +16,9 @@ import { AwsInstanceAccess } from "./awsInstanceAccess";
 import { AwsVpcEndpoints } from "./awsVpcEndpoints";
 import { awsProviderConnection } from "./awsProviderConnection";
 import type { AwsConnection } from "../../providers/aws/awsConnection";
+import { healthTimingProblem } from "../../lib/aws/releaseChecks";
 import {
+  albHealthCheck,
   candidateRules,
   releaseTargetGroup,
   servingRules,
@@ -104,6 +106,9 @@ export class AwsFleet extends pulumi.ComponentResource {
         subnetIds: config.albSubnetIds,
         tags: ctx.baseTags,
         certificateArn: config.certificateArn,
+        // Its DNS name is the stack's URL: with protectFrontDoor, a spec rename (every logical
+        // name derives from the spec's name) or any other change replacing it fails at preview.
+        protect: config.protectFrontDoor,
       },
       { parent: this },
     );
@@ -180,6 +185,7 @@ export class AwsFleet extends pulumi.ComponentResource {
         listeners: frontDoor.trafficListeners,
         release: this.release,
         targetGroupArn: tg.arn,
+        sourceCidrs: config.candidateSourceCidrs,
         tags: nameTags(ctx, "-candidate"),
       },
       this,
@@ -310,7 +316,24 @@ function validate(args: AwsFleetArgs, bootInput: UserDataInput): string[] {
   } catch (err) {
     problems.push((err as Error).message);
   }
+  const check = albHealthCheck(args.spec.app);
+  const timing = healthTimingProblem({
+    intervalSeconds: check.interval,
+    healthyThreshold: check.healthyThreshold,
+    settleSeconds: settleSeconds(args.spec.app),
+    timeoutSeconds: safeDuration(timeout),
+  });
+  if (timing) problems.push(timing);
   const missing = missingSecretIssues(args.spec.secrets, args.secretValues ?? {});
   problems.push(...missing.map((issue) => formatIssues([issue])));
   return problems;
+}
+
+/** Seconds of a duration, or Infinity when it is malformed (reported on its own). */
+function safeDuration(text: string): number {
+  try {
+    return durationSeconds("waitForCapacityTimeout", text) || Number.POSITIVE_INFINITY;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }

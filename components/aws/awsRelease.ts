@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Spec } from "../../lib/spec/spec";
+import { candidateSourceIps } from "../../lib/aws/releaseChecks";
 import type { AwsConnection } from "../../providers/aws/awsConnection";
 import { ReleaseGate } from "../../providers/aws/releaseGate";
 import { ReleaseRetire } from "../../providers/aws/releaseRetire";
@@ -118,10 +119,16 @@ export interface ReleaseRuleArgs {
   readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-/** Routes `X-Phoenix-Release: <release>` to the candidate, on every traffic listener. */
+/**
+ * Routes `X-Phoenix-Release: <release>` to the candidate, on every traffic listener, for clients in
+ * `sourceCidrs` only (phoenix:candidateSourceCidrs; none: no client, see candidateSourceIps).
+ */
 export function candidateRules(
   name: string,
-  args: ReleaseRuleArgs & { readonly release: pulumi.Input<string> },
+  args: ReleaseRuleArgs & {
+    readonly release: pulumi.Input<string>;
+    readonly sourceCidrs: readonly string[];
+  },
   parent: pulumi.Resource,
 ): aws.lb.ListenerRule[] {
   return args.listeners.map(
@@ -131,7 +138,10 @@ export function candidateRules(
         {
           listenerArn: listener.arn,
           priority: CANDIDATE_RULE_PRIORITY,
-          conditions: [{ httpHeader: { httpHeaderName: RELEASE_HEADER, values: [args.release] } }],
+          conditions: [
+            { httpHeader: { httpHeaderName: RELEASE_HEADER, values: [args.release] } },
+            { sourceIp: { values: candidateSourceIps(args.sourceCidrs) } },
+          ],
           actions: [{ type: "forward", targetGroupArn: args.targetGroupArn }],
           tags: args.tags,
         },

@@ -4,6 +4,7 @@ import { AwsStackConfig } from "../../lib/config/stackConfig";
 import { FleetAudit } from "../../providers/aws/awsAudit";
 import { AwsFleet } from "./awsFleet";
 import { awsProviderConnection } from "./awsProviderConnection";
+import { warnCrossAccountPromotion } from "./fleetChecks";
 import { ImmutableImage } from "./immutableImage";
 import { COMPONENT_TYPES } from "../../lib/core/identifiers";
 import type { StackOutputs, Target } from "../outputs";
@@ -50,6 +51,7 @@ export class AwsTarget extends pulumi.ComponentResource implements Target {
       { parent: this },
     );
     const connection = awsProviderConnection(config.region, this);
+    if (config.imageSource === "promote") warnCrossAccountPromotion(config.imageRepository, this);
     const fleet = new AwsFleet(
       `${name}-fleet`,
       {

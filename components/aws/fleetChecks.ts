@@ -5,6 +5,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { zoneProblems } from "../../lib/aws/zones";
+import { crossAccountPromotionWarning } from "../../lib/aws/releaseChecks";
+import { ECR_REPOSITORY_URL_RE } from "../../lib/core/identifiers";
 
 /**
  * The instance subnets, once every one of them is in an Availability Zone the load balancer has a
@@ -32,4 +34,22 @@ export function coveredInstanceSubnets(
       }
       return instanceSubnets.map((s) => s.id);
     });
+}
+
+/**
+ * Warns at preview when a promoting stack's repository is in another account than the one the
+ * stack deploys to: the retire's live tag needs ECR write actions there (lib/aws/releaseChecks.ts).
+ * Returns the warning (undefined when none), for the caller to wait on or ignore.
+ */
+export function warnCrossAccountPromotion(
+  repositoryUrl: string | undefined,
+  parent: pulumi.Resource,
+): pulumi.Output<string | undefined> {
+  const repositoryAccount = ECR_REPOSITORY_URL_RE.exec(repositoryUrl ?? "")?.[1];
+  if (!repositoryAccount) return pulumi.output(undefined);
+  return aws.getCallerIdentityOutput({}, { parent }).accountId.apply((deployAccount) => {
+    const warning = crossAccountPromotionWarning({ repositoryAccount, deployAccount });
+    if (warning) pulumi.log.warn(warning, parent);
+    return warning;
+  });
 }

@@ -392,6 +392,8 @@ describe("AwsFleet", () => {
       priority: 10,
       conditions: [
         { httpHeader: { httpHeaderName: "X-Phoenix-Release", values: [built.a.release] } },
+        // No phoenix:candidateSourceCidrs: an address no internet client has (TEST-NET-1).
+        { sourceIp: { values: ["192.0.2.0/32"] } },
       ],
       actions: [{ type: "forward", targetGroupArn: TG_ARN("a-tg") }],
     });

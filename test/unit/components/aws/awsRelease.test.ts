@@ -33,7 +33,11 @@ describe("candidateRules and servingRules on two traffic listeners", () => {
     );
     const args = { listeners, targetGroupArn: "tg-arn", tags: { Name: "two" } };
     const rules = [
-      ...release.candidateRules("two-candidate", { ...args, release: "r1" }, parent),
+      ...release.candidateRules(
+        "two-candidate",
+        { ...args, release: "r1", sourceCidrs: ["203.0.113.0/24"] },
+        parent,
+      ),
       ...release.servingRules("two-serving", args, { parent }),
     ];
     await Promise.all(rules.map((r) => outputOf(r.urn)));
@@ -47,5 +51,11 @@ describe("candidateRules and servingRules on two traffic listeners", () => {
       ["two-serving", LISTENER_ARN("two-a"), 50000],
       ["two-serving-1", LISTENER_ARN("two-b"), 50000],
     ]);
+    for (const name of ["two-candidate", "two-candidate-1"]) {
+      expect(mocks.get(RULE, name).inputs.conditions).toEqual([
+        { httpHeader: { httpHeaderName: "X-Phoenix-Release", values: ["r1"] } },
+        { sourceIp: { values: ["203.0.113.0/24"] } },
+      ]);
+    }
   });
 });
