@@ -95,6 +95,17 @@ export const DEFAULT_CALLS: Readonly<Record<string, CallHandler>> = {
     vpcId: "vpc-0123456789abcdef0",
     cidrBlock: "10.0.0.0/24",
   }),
+  // A VPC with DNS support and hostnames on (what interface endpoints with private DNS need).
+  "aws:ec2/getVpc:getVpc": (inputs) => ({
+    id: inputs.id,
+    cidrBlock: "10.0.0.0/16",
+    cidrBlockAssociations: [
+      { associationId: "vpc-cidr-assoc-0", cidrBlock: "10.0.0.0/16", state: "associated" },
+    ],
+    ipv6CidrBlock: "",
+    enableDnsSupport: true,
+    enableDnsHostnames: true,
+  }),
   "aws:ecr/getAuthorizationToken:getAuthorizationToken": (inputs) => ({
     authorizationToken: Buffer.from("AWS:mock-ecr-password").toString("base64"),
     expiresAt: "2099-01-01T00:00:00Z",

@@ -122,7 +122,6 @@ export class AwsFleet extends pulumi.ComponentResource {
             region: config.region,
             subnetIds: config.instanceSubnetIds,
             routeTableIds: config.instanceRouteTableIds ?? [],
-            instanceSecurityGroupId: sg.id,
             tags: ctx.baseTags,
           },
           { parent: this },

@@ -99,6 +99,8 @@ describe("AwsFleet resource graph", () => {
     expect(invokes.map((i) => i.token).sort()).toEqual([
       "aws:ec2/getAmi:getAmi",
       ...[...albSubnetIds, ...instanceSubnetIds].map(() => "aws:ec2/getSubnet:getSubnet"),
+      // vpcEndpoints: the VPC's blocks and DNS attributes.
+      "aws:ec2/getVpc:getVpc",
       "aws:index/getCallerIdentity:getCallerIdentity",
       "aws:index/getRegion:getRegion",
     ]);
