@@ -27,7 +27,7 @@ import {
 } from "./awsRelease";
 import { type FleetContext, instanceSecurityGroup, launchTemplate, nameTags } from "./fleetInstances";
 import { releaseGroup } from "./releaseGroup";
-import { coveredInstanceSubnets } from "./fleetChecks";
+import { coveredInstanceSubnets, ebsKeyAccess } from "./fleetChecks";
 import { formatIssues } from "../../lib/core/errors";
 import { COMPONENT_TYPES, TAGS } from "../../lib/core/identifiers";
 import { missingSecretIssues } from "../../lib/config/secrets";
@@ -152,10 +152,12 @@ export class AwsFleet extends pulumi.ComponentResource {
 
     // Every instance subnet in a zone the load balancer covers, or no release at all.
     const instanceSubnetIds = coveredInstanceSubnets(name, config, this);
+    // Auto Scaling may use the volumes' key, or no release at all.
+    const ebsKey = ebsKeyAccess(name, config, this);
     // Derived from everything the launch template and the group's instances are made from: any
     // change that replaces the group is a new release, with its own target group and the gate.
     this.release = pulumi
-      .all([args.imageRef, document, access.secretVersions, instanceSubnetIds])
+      .all([args.imageRef, document, access.secretVersions, instanceSubnetIds, ebsKey.checked])
       .apply(([imageRef, launchTemplate, secretVersions, subnetIds]) =>
         releaseId({
           specHash: args.specHash,
@@ -202,7 +204,7 @@ export class AwsFleet extends pulumi.ComponentResource {
         waitForCapacityTimeout: capacityTimeout,
         // Instances boot only once they can read their secrets and are health-checked (their
         // target group is on the load balancer through the candidate rule).
-        dependsOn: [access, ...candidate, ...(endpoints ? [endpoints] : [])],
+        dependsOn: [access, ...candidate, ...(endpoints ? [endpoints] : []), ...ebsKey.grants],
       },
       this,
     );

@@ -7,6 +7,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { zoneProblems } from "../../lib/aws/zones";
 import { crossAccountPromotionWarning } from "../../lib/aws/releaseChecks";
 import { ECR_REPOSITORY_URL_RE } from "../../lib/core/identifiers";
+import {
+  AUTOSCALING_KEY_OPERATIONS,
+  AUTOSCALING_SERVICE_ROLE,
+  autoScalingServiceRoleArn,
+  defaultKeyProblem,
+  serviceRoleProblem,
+} from "../../lib/aws/ebsKeyGrant";
 
 /**
  * The instance subnets, once every one of them is in an Availability Zone the load balancer has a
@@ -52,4 +59,46 @@ export function warnCrossAccountPromotion(
     if (warning) pulumi.log.warn(warning, parent);
     return warning;
   });
+}
+
+/**
+ * What lets Auto Scaling launch instances whose volumes use a customer managed key
+ * (lib/aws/ebsKeyGrant.ts): with phoenix:kmsKeyId, a KMS grant to Auto Scaling's service-linked
+ * role, which must exist; without it, that the account's default EBS key is no customer managed key
+ * (the stack makes no grant on it). `checked` fails at preview naming the problem (the release
+ * waits on it); the group depends on `grants`.
+ */
+export function ebsKeyAccess(
+  name: string,
+  p: { readonly kmsKeyId?: string; readonly region: string },
+  parent: pulumi.Resource,
+): { checked: pulumi.Output<unknown>; grants: pulumi.Resource[] } {
+  const opts = { parent };
+  const fail = (problem: string | undefined) => {
+    if (problem) throw new pulumi.ResourceError(`AwsFleet ${name}: ${problem}`, parent);
+  };
+  if (!p.kmsKeyId) {
+    const key = aws.kms.getKeyOutput({ keyId: aws.ebs.getDefaultKmsKeyOutput({}, opts).keyArn }, opts);
+    const checked = pulumi
+      .all([key.arn, key.keyManager])
+      .apply(([keyArn, keyManager]) => fail(defaultKeyProblem({ keyArn, keyManager })));
+    return { checked, grants: [] };
+  }
+  const checked = aws.iam
+    .getRolesOutput({ nameRegex: `^${AUTOSCALING_SERVICE_ROLE}$` }, opts)
+    .names.apply((names) => fail(serviceRoleProblem(names.includes(AUTOSCALING_SERVICE_ROLE))));
+  const account = aws.getCallerIdentityOutput({}, opts).accountId;
+  const grant = new aws.kms.Grant(
+    `${name}-ebs-key-grant`,
+    {
+      // A grant takes a key id or key ARN, never an alias: an alias ARN is resolved to its key.
+      keyId: aws.kms.getKeyOutput({ keyId: p.kmsKeyId }, opts).arn,
+      granteePrincipal: pulumi
+        .all([account, checked])
+        .apply(([accountId]) => autoScalingServiceRoleArn({ region: p.region, accountId })),
+      operations: [...AUTOSCALING_KEY_OPERATIONS],
+    },
+    opts,
+  );
+  return { checked, grants: [grant] };
 }

@@ -475,12 +475,15 @@ describe("AwsFleet", () => {
     );
   });
 
-  it("asks the provider for its region, the account id, the AMI and the subnets, and nothing else", () => {
+  it("asks the provider for its region, the account, the AMI, the subnets and the EBS keys, and nothing else", () => {
     expect([...new Set(mocks.calls.map((c) => c.token))].sort()).toEqual([
+      "aws:ebs/getDefaultKmsKey:getDefaultKmsKey",
       "aws:ec2/getAmi:getAmi",
       "aws:ec2/getSubnet:getSubnet",
+      "aws:iam/getRoles:getRoles",
       "aws:index/getCallerIdentity:getCallerIdentity",
       "aws:index/getRegion:getRegion",
+      "aws:kms/getKey:getKey",
     ]);
   });
 
