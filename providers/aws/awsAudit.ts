@@ -191,7 +191,8 @@ function inputsOf(p: FleetAuditProps): FleetAuditProps {
     endpoint,
     profile: profile ?? "",
     roleArn: roleArn ?? "",
-    credentials,
+    // Only when set: an undefined output property cannot be serialized into the state.
+    ...(credentials ? { credentials } : {}),
     stackTagKey,
     stackTagValue,
     asgNames,

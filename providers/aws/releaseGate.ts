@@ -125,7 +125,9 @@ function inputsOf(p: ReleaseGateProps): ReleaseGateProps {
   const { region, endpoint, profile, roleArn, fleetTag, release, imageRef, targetGroupArn } = p;
   const { desiredCount, timeoutSeconds, pollSeconds, settleSeconds, credentials } = p;
   return {
-    ...{ region, endpoint, profile, roleArn, credentials },
+    ...{ region, endpoint, profile, roleArn },
+    // Only when set: an undefined output property cannot be serialized into the state.
+    ...(credentials ? { credentials } : {}),
     ...{ fleetTag, release, imageRef, targetGroupArn },
     ...{ desiredCount, timeoutSeconds, pollSeconds, settleSeconds },
   };

@@ -100,7 +100,9 @@ function inputsOf(p: ReleaseRetireProps): ReleaseRetireProps {
   const { region, endpoint, profile, roleArn, credentials, fleetTag } = p;
   const { servingRelease, servingTargetGroupArn, servingImageRef, stackTag, desiredCount } = p;
   return {
-    ...{ region, endpoint, profile, roleArn, credentials, fleetTag },
+    ...{ region, endpoint, profile, roleArn, fleetTag },
+    // Only when set: an undefined output property cannot be serialized into the state.
+    ...(credentials ? { credentials } : {}),
     ...{ servingRelease, servingTargetGroupArn, servingImageRef, stackTag, desiredCount },
   };
 }
