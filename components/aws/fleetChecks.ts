@@ -21,7 +21,10 @@ import {
  */
 export function coveredInstanceSubnets(
   name: string,
-  subnets: { readonly albSubnetIds: readonly string[]; readonly instanceSubnetIds: readonly string[] },
+  subnets: {
+    readonly albSubnetIds: readonly string[];
+    readonly instanceSubnetIds: readonly string[];
+  },
   parent: pulumi.Resource,
 ): pulumi.Output<string[]> {
   const zonesOf = (ids: readonly string[]) =>
@@ -78,7 +81,10 @@ export function ebsKeyAccess(
     if (problem) throw new pulumi.ResourceError(`AwsFleet ${name}: ${problem}`, parent);
   };
   if (!p.kmsKeyId) {
-    const key = aws.kms.getKeyOutput({ keyId: aws.ebs.getDefaultKmsKeyOutput({}, opts).keyArn }, opts);
+    const key = aws.kms.getKeyOutput(
+      { keyId: aws.ebs.getDefaultKmsKeyOutput({}, opts).keyArn },
+      opts,
+    );
     const checked = pulumi
       .all([key.arn, key.keyManager])
       .apply(([keyArn, keyManager]) => fail(defaultKeyProblem({ keyArn, keyManager })));

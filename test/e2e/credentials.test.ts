@@ -41,7 +41,11 @@ afterAll(async () => {
 describe("the aws provider's keys in the dynamic providers, with the real engine", () => {
   it("audits with them and keeps the secret key and the token encrypted in the state", async () => {
     // Without AWS_* variables: only the stack's keys can sign the emulator's calls.
-    const env = { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", AWS_EC2_METADATA_DISABLED: "true" };
+    const env = {
+      AWS_ACCESS_KEY_ID: "",
+      AWS_SECRET_ACCESS_KEY: "",
+      AWS_EC2_METADATA_DISABLED: "true",
+    };
     const result = await runProgramOk("up", { cwd: dir, stack, env });
     expect(JSON.stringify(result)).toContain("clean");
     const state = await exportStack(stack, dir);

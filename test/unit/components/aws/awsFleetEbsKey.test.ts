@@ -67,10 +67,12 @@ describe("AwsFleet with phoenix:kmsKeyId", () => {
   });
 
   it("makes no grant with the AWS managed default key", () => {
-    expect(mocks.ofType(GRANT).map((g) => g.name).sort()).toEqual([
-      "aliased-ebs-key-grant",
-      "own-key-ebs-key-grant",
-    ]);
+    expect(
+      mocks
+        .ofType(GRANT)
+        .map((g) => g.name)
+        .sort(),
+    ).toEqual(["aliased-ebs-key-grant", "own-key-ebs-key-grant"]);
   });
 });
 

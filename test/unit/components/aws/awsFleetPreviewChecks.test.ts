@@ -42,7 +42,9 @@ describe("AwsFleet preview checks", () => {
   });
 
   it("refuses health timings that cannot pass within the 10m capacity wait, naming the fields", () => {
-    const slow = specText({ health: { intervalSeconds: 120, timeoutSeconds: 5, healthyThreshold: 5 } });
+    const slow = specText({
+      health: { intervalSeconds: 120, timeoutSeconds: 5, healthyThreshold: 5 },
+    });
     expect(() => fleet("slow", { spec: slow })).toThrow(
       /app\.health: the load balancer needs healthyThreshold \(5\) x intervalSeconds \(120s\) = 600s[\s\S]*lower app\.health\.intervalSeconds or app\.health\.healthyThreshold/,
     );
@@ -87,7 +89,9 @@ describe("AwsTarget promoting from another account", () => {
   });
 
   it("warns at preview that the retire's live tag needs ECR write actions there, once", () => {
-    const messages = warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes("imageRepository"));
+    const messages = warn.mock.calls
+      .map((c) => String(c[0]))
+      .filter((m) => m.includes("imageRepository"));
     expect(messages).toEqual([
       expect.stringMatching(
         /^phoenix:imageRepository is in account 210987654321, and this stack deploys to 123456789012: /,

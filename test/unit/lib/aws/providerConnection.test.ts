@@ -76,7 +76,8 @@ describe("providerConnection", () => {
     expect(hasSecretCredentials(c.credentials)).toBe(true);
     expect(hasSecretCredentials(providerConnection("eu-west-1", {}).credentials)).toBe(false);
     expect(
-      hasSecretCredentials({ ...NONE, token: "t" }) && !hasSecretCredentials({ ...NONE, accessKey: "a" }),
+      hasSecretCredentials({ ...NONE, token: "t" }) &&
+        !hasSecretCredentials({ ...NONE, accessKey: "a" }),
     ).toBe(true);
   });
 
@@ -147,7 +148,9 @@ describe("connectionProblems", () => {
     expect(connectionProblems({ token: "t" })).toEqual([
       "aws:token: a session token goes with aws:accessKey and aws:secretKey; set them",
     ]);
-    expect(connectionProblems({ assumeRoles: [{ roleArn: ROLE, duration: "5m" }] })).toHaveLength(1);
+    expect(connectionProblems({ assumeRoles: [{ roleArn: ROLE, duration: "5m" }] })).toHaveLength(
+      1,
+    );
     expect(connectionProblems({ assumeRoles: [{ roleArn: ROLE, duration: "12h" }] })).toEqual([]);
   });
 });

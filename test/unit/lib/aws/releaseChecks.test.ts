@@ -56,13 +56,19 @@ describe("candidateSourceIps", () => {
 describe("crossAccountPromotionWarning", () => {
   it("says nothing for a repository of the stack's own account", () => {
     expect(
-      crossAccountPromotionWarning({ repositoryAccount: "123456789012", deployAccount: "123456789012" }),
+      crossAccountPromotionWarning({
+        repositoryAccount: "123456789012",
+        deployAccount: "123456789012",
+      }),
     ).toBeUndefined();
   });
 
   it("names both accounts and the ECR actions the retire's live tag needs", () => {
     expect(
-      crossAccountPromotionWarning({ repositoryAccount: "210987654321", deployAccount: "123456789012" }),
+      crossAccountPromotionWarning({
+        repositoryAccount: "210987654321",
+        deployAccount: "123456789012",
+      }),
     ).toBe(
       "phoenix:imageRepository is in account 210987654321, and this stack deploys to 123456789012: " +
         "after every switch the retire tags the serving image there (ecr:ListImages, " +

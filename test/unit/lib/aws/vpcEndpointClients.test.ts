@@ -35,7 +35,9 @@ describe("privateDnsProblem", () => {
         "vpc-0123456789abcdef0 --enable-dns-hostnames) or set phoenix:vpcEndpoints false and give " +
         "the instances a NAT gateway",
     );
-    expect(privateDnsProblem({ ...vpc, enableDnsSupport: false, enableDnsHostnames: false })).toMatch(
+    expect(
+      privateDnsProblem({ ...vpc, enableDnsSupport: false, enableDnsHostnames: false }),
+    ).toMatch(
       /has enableDnsSupport and enableDnsHostnames off, .*turn them on .*--enable-dns-support\)/,
     );
   });

@@ -50,7 +50,9 @@ describe("credentialSource", () => {
     });
     expect(credentialSource(providerConnection("eu-west-1", {}))).toEqual({ kind: "default" });
     // A connection recorded before credentials existed still works.
-    expect(credentialSource({ region: "eu-west-1", endpoint: "", profile: "", roleArn: "" })).toEqual({
+    expect(
+      credentialSource({ region: "eu-west-1", endpoint: "", profile: "", roleArn: "" }),
+    ).toEqual({
       kind: "default",
     });
   });
@@ -127,7 +129,8 @@ describe("the providers keep the credentials they are given", () => {
   it("accepts them at check and records them, for the gate, the retire and the audit", async () => {
     const { z } = await import("zod");
     expect(z.object(connectionShape()).parse(keys)).toEqual(keys);
-    const tg = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef";
+    const tg =
+      "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef";
     const gate = await releaseGateProvider.check!({} as never, {
       ...keys,
       fleetTag: "phoenix/prod/web",
@@ -161,7 +164,13 @@ describe("the providers keep the credentials they are given", () => {
   });
 
   it("sees a change of credentials as an update (never a replacement)", async () => {
-    const olds = { ...keys, stackTagKey: "k", stackTagValue: "v", asgNames: [], launchTemplateIds: [] };
+    const olds = {
+      ...keys,
+      stackTagKey: "k",
+      stackTagValue: "v",
+      asgNames: [],
+      launchTemplateIds: [],
+    };
     const news = { ...olds, credentials: { ...keys.credentials, externalId: "other" } };
     const diff = await fleetAuditProvider.diff!("id", olds as never, news as never);
     expect(diff).toMatchObject({ changes: true, replaces: [] });
