@@ -81,6 +81,10 @@ export function ebsKeyAccess(
     if (problem) throw new pulumi.ResourceError(`AwsFleet ${name}: ${problem}`, parent);
   };
   if (!p.kmsKeyId) {
+    // DescribeKey on the default's alias/aws/ebs works even before that key exists: "If you specify
+    // a predefined Amazon Web Services alias (an Amazon Web Services alias with no key ID), KMS
+    // associates the alias with an Amazon Web Services managed key and returns its KeyId and Arn"
+    // (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html, KeyId).
     const key = aws.kms.getKeyOutput(
       { keyId: aws.ebs.getDefaultKmsKeyOutput({}, opts).keyArn },
       opts,
