@@ -95,7 +95,13 @@ export function ebsKeyAccess(
     return { checked, grants: [] };
   }
   const checked = aws.iam
-    .getRolesOutput({ nameRegex: `^${AUTOSCALING_SERVICE_ROLE}$` }, opts)
+    .getRolesOutput(
+      {
+        nameRegex: `^${AUTOSCALING_SERVICE_ROLE}$`,
+        pathPrefix: "/aws-service-role/autoscaling.amazonaws.com/",
+      },
+      opts,
+    )
     .names.apply((names) => fail(serviceRoleProblem(names.includes(AUTOSCALING_SERVICE_ROLE))));
   const account = aws.getCallerIdentityOutput({}, opts).accountId;
   const grant = new aws.kms.Grant(
