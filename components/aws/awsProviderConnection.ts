@@ -32,8 +32,9 @@ export function awsProviderConnection(
       sharedCredentialsFiles: list("sharedCredentialsFiles"),
       sharedConfigFiles: list("sharedConfigFiles"),
       assumeRoles: c.getObject<AssumeRoleSettings[]>("assumeRoles"),
+      // Read as text: some are strings (httpProxy), some booleans or lists as JSON.
       unsupported: Object.fromEntries(
-        Object.keys(UNSUPPORTED_SETTINGS).map((key) => [key, c.getObject<unknown>(key)]),
+        Object.keys(UNSUPPORTED_SETTINGS).map((key) => [key, setting(c.get(key))]),
       ),
     });
   } catch (err) {
@@ -42,4 +43,11 @@ export function awsProviderConnection(
   return hasSecretCredentials(connection.credentials!)
     ? pulumi.secret(connection)
     : pulumi.output(connection);
+}
+
+/** A setting's text, or undefined when it is unset or says "off" (false, empty, [] or {}). */
+function setting(text: string | undefined): string | undefined {
+  return text === undefined || ["", "false", "[]", "{}", "null"].includes(text.trim())
+    ? undefined
+    : text;
 }

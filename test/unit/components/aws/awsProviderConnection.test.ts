@@ -86,6 +86,19 @@ describe("awsProviderConnection", () => {
       /aws:assumeRoleWithWebIdentity: web identity federation[\s\S]*\naws:endpoints: custom service endpoints/,
     );
   });
+
+  it("reads string settings as text and takes false or empty ones as unset", () => {
+    pulumi.runtime.setAllConfig({
+      "aws:httpProxy": "http://proxy.internal:3128",
+      "aws:useFipsEndpoint": "false",
+      "aws:endpoints": "[]",
+    });
+    expect(() => connectionModule.awsProviderConnection("eu-west-1")).toThrow(
+      /^aws:httpProxy: set HTTP_PROXY in the environment/,
+    );
+    pulumi.runtime.setAllConfig({ "aws:useFipsEndpoint": "false", "aws:endpoints": "[]" });
+    expect(() => connectionModule.awsProviderConnection("eu-west-1")).not.toThrow();
+  });
 });
 
 describe("AwsTarget with static keys and a role", () => {
