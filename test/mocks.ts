@@ -88,6 +88,52 @@ export const DEFAULT_CALLS: Readonly<Record<string, CallHandler>> = {
     rootDeviceType: "ebs",
     architecture: "x86_64",
   }),
+  // Every subnet in one zone unless a test answers otherwise (the fleet checks the zones).
+  "aws:ec2/getSubnet:getSubnet": (inputs) => ({
+    id: inputs.id,
+    availabilityZone: `${MOCK_REGION}a`,
+    vpcId: "vpc-0123456789abcdef0",
+    cidrBlock: "10.0.0.0/24",
+  }),
+  // A VPC with DNS support and hostnames on (what interface endpoints with private DNS need).
+  "aws:ec2/getVpc:getVpc": (inputs) => ({
+    id: inputs.id,
+    cidrBlock: "10.0.0.0/16",
+    cidrBlockAssociations: [
+      { associationId: "vpc-cidr-assoc-0", cidrBlock: "10.0.0.0/16", state: "associated" },
+    ],
+    ipv6CidrBlock: "",
+    enableDnsSupport: true,
+    enableDnsHostnames: true,
+  }),
+  // The account's default EBS key: the AWS managed aws/ebs key.
+  "aws:ebs/getDefaultKmsKey:getDefaultKmsKey": () => ({
+    id: MOCK_REGION,
+    keyArn: `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:alias/aws/ebs`,
+  }),
+  // aws/ebs is AWS managed; any other key the stack names is a customer managed key.
+  "aws:kms/getKey:getKey": (inputs) => {
+    const aliasArn = /:alias\//.test(String(inputs.keyId));
+    const awsManaged = String(inputs.keyId).endsWith("alias/aws/ebs");
+    const keyArn = aliasArn
+      ? `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/${sha256(String(inputs.keyId)).slice(0, 8)}-0000-4000-8000-000000000000`
+      : String(inputs.keyId);
+    return {
+      id: keyArn,
+      arn: keyArn,
+      keyId: keyArn.split("/").pop(),
+      keyManager: awsManaged ? "AWS" : "CUSTOMER",
+      keyState: "Enabled",
+    };
+  },
+  // Auto Scaling's service-linked role exists (created with the account's first group).
+  "aws:iam/getRoles:getRoles": () => ({
+    id: MOCK_REGION,
+    arns: [
+      `arn:aws:iam::${MOCK_ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+    ],
+    names: ["AWSServiceRoleForAutoScaling"],
+  }),
   "aws:ecr/getAuthorizationToken:getAuthorizationToken": (inputs) => ({
     authorizationToken: Buffer.from("AWS:mock-ecr-password").toString("base64"),
     expiresAt: "2099-01-01T00:00:00Z",

@@ -9,15 +9,17 @@ import {
   regionProblem,
   releaseId,
 } from "../../lib/aws/release";
-import type { ProviderConnection } from "../../lib/aws/providerConnection";
 import { UserDataInput, renderUserData, userDataProblems } from "../../lib/aws/userData";
 import { fleetLogGroupName } from "../../lib/aws/instancePolicies";
 import { elbLogicalName } from "../../lib/aws/resourceNames";
 import { AwsFrontDoor } from "./awsFrontDoor";
 import { AwsInstanceAccess } from "./awsInstanceAccess";
 import { AwsVpcEndpoints } from "./awsVpcEndpoints";
+import { awsProviderConnection } from "./awsProviderConnection";
+import type { AwsConnection } from "../../providers/aws/awsConnection";
+import { healthTimingProblem } from "../../lib/aws/releaseChecks";
 import {
-  awsProviderConnection,
+  albHealthCheck,
   candidateRules,
   releaseTargetGroup,
   releaseTeardown,
@@ -27,6 +29,7 @@ import {
 } from "./awsRelease";
 import { type FleetContext, instanceSecurityGroup, launchTemplate, nameTags } from "./fleetInstances";
 import { releaseGroup } from "./releaseGroup";
+import { coveredInstanceSubnets, ebsKeyAccess } from "./fleetChecks";
 import { formatIssues } from "../../lib/core/errors";
 import { COMPONENT_TYPES, TAGS } from "../../lib/core/identifiers";
 import { missingSecretIssues } from "../../lib/config/secrets";
@@ -54,9 +57,9 @@ export interface AwsFleetArgs {
   readonly waitForCapacityTimeout?: string;
   /**
    * Where and as whom the release gate and retire call AWS.
-   * @default - phoenix:region with the aws provider's `aws:profile` and `aws:assumeRoles`
+   * @default - phoenix:region with every credential setting of the aws provider (`aws:*`)
    */
-  readonly connection?: ProviderConnection;
+  readonly connection?: pulumi.Input<AwsConnection>;
 }
 
 /**
@@ -113,6 +116,9 @@ export class AwsFleet extends pulumi.ComponentResource {
         subnetIds: config.albSubnetIds,
         tags: ctx.baseTags,
         certificateArn: config.certificateArn,
+        // Its DNS name is the stack's URL: with protectFrontDoor, a spec rename (every logical
+        // name derives from the spec's name) or any other change replacing it fails at preview.
+        protect: config.protectFrontDoor,
       },
       { parent: this },
     );
@@ -126,7 +132,6 @@ export class AwsFleet extends pulumi.ComponentResource {
             region: config.region,
             subnetIds: config.instanceSubnetIds,
             routeTableIds: config.instanceRouteTableIds ?? [],
-            instanceSecurityGroupId: sg.id,
             tags: ctx.baseTags,
           },
           { parent: this },
@@ -150,17 +155,26 @@ export class AwsFleet extends pulumi.ComponentResource {
     const userData = pulumi
       .all([args.imageRef, access.secretVersions, providerRegion(ctx)])
       .apply(([ref, versions]) => renderUserData(boot(ref, versions)));
-    const lt = launchTemplate(ctx, { securityGroupId: sg.id, access, userData });
+    const { template: lt, document } = launchTemplate(ctx, {
+      securityGroupId: sg.id,
+      access,
+      userData,
+    });
 
+    // Every instance subnet in a zone the load balancer covers, or no release at all.
+    const instanceSubnetIds = coveredInstanceSubnets(name, config, this);
+    // Auto Scaling may use the volumes' key, or no release at all.
+    const ebsKey = ebsKeyAccess(name, config, this);
+    // Derived from everything the launch template and the group's instances are made from: any
+    // change that replaces the group is a new release, with its own target group and the gate.
     this.release = pulumi
-      .all([args.imageRef, userData, access.secretVersions])
-      .apply(([imageRef, text, secretVersions]) =>
+      .all([args.imageRef, document, access.secretVersions, instanceSubnetIds, ebsKey.checked])
+      .apply(([imageRef, launchTemplate, secretVersions, subnetIds]) =>
         releaseId({
           specHash: args.specHash,
           imageRef,
-          amiId: config.amiId,
-          instanceType: config.instanceType,
-          userData: text,
+          launchTemplate,
+          instanceSubnetIds: subnetIds,
           secretVersions,
         }),
       );
@@ -172,7 +186,7 @@ export class AwsFleet extends pulumi.ComponentResource {
       [FLEET_TAG_KEY]: fleetTag,
       [RELEASE_TAG_KEY]: this.release,
     });
-    const connection = args.connection ?? awsProviderConnection(config.region);
+    const connection = args.connection ?? awsProviderConnection(config.region, this);
     // Deletes every release when the fleet is destroyed: after the rules and groups (they depend on
     // the target group, which depends on it), before the launch template and security group.
     const teardown = releaseTeardown(
@@ -197,6 +211,7 @@ export class AwsFleet extends pulumi.ComponentResource {
         listeners: frontDoor.trafficListeners,
         release: this.release,
         targetGroupArn: tg.arn,
+        sourceCidrs: config.candidateSourceCidrs,
         tags: nameTags(ctx, "-candidate"),
       },
       this,
@@ -207,13 +222,14 @@ export class AwsFleet extends pulumi.ComponentResource {
       {
         launchTemplate: lt,
         config,
+        instanceSubnetIds,
         targetGroupArn: tg.arn,
         release: this.release,
         tags: { ...ctx.baseTags, [FLEET_TAG_KEY]: fleetTag, Name: name },
         waitForCapacityTimeout: capacityTimeout,
         // Instances boot only once they can read their secrets and are health-checked (their
         // target group is on the load balancer through the candidate rule).
-        dependsOn: [access, ...candidate, ...(endpoints ? [endpoints] : [])],
+        dependsOn: [access, ...candidate, ...(endpoints ? [endpoints] : []), ...ebsKey.grants],
       },
       this,
     );
@@ -334,7 +350,24 @@ function validate(args: AwsFleetArgs, bootInput: UserDataInput): string[] {
   } catch (err) {
     problems.push((err as Error).message);
   }
+  const check = albHealthCheck(args.spec.app);
+  const timing = healthTimingProblem({
+    intervalSeconds: check.interval,
+    healthyThreshold: check.healthyThreshold,
+    settleSeconds: settleSeconds(args.spec.app),
+    timeoutSeconds: safeDuration(timeout),
+  });
+  if (timing) problems.push(timing);
   const missing = missingSecretIssues(args.spec.secrets, args.secretValues ?? {});
   problems.push(...missing.map((issue) => formatIssues([issue])));
   return problems;
+}
+
+/** Seconds of a duration, or Infinity when it is malformed (reported on its own). */
+function safeDuration(text: string): number {
+  try {
+    return durationSeconds("waitForCapacityTimeout", text) || Number.POSITIVE_INFINITY;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }

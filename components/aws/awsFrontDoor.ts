@@ -16,6 +16,8 @@ export interface AwsFrontDoorArgs {
    * @default - HTTP only on port 80, with a warning at preview
    */
   readonly certificateArn?: string;
+  /** Protect the load balancer: a change that would delete or replace it fails. @default false */
+  readonly protect?: boolean;
 }
 
 /**
@@ -71,7 +73,7 @@ export class AwsFrontDoor extends pulumi.ComponentResource {
         // The policy pack holds the listeners to this: https means HTTPS on 443 and 80 -> 301.
         tags: { ...tags(""), [TAGS.tls]: args.certificateArn ? "https" : "http-only" },
       },
-      { parent: this },
+      { parent: this, protect: args.protect ?? false },
     );
     const listeners = createFrontDoorListeners({
       name,

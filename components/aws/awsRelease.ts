@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Spec } from "../../lib/spec/spec";
-import { type ProviderConnection, providerConnection } from "../../lib/aws/providerConnection";
+import { candidateSourceIps } from "../../lib/aws/releaseChecks";
 import type { AwsConnection } from "../../providers/aws/awsConnection";
 import { ReleaseGate } from "../../providers/aws/releaseGate";
 import { ReleaseRetire } from "../../providers/aws/releaseRetire";
@@ -149,10 +149,16 @@ export function forwardAction(
       };
 }
 
-/** Routes `X-Phoenix-Release: <release>` to the candidate, on every traffic listener. */
+/**
+ * Routes `X-Phoenix-Release: <release>` to the candidate, on every traffic listener, for clients in
+ * `sourceCidrs` only (phoenix:candidateSourceCidrs; none: no client, see candidateSourceIps).
+ */
 export function candidateRules(
   name: string,
-  args: ReleaseRuleArgs & { readonly release: pulumi.Input<string> },
+  args: ReleaseRuleArgs & {
+    readonly release: pulumi.Input<string>;
+    readonly sourceCidrs: readonly string[];
+  },
   parent: pulumi.Resource,
 ): aws.lb.ListenerRule[] {
   return args.listeners.map(
@@ -162,7 +168,10 @@ export function candidateRules(
         {
           listenerArn: listener.arn,
           priority: CANDIDATE_RULE_PRIORITY,
-          conditions: [{ httpHeader: { httpHeaderName: RELEASE_HEADER, values: [args.release] } }],
+          conditions: [
+            { httpHeader: { httpHeaderName: RELEASE_HEADER, values: [args.release] } },
+            { sourceIp: { values: candidateSourceIps(args.sourceCidrs) } },
+          ],
           actions: [{ type: "forward", targetGroupArn: args.targetGroupArn }],
           tags: args.tags,
         },
@@ -310,14 +319,4 @@ export function releaseTeardown(
     { connection: args.connection, fleetTag: args.fleetTag },
     { parent, dependsOn: args.dependsOn },
   );
-}
-
-/** The aws provider's region, profile and role, read from `aws:*` stack config. */
-export function awsProviderConnection(region: string): ProviderConnection {
-  const c = new pulumi.Config("aws");
-  return providerConnection(region, {
-    region: c.get("region"),
-    profile: c.get("profile"),
-    assumeRoles: c.getObject<{ roleArn?: string }[]>("assumeRoles"),
-  });
 }

@@ -3,7 +3,8 @@ import { LoadedSpec } from "../../lib/spec/spec";
 import { AwsStackConfig } from "../../lib/config/stackConfig";
 import { FleetAudit } from "../../providers/aws/awsAudit";
 import { AwsFleet } from "./awsFleet";
-import { awsProviderConnection } from "./awsRelease";
+import { awsProviderConnection } from "./awsProviderConnection";
+import { warnCrossAccountPromotion } from "./fleetChecks";
 import { ImmutableImage } from "./immutableImage";
 import { COMPONENT_TYPES } from "../../lib/core/identifiers";
 import type { StackOutputs, Target } from "../outputs";
@@ -49,7 +50,8 @@ export class AwsTarget extends pulumi.ComponentResource implements Target {
       },
       { parent: this },
     );
-    const connection = awsProviderConnection(config.region);
+    const connection = awsProviderConnection(config.region, this);
+    if (config.imageSource === "promote") warnCrossAccountPromotion(config.imageRepository, this);
     const fleet = new AwsFleet(
       `${name}-fleet`,
       {
@@ -68,7 +70,11 @@ export class AwsTarget extends pulumi.ComponentResource implements Target {
     const audit = new FleetAudit(
       `${name}-audit`,
       {
-        ...connection,
+        region: connection.region,
+        endpoint: connection.endpoint,
+        profile: connection.profile,
+        roleArn: connection.roleArn,
+        credentials: connection.credentials,
         stackTagValue: `${pulumi.getProject()}/${pulumi.getStack()}`,
         asgNames: [fleet.asgName],
         launchTemplateIds: [fleet.launchTemplateId],

@@ -1,7 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES } from "../../lib/core/identifiers";
-import { vpcEndpointPlan } from "../../lib/aws/vpcEndpoints";
+import {
+  endpointClientCidrs,
+  privateDnsProblem,
+  vpcEndpointPlan,
+} from "../../lib/aws/vpcEndpoints";
 
 /** Arguments of {@link AwsVpcEndpoints}. */
 export interface AwsVpcEndpointsArgs {
@@ -11,8 +15,6 @@ export interface AwsVpcEndpointsArgs {
   readonly subnetIds: readonly string[];
   /** The private subnets' route tables: the S3 gateway endpoint adds its route to them. */
   readonly routeTableIds: readonly string[];
-  /** The instances' security group: the only source the endpoints admit (HTTPS). */
-  readonly instanceSecurityGroupId: pulumi.Input<string>;
   /** Tags put on every resource (plus Name). */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -21,7 +23,11 @@ export interface AwsVpcEndpointsArgs {
  * VPC endpoints for private instances without a NAT gateway (phoenix:vpcEndpoints): ECR api and
  * dkr, SSM and CloudWatch Logs as interface endpoints with private DNS (the AWS CLI and Docker
  * reach them under their usual names), S3 as a gateway endpoint, and a security group admitting
- * HTTPS from the fleet's instances only.
+ * HTTPS from the whole VPC: private DNS points every client in the VPC at these endpoints, not only
+ * this fleet (lib/aws/vpcEndpoints.ts). One stack per VPC creates them: a second set with private DNS
+ * in the same VPC fails (Route 53 ConflictingDomainExists: "The VPC that you specified is already
+ * associated with another hosted zone that has the same name"); other stacks in the VPC set
+ * vpcEndpoints false and use these.
  */
 export class AwsVpcEndpoints extends pulumi.ComponentResource {
   /** Id of each endpoint, by service suffix (e.g. `-ecr-api`). */
@@ -35,21 +41,35 @@ export class AwsVpcEndpoints extends pulumi.ComponentResource {
       `${name}-sg`,
       {
         vpcId: args.vpcId,
-        description: "Phoenix VPC endpoints: HTTPS from the fleet",
+        description: "Phoenix VPC endpoints: HTTPS from the VPC",
         tags: tags("-sg"),
       },
       parent,
     );
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-https-from-fleet`,
+    const vpc = aws.ec2.getVpcOutput({ id: args.vpcId }, parent).apply((v) => {
+      const snapshot = {
+        id: v.id,
+        cidrBlockAssociations: v.cidrBlockAssociations,
+        ipv6CidrBlock: v.ipv6CidrBlock,
+        enableDnsSupport: v.enableDnsSupport,
+        enableDnsHostnames: v.enableDnsHostnames,
+      };
+      const problem = privateDnsProblem(snapshot);
+      if (problem) throw new pulumi.ResourceError(`AwsVpcEndpoints ${name}: ${problem}`, this);
+      return endpointClientCidrs(snapshot);
+    });
+    // One rule with every block of the VPC: how many blocks there are is known only from the lookup.
+    const fromVpc = new aws.ec2.SecurityGroupRule(
+      `${name}-https-from-vpc`,
       {
+        type: "ingress",
         securityGroupId: sg.id,
-        referencedSecurityGroupId: args.instanceSecurityGroupId,
-        ipProtocol: "tcp",
+        protocol: "tcp",
         fromPort: 443,
         toPort: 443,
-        description: "HTTPS from the fleet's instances",
-        tags: tags("-https-from-fleet"),
+        cidrBlocks: vpc.ipv4,
+        ipv6CidrBlocks: vpc.ipv6,
+        description: "HTTPS from the VPC (private DNS sends all of it here)",
       },
       parent,
     );
@@ -74,7 +94,7 @@ export class AwsVpcEndpoints extends pulumi.ComponentResource {
               securityGroupIds: [sg.id],
               tags: tags(e.suffix),
             },
-        parent,
+        { ...parent, dependsOn: [fromVpc] },
       );
       this.endpointIds[e.suffix] = endpoint.id;
     }

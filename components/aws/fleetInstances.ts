@@ -86,7 +86,9 @@ export function instanceSecurityGroup(
 
 /**
  * The launch template every release's instances start from: no key pair, no public IP, IMDSv2,
- * encrypted root volume (lib/aws/instanceHardening.ts).
+ * encrypted root volume (lib/aws/instanceHardening.ts). `document` is every input it is made from,
+ * resolved: the release id is derived from all of it, so no change to the template (which replaces
+ * the group) can skip the gate.
  */
 export function launchTemplate(
   ctx: FleetContext,
@@ -95,7 +97,20 @@ export function launchTemplate(
     readonly access: AwsInstanceAccess;
     readonly userData: pulumi.Output<string>;
   },
-): aws.ec2.LaunchTemplate {
+): { template: aws.ec2.LaunchTemplate; document: pulumi.Output<Record<string, unknown>> } {
+  const args = launchTemplateArgs(ctx, input);
+  const template = new aws.ec2.LaunchTemplate(`${ctx.name}-lt`, args, { parent: ctx.parent });
+  return { template, document: pulumi.output(args) as pulumi.Output<Record<string, unknown>> };
+}
+
+function launchTemplateArgs(
+  ctx: FleetContext,
+  input: {
+    readonly securityGroupId: pulumi.Input<string>;
+    readonly access: AwsInstanceAccess;
+    readonly userData: pulumi.Output<string>;
+  },
+): aws.ec2.LaunchTemplateArgs {
   const { config, specHash, spec } = ctx.args;
   // Only spec-derived tags go into the instances' tag specifications: those are part of the
   // launch template version, and a new version replaces the ASG.
@@ -104,33 +119,29 @@ export function launchTemplate(
     { filters: [{ name: "image-id", values: [config.amiId] }] },
     { parent: ctx.parent },
   ).rootDeviceName;
-  return new aws.ec2.LaunchTemplate(
-    `${ctx.name}-lt`,
-    {
-      imageId: config.amiId,
-      instanceType: config.instanceType,
-      iamInstanceProfile: { arn: input.access.instanceProfileArn },
-      ...instanceHardening({
-        securityGroupId: input.securityGroupId,
-        rootDeviceName,
-        kmsKeyId: config.kmsKeyId,
-        containerInstanceMetadata: spec.runtime.containerInstanceMetadata,
-      }),
-      // Stryker disable next-line StringLiteral: Buffer.from falls back to utf8 for an unknown encoding name
-      userData: input.userData.apply((text) => Buffer.from(text, "utf8").toString("base64")),
-      updateDefaultVersion: true,
-      tagSpecifications: [
-        { resourceType: "instance", tags: instanceTags },
-        { resourceType: "volume", tags: instanceTags },
-      ],
-      // The opt-in is recorded where the policy pack checks the hop limit.
-      tags: {
-        ...nameTags(ctx, "-lt"),
-        ...(spec.runtime.containerInstanceMetadata
-          ? { [TAGS.containerImds]: CONTAINER_IMDS_ALLOWED }
-          : {}),
-      },
+  return {
+    imageId: config.amiId,
+    instanceType: config.instanceType,
+    iamInstanceProfile: { arn: input.access.instanceProfileArn },
+    ...instanceHardening({
+      securityGroupId: input.securityGroupId,
+      rootDeviceName,
+      kmsKeyId: config.kmsKeyId,
+      containerInstanceMetadata: spec.runtime.containerInstanceMetadata,
+    }),
+    // Stryker disable next-line StringLiteral: Buffer.from falls back to utf8 for an unknown encoding name
+    userData: input.userData.apply((text) => Buffer.from(text, "utf8").toString("base64")),
+    updateDefaultVersion: true,
+    tagSpecifications: [
+      { resourceType: "instance", tags: instanceTags },
+      { resourceType: "volume", tags: instanceTags },
+    ],
+    // The opt-in is recorded where the policy pack checks the hop limit.
+    tags: {
+      ...nameTags(ctx, "-lt"),
+      ...(spec.runtime.containerInstanceMetadata
+        ? { [TAGS.containerImds]: CONTAINER_IMDS_ALLOWED }
+        : {}),
     },
-    { parent: ctx.parent },
-  );
+  };
 }

@@ -11,6 +11,11 @@ export interface ReleaseGroupArgs {
     AwsStackConfig,
     "minSize" | "maxSize" | "desiredCount" | "instanceSubnetIds" | "healthCheckGracePeriodSeconds"
   >;
+  /**
+   * The instance subnets, checked against the load balancer's zones.
+   * @default - config.instanceSubnetIds as they are
+   */
+  readonly instanceSubnetIds?: pulumi.Input<string[]>;
   /** The release's own target group. */
   readonly targetGroupArn: pulumi.Input<string>;
   readonly release: pulumi.Input<string>;
@@ -44,7 +49,7 @@ export function releaseGroup(
       minSize: config.minSize,
       maxSize: config.maxSize,
       desiredCapacity: config.desiredCount,
-      vpcZoneIdentifiers: [...config.instanceSubnetIds],
+      vpcZoneIdentifiers: args.instanceSubnetIds ?? [...config.instanceSubnetIds],
       targetGroupArns: [args.targetGroupArn],
       healthCheckType: "ELB",
       healthCheckGracePeriod: config.healthCheckGracePeriodSeconds,

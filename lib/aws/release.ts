@@ -242,27 +242,49 @@ export function durationSeconds(field: string, text: string): number {
 export interface ReleaseInputs {
   readonly specHash: string;
   readonly imageRef: string;
-  readonly amiId: string;
-  readonly instanceType: string;
-  readonly userData: string;
+  /**
+   * Every input of the launch template the group launches from, resolved (what the engine is sent:
+   * AMI, instance type, boot script, EBS key, security group, instance profile, metadata options,
+   * volumes, tags). Any change to it makes a new template version, which replaces the group
+   * (`replaceOnChanges: ["launchTemplate"]`): it must be a new release too, with a new target group
+   * and the gate, or the new group would join the serving target group ungated.
+   */
+  readonly launchTemplate: Readonly<Record<string, unknown>>;
+  /** The group's subnets: moving instances to other subnets launches new ones, gated as a release. */
+  readonly instanceSubnetIds: readonly string[];
   /** SSM parameter version of each secret (never its value): a rotation is a new release. */
   readonly secretVersions: Readonly<Record<string, number>>;
 }
 
+/** JSON with object keys sorted at every level, so equal documents always hash alike. */
+export function canonicalJson(value: unknown): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sort)
+      : v !== null && typeof v === "object"
+        ? Object.fromEntries(
+            Object.entries(v as Record<string, unknown>)
+              .filter(([, x]) => x !== undefined)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, x]) => [k, sort(x)]),
+          )
+        : v;
+  return JSON.stringify(sort(value));
+}
+
 /**
- * 12 hex naming a release: changes with the spec, the image digest, the pinned AMI, the instance
- * type, the boot script or a secret's version, and with nothing else (not the git commit). It is
- * the replacement trigger of the release's group and target group and part of the group's name.
+ * 12 hex naming a release: changes with the spec, the image digest, anything the launch template is
+ * made from, the group's subnets or a secret's version, and with nothing else (not the git commit,
+ * not the group's size). It is the replacement trigger of the release's group and target group and
+ * part of the group's name.
  */
 export function releaseId(r: ReleaseInputs): string {
-  const versions = Object.entries(r.secretVersions).sort(([a], [b]) => (a < b ? -1 : 1));
-  const doc = JSON.stringify([
+  const doc = canonicalJson([
     r.specHash,
     r.imageRef,
-    r.amiId,
-    r.instanceType,
-    r.userData,
-    ...(versions.length > 0 ? [versions] : []),
+    r.launchTemplate,
+    [...r.instanceSubnetIds].sort(),
+    r.secretVersions,
   ]);
   return createHash("sha256").update(doc).digest("hex").slice(0, 12);
 }

@@ -33,3 +33,47 @@ export function vpcEndpointPlan(region: string): VpcEndpointPlan[] {
     type,
   }));
 }
+
+/** The VPC as ec2 DescribeVpcs (aws.ec2.getVpc) reports it: what its endpoints' clients need. */
+export interface VpcSnapshot {
+  readonly id: string;
+  readonly cidrBlockAssociations: readonly { readonly cidrBlock: string; readonly state: string }[];
+  readonly ipv6CidrBlock?: string;
+  readonly enableDnsSupport: boolean;
+  readonly enableDnsHostnames: boolean;
+}
+
+/**
+ * Who the interface endpoints must admit: every address of the VPC. With private DNS, the service
+ * names (ecr, ssm, logs) resolve to the endpoints for everything in the VPC, not only this fleet
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html,
+ * PrivateDnsEnabled: "Indicates whether to associate a private hosted zone with the specified VPC.
+ * The private hosted zone contains a record set for the default public DNS name for the service for
+ * the Region ..., which resolves to the private IP addresses of the endpoint network interfaces in
+ * the VPC"); admitting only the fleet would cut every other client in the VPC off those services.
+ */
+export function endpointClientCidrs(vpc: VpcSnapshot): { ipv4: string[]; ipv6: string[] } {
+  return {
+    ipv4: vpc.cidrBlockAssociations
+      .filter((a) => a.state === "associated" || a.state === "available")
+      .map((a) => a.cidrBlock)
+      .sort(),
+    ipv6: vpc.ipv6CidrBlock ? [vpc.ipv6CidrBlock] : [],
+  };
+}
+
+/**
+ * Why the VPC cannot use interface endpoints with private DNS, or undefined: both DNS attributes
+ * must be on ("To use a private hosted zone, you must set the following VPC attributes to true:
+ * enableDnsHostnames and enableDnsSupport", CreateVpcEndpoint, as above).
+ */
+export function privateDnsProblem(vpc: VpcSnapshot): string | undefined {
+  const off = (["enableDnsSupport", "enableDnsHostnames"] as const).filter((k) => !vpc[k]);
+  if (off.length === 0) return undefined;
+  return (
+    `phoenix:vpcEndpoints: VPC ${vpc.id} has ${off.join(" and ")} off, which interface endpoints ` +
+    `with private DNS need; turn ${off.length > 1 ? "them" : "it"} on (aws ec2 modify-vpc-attribute ` +
+    `--vpc-id ${vpc.id} --${off[0] === "enableDnsSupport" ? "enable-dns-support" : "enable-dns-hostnames"}) ` +
+    "or set phoenix:vpcEndpoints false and give the instances a NAT gateway"
+  );
+}

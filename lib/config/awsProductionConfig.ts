@@ -32,7 +32,19 @@ export const AWS_PRODUCTION_KEYS = [
   "kmsKeyId",
   "vpcEndpoints",
   "instanceRouteTableIds",
+  "candidateSourceCidrs",
+  "protectFrontDoor",
 ] as const;
+
+/** An IPv4 or IPv6 CIDR block. */
+const CIDR =
+  /^(?:(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\/(?:3[0-2]|[12]?\d)|[0-9a-fA-F]*:[0-9a-fA-F:]*\/(?:12[0-8]|1[01]\d|[1-9]?\d))$/;
+
+/**
+ * Comparison strings an ALB rule condition takes ("up to three comparison strings per condition and
+ * up to five per rule", https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-update-rules.html).
+ */
+export const MAX_CANDIDATE_SOURCE_CIDRS = 3;
 
 /** Keys that no longer exist, with what replaced them. */
 export const REPLACED_KEYS: Readonly<Record<string, string>> = {
@@ -86,6 +98,31 @@ export const awsProductionFields = {
         .min(1, "needs at least 1 route table (of the instance subnets) for the S3 endpoint"),
     )
     .optional(),
+  // Who may reach a candidate release through the X-Phoenix-Release header before it serves.
+  candidateSourceCidrs: z
+    .preprocess(
+      toList,
+      z
+        .array(
+          text(
+            "candidateSourceCidrs",
+            CIDR,
+            "a CIDR block like 203.0.113.0/24 or 2001:db8::/56",
+            "",
+          ),
+          { error: "must be a list of CIDR blocks" },
+        )
+        .max(MAX_CANDIDATE_SOURCE_CIDRS, {
+          error: (iss) =>
+            `takes at most ${MAX_CANDIDATE_SOURCE_CIDRS} CIDR blocks (an ALB rule condition ` +
+            `compares at most 3 values), got ${Array.isArray(iss.input) ? iss.input.length : 0}`,
+        }),
+    )
+    .default([]),
+  // Refuse, at preview, any change that would delete or replace the load balancer (its DNS name).
+  protectFrontDoor: z
+    .preprocess(toBoolean, z.boolean({ error: "must be true or false" }))
+    .default(false),
 };
 
 /** The values of these keys after parsing. */

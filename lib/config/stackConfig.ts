@@ -211,6 +211,23 @@ function promoteIssues(values: Record<string, unknown>): Issue[] {
     const example = "\"$(pulumi stack output repositoryUrl -s <building stack>)\"";
     return [{ path, message: `required with imageSource promote; ${setHint("imageRepository", example)}` }];
   }
+  const repoRegion =
+    typeof values.imageRepository === "string"
+      ? /^\d{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/.exec(values.imageRepository)?.[1]
+      : undefined;
+  if (promote && repoRegion && typeof values.region === "string" && repoRegion !== values.region) {
+    // The boot script logs in to ECR in the stack's region, and the retire tags the live image
+    // there: a repository in another region fails both on every release.
+    return [
+      {
+        path,
+        message:
+          `must be in the stack's region ${values.region}, got a repository in ${repoRegion}; ` +
+          `promote from a building stack in ${values.region}, or replicate the repository there ` +
+          "(ECR cross-Region replication) and set imageRepository to the replica",
+      },
+    ];
+  }
   if (!promote && values.imageRepository !== undefined) {
     return [
       {

@@ -11,6 +11,7 @@ import {
   type LaunchTemplateSnapshot,
 } from "../../lib/aws/auditReport";
 import { DYNAMIC_MODULE, DYNAMIC_NAMES } from "../../lib/core/identifiers";
+import type { ConnectionCredentials } from "../../lib/aws/providerConnection";
 import {
   type AwsConnection,
   checkResult,
@@ -184,12 +185,14 @@ async function audit(props: FleetAuditProps): Promise<FleetAuditOutputs> {
 
 function inputsOf(p: FleetAuditProps): FleetAuditProps {
   const { region, endpoint, stackTagKey, stackTagValue, asgNames, launchTemplateIds } = p;
-  const { profile, roleArn } = p;
+  const { profile, roleArn, credentials } = p;
   return {
     region,
     endpoint,
     profile: profile ?? "",
     roleArn: roleArn ?? "",
+    // Only when set: an undefined output property cannot be serialized into the state.
+    ...(credentials ? { credentials } : {}),
     stackTagKey,
     stackTagValue,
     asgNames,
@@ -237,6 +240,8 @@ export interface FleetAuditArgs {
   readonly profile?: pulumi.Input<string>;
   /** Role the aws provider assumes. @default - none */
   readonly roleArn?: pulumi.Input<string>;
+  /** The aws provider's other credential settings. @default - none: the profile or the default chain */
+  readonly credentials?: pulumi.Input<ConnectionCredentials | undefined>;
   /** Value of the stack tag, `<project>/<stack>`. */
   readonly stackTagValue: pulumi.Input<string>;
   /** @default - `phoenix:stack` */
@@ -265,6 +270,7 @@ export class FleetAudit extends pulumi.dynamic.Resource {
         endpoint: args.endpoint ?? "",
         profile: args.profile ?? "",
         roleArn: args.roleArn ?? "",
+        credentials: args.credentials,
         stackTagKey: args.stackTagKey ?? STACK_TAG_KEY,
         stackTagValue: args.stackTagValue,
         asgNames: args.asgNames,

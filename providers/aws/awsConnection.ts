@@ -1,11 +1,12 @@
 import type * as Creds from "@aws-sdk/credential-providers";
+import type { ConnectionCredentials } from "../../lib/aws/providerConnection";
 
 /**
  * Where and as whom the dynamic providers call AWS: the same region, profile and assumed role as the
  * stack's aws provider (see `awsProviderConnection` in components/aws/awsRelease.ts), so an audit
- * or a retire never acts on another account than the one the stack deploys to. Plain strings: the
- * value is stored in the state with the resource (no secrets in it: credentials are resolved at run
- * time from the profile or the environment).
+ * or a retire never acts on another account than the one the stack deploys to. It is stored in the
+ * state with the resource: when `credentials` holds `aws:secretKey` or `aws:token`, the caller
+ * passes the whole connection as a secret Output, so the state keeps it encrypted.
  */
 export interface AwsConnection {
   region: string;
@@ -15,6 +16,11 @@ export interface AwsConnection {
   profile: string;
   /** Role to assume (`aws:assumeRoles[0].roleArn`); empty = none. */
   roleArn: string;
+  /**
+   * The provider's static keys, shared files and the assumed role's other fields.
+   * @default - none of them: the profile, or the SDK's default chain
+   */
+  credentials?: ConnectionCredentials;
 }
 
 /** A target group ARN (the gate's and the retire's inputs). */
@@ -32,6 +38,85 @@ export function connectionShape() {
     roleArn: z.string().refine((r) => r === "" || /^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/.test(r), {
       message: "roleArn: must be empty or an IAM role ARN, e.g. arn:aws:iam::123456789012:role/deploy",
     }),
+    credentials: z
+      .object({
+        accessKey: z.string(),
+        secretKey: z.string(),
+        token: z.string(),
+        sharedCredentialsFile: z.string(),
+        sharedConfigFile: z.string(),
+        externalId: z.string(),
+        sessionName: z.string(),
+        durationSeconds: z.number().int().min(0),
+        policy: z.string(),
+        policyArns: z.array(z.string()),
+        tags: z.record(z.string(), z.string()),
+        transitiveTagKeys: z.array(z.string()),
+        sourceIdentity: z.string(),
+      })
+      .optional(),
+  };
+}
+
+/** Where the base credentials (before any role) come from, in the aws provider's order. */
+export type CredentialSource =
+  | { kind: "static"; accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+  | { kind: "ini"; profile?: string; filepath?: string; configFilepath?: string }
+  | { kind: "default" };
+
+/**
+ * The base credentials of a connection: static keys from the provider config first, then the
+ * profile and shared files, else the SDK's default chain (environment, files, SSO, instance role),
+ * the order the aws provider documents for its own credentials.
+ */
+export function credentialSource(c: AwsConnection): CredentialSource {
+  const k = c.credentials;
+  if (k?.accessKey) {
+    return {
+      kind: "static",
+      accessKeyId: k.accessKey,
+      secretAccessKey: k.secretKey,
+      ...(k.token ? { sessionToken: k.token } : {}),
+    };
+  }
+  if (c.profile || k?.sharedCredentialsFile || k?.sharedConfigFile) {
+    return {
+      kind: "ini",
+      ...(c.profile ? { profile: c.profile } : {}),
+      ...(k?.sharedCredentialsFile ? { filepath: k.sharedCredentialsFile } : {}),
+      ...(k?.sharedConfigFile ? { configFilepath: k.sharedConfigFile } : {}),
+    };
+  }
+  return { kind: "default" };
+}
+
+/** STS AssumeRole parameters of a connection's role (every `aws:assumeRoles[0]` field), or none. */
+export function assumeRoleParams(c: AwsConnection):
+  | {
+      RoleArn: string;
+      RoleSessionName: string;
+      ExternalId?: string;
+      DurationSeconds?: number;
+      Policy?: string;
+      PolicyArns?: { arn: string }[];
+      Tags?: { Key: string; Value: string }[];
+      TransitiveTagKeys?: string[];
+      SourceIdentity?: string;
+    }
+  | undefined {
+  if (!c.roleArn) return undefined;
+  const k = c.credentials;
+  const tags = Object.entries(k?.tags ?? {});
+  return {
+    RoleArn: c.roleArn,
+    RoleSessionName: k?.sessionName || "phoenix-release",
+    ...(k?.externalId ? { ExternalId: k.externalId } : {}),
+    ...(k?.durationSeconds ? { DurationSeconds: k.durationSeconds } : {}),
+    ...(k?.policy ? { Policy: k.policy } : {}),
+    ...(k?.policyArns.length ? { PolicyArns: k.policyArns.map((arn) => ({ arn })) } : {}),
+    ...(tags.length ? { Tags: tags.map(([Key, Value]) => ({ Key, Value })) } : {}),
+    ...(k?.transitiveTagKeys.length ? { TransitiveTagKeys: [...k.transitiveTagKeys] } : {}),
+    ...(k?.sourceIdentity ? { SourceIdentity: k.sourceIdentity } : {}),
   };
 }
 
@@ -46,10 +131,19 @@ export function clientConfig(c: AwsConnection): {
 } {
   const creds = require("@aws-sdk/credential-providers") as typeof Creds;
   const base = { region: c.region, ...(c.endpoint ? { endpoint: c.endpoint } : {}) };
-  let credentials = c.profile ? creds.fromIni({ profile: c.profile }) : undefined;
-  if (c.roleArn) {
+  const source = credentialSource(c);
+  let credentials: ReturnType<typeof Creds.fromIni> | undefined;
+  if (source.kind === "static") {
+    const { kind: _kind, ...keys } = source;
+    credentials = () => Promise.resolve(keys);
+  } else if (source.kind === "ini") {
+    const { kind: _kind, ...init } = source;
+    credentials = creds.fromIni(init);
+  }
+  const params = assumeRoleParams(c);
+  if (params) {
     credentials = creds.fromTemporaryCredentials({
-      params: { RoleArn: c.roleArn, RoleSessionName: "phoenix-release" },
+      params,
       ...(credentials ? { masterCredentials: credentials } : {}),
       clientConfig: base,
     });

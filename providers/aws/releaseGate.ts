@@ -182,8 +182,12 @@ export function upCommand(fleetTag: string): string {
 function inputsOf(p: ReleaseGateProps): ReleaseGateProps {
   const { region, endpoint, profile, roleArn, fleetTag, release, imageRef, targetGroupArn } = p;
   const { desiredCount, minSize, listenerArns, timeoutSeconds, pollSeconds, settleSeconds } = p;
+  const { credentials } = p;
   return {
-    ...{ region, endpoint, profile, roleArn, fleetTag, release, imageRef, targetGroupArn },
+    ...{ region, endpoint, profile, roleArn },
+    // Only when set: an undefined output property cannot be serialized into the state.
+    ...(credentials ? { credentials } : {}),
+    ...{ fleetTag, release, imageRef, targetGroupArn },
     ...{ desiredCount, minSize, listenerArns, timeoutSeconds, pollSeconds, settleSeconds },
   };
 }
@@ -281,6 +285,7 @@ export class ReleaseGate extends pulumi.dynamic.Resource {
         endpoint: c.endpoint,
         profile: c.profile,
         roleArn: c.roleArn,
+        credentials: c.credentials,
         fleetTag: args.fleetTag,
         release: args.release,
         imageRef: args.imageRef,

@@ -121,11 +121,13 @@ export async function drainFleet(c: AwsConnection & { fleetTag: string }): Promi
 }
 
 function inputsOf(p: ReleaseRetireProps): ReleaseRetireProps {
-  const { region, endpoint, profile, roleArn, fleetTag } = p;
+  const { region, endpoint, profile, roleArn, credentials, fleetTag } = p;
   const { servingRelease, servingTargetGroupArn, servingImageRef, stackTag, desiredCount } = p;
   const { drainingTargetGroupArn } = p;
   return {
     ...{ region, endpoint, profile, roleArn, fleetTag, drainingTargetGroupArn },
+    // Only when set: an undefined output property cannot be serialized into the state.
+    ...(credentials ? { credentials } : {}),
     ...{ servingRelease, servingTargetGroupArn, servingImageRef, stackTag, desiredCount },
   };
 }
@@ -189,6 +191,7 @@ export class ReleaseRetire extends pulumi.dynamic.Resource {
         endpoint: c.endpoint,
         profile: c.profile,
         roleArn: c.roleArn,
+        credentials: c.credentials,
         fleetTag: args.fleetTag,
         servingRelease: args.servingRelease,
         servingTargetGroupArn: args.servingTargetGroupArn,

@@ -393,6 +393,8 @@ describe("AwsFleet", () => {
       priority: 10,
       conditions: [
         { httpHeader: { httpHeaderName: "X-Phoenix-Release", values: [built.a.release] } },
+        // No phoenix:candidateSourceCidrs: an address no internet client has (TEST-NET-1).
+        { sourceIp: { values: ["192.0.2.0/32"] } },
       ],
       actions: [{ type: "forward", targetGroupArn: TG_ARN("a-tg") }],
     });
@@ -507,11 +509,15 @@ describe("AwsFleet", () => {
     );
   });
 
-  it("asks the provider for its region, the account id and the AMI, and nothing else", () => {
+  it("asks the provider for its region, the account, the AMI, the subnets and the EBS keys, and nothing else", () => {
     expect([...new Set(mocks.calls.map((c) => c.token))].sort()).toEqual([
+      "aws:ebs/getDefaultKmsKey:getDefaultKmsKey",
       "aws:ec2/getAmi:getAmi",
+      "aws:ec2/getSubnet:getSubnet",
+      "aws:iam/getRoles:getRoles",
       "aws:index/getCallerIdentity:getCallerIdentity",
       "aws:index/getRegion:getRegion",
+      "aws:kms/getKey:getKey",
     ]);
   });
 

@@ -94,11 +94,18 @@ describe("AwsFleet resource graph", () => {
     });
   });
 
-  it("asks the fleet's own aws provider for the region, the AMI and the account", () => {
+  it("asks the fleet's own aws provider for the region, the AMI, the subnets and the account", () => {
+    const { albSubnetIds, instanceSubnetIds } = awsConfig();
     expect(invokes.map((i) => i.token).sort()).toEqual([
+      // No kmsKeyId: the account's default EBS key, and whether it is customer managed.
+      "aws:ebs/getDefaultKmsKey:getDefaultKmsKey",
       "aws:ec2/getAmi:getAmi",
+      ...[...albSubnetIds, ...instanceSubnetIds].map(() => "aws:ec2/getSubnet:getSubnet"),
+      // vpcEndpoints: the VPC's blocks and DNS attributes.
+      "aws:ec2/getVpc:getVpc",
       "aws:index/getCallerIdentity:getCallerIdentity",
       "aws:index/getRegion:getRegion",
+      "aws:kms/getKey:getKey",
     ]);
     for (const i of invokes) expect(i.provider, i.token).toBe(providerRef);
   });

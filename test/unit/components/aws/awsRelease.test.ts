@@ -1,4 +1,4 @@
-/** The release helpers of awsRelease.ts on their own: rules on several listeners, and the connection. */
+/** The release helpers of awsRelease.ts on their own: rules on several listeners. */
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type MockRecorder, outputOf, setupMocks } from "../../../mocks";
@@ -37,7 +37,11 @@ describe("candidateRules and servingRules on two traffic listeners", () => {
       { arn: "old-tg-arn", weight: 0 },
     ];
     const rules = [
-      ...release.candidateRules("two-candidate", { ...args, release: "r1" }, parent),
+      ...release.candidateRules(
+        "two-candidate",
+        { ...args, release: "r1", sourceCidrs: ["203.0.113.0/24"] },
+        parent,
+      ),
       ...release.servingRules("two-serving", { listeners, forward, tags: args.tags }, { parent }),
     ];
     await Promise.all(rules.map((r) => outputOf(r.urn)));
@@ -51,6 +55,12 @@ describe("candidateRules and servingRules on two traffic listeners", () => {
       ["two-serving", LISTENER_ARN("two-a"), 50000],
       ["two-serving-1", LISTENER_ARN("two-b"), 50000],
     ]);
+    for (const name of ["two-candidate", "two-candidate-1"]) {
+      expect(mocks.get(RULE, name).inputs.conditions).toEqual([
+        { httpHeader: { httpHeaderName: "X-Phoenix-Release", values: ["r1"] } },
+        { sourceIp: { values: ["203.0.113.0/24"] } },
+      ]);
+    }
   });
 
   it("keeps the target group that served before in the serving rule at weight 0", () => {
@@ -84,31 +94,6 @@ describe("forwardAction", () => {
     ).toEqual({
       type: "forward",
       forward: { targetGroups: [{ arn: "a", weight: 1 }, { arn: "b", weight: 0 }] },
-    });
-  });
-});
-
-describe("awsProviderConnection", () => {
-  it("falls back to phoenix:region, no profile and no role without aws:* config", () => {
-    expect(release.awsProviderConnection("eu-west-1")).toEqual({
-      region: "eu-west-1",
-      endpoint: "",
-      profile: "",
-      roleArn: "",
-    });
-  });
-
-  it("calls AWS where and as whom the aws provider does: aws:region, aws:profile, aws:assumeRoles", () => {
-    pulumi.runtime.setAllConfig({
-      "aws:region": "eu-central-1",
-      "aws:profile": "deployer",
-      "aws:assumeRoles": JSON.stringify([{ roleArn: "arn:aws:iam::123456789012:role/deploy" }]),
-    });
-    expect(release.awsProviderConnection("eu-west-1")).toEqual({
-      region: "eu-central-1",
-      endpoint: "",
-      profile: "deployer",
-      roleArn: "arn:aws:iam::123456789012:role/deploy",
     });
   });
 });

@@ -57,19 +57,19 @@ describe("AwsFleet with vpcEndpoints", () => {
     });
   });
 
-  it("admits HTTPS from the fleet's instances only", () => {
+  it("admits HTTPS from the whole VPC, not the fleet alone (private DNS is VPC-wide)", () => {
     const rule = mocks.get(
-      "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-      "private-endpoints-https-from-fleet",
+      "aws:ec2/securityGroupRule:SecurityGroupRule",
+      "private-endpoints-https-from-vpc",
     ).inputs;
     expect(rule).toMatchObject({
+      type: "ingress",
       securityGroupId: "private-endpoints-sg-id",
-      referencedSecurityGroupId: "private-instances-id",
-      ipProtocol: "tcp",
+      protocol: "tcp",
       fromPort: 443,
       toPort: 443,
+      cidrBlocks: ["10.0.0.0/16"],
     });
-    expect(rule.cidrIpv4).toBeUndefined();
   });
 
   it("starts instances only once the endpoints exist", () => {

@@ -10,7 +10,7 @@ import { recordGraph } from "../graph";
 
 const COMPONENT = "phoenix:index:AwsVpcEndpoints";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
-const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const INGRESS = "aws:ec2/securityGroupRule:SecurityGroupRule";
 const ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
 const VPC = "vpc-0123456789abcdef0";
 const SUBNETS = ["subnet-0123456789abcdef2", "subnet-0123456789abcdef3"];
@@ -27,7 +27,6 @@ const built = builtInBeforeAll(async () => {
     region: "eu-west-1",
     subnetIds: SUBNETS,
     routeTableIds: ROUTE_TABLES,
-    instanceSecurityGroupId: "sg-0f1e2d3c4b5a69788",
     tags: TAGS,
   });
   const ids: Record<string, string> = {};
@@ -40,61 +39,34 @@ describe("AwsVpcEndpoints' security group", () => {
     const { mocks } = await built();
     expect(mocks.get(SG, "ep-sg").inputs).toEqual({
       vpcId: VPC,
-      description: "Phoenix VPC endpoints: HTTPS from the fleet",
+      description: "Phoenix VPC endpoints: HTTPS from the VPC",
       tags: { ...TAGS, Name: "ep-sg" },
     });
   });
 
-  it("admits HTTPS from the instances' group, described and tagged <name>-https-from-fleet", async () => {
+  it("admits HTTPS from every block of the VPC, which private DNS sends to the endpoints", async () => {
     const { mocks } = await built();
-    expect(mocks.get(INGRESS, "ep-https-from-fleet").inputs).toEqual({
+    expect(mocks.get(INGRESS, "ep-https-from-vpc").inputs).toEqual({
+      type: "ingress",
       securityGroupId: "ep-sg-id",
-      referencedSecurityGroupId: "sg-0f1e2d3c4b5a69788",
-      ipProtocol: "tcp",
+      protocol: "tcp",
       fromPort: 443,
       toPort: 443,
-      description: "HTTPS from the fleet's instances",
-      tags: { ...TAGS, Name: "ep-https-from-fleet" },
+      // test/mocks.ts: the VPC's one associated block, no IPv6 block.
+      cidrBlocks: ["10.0.0.0/16"],
+      ipv6CidrBlocks: [],
+      description: "HTTPS from the VPC (private DNS sends all of it here)",
     });
+    const lookup = mocks.calls.find((c) => c.token === "aws:ec2/getVpc:getVpc");
+    expect(lookup?.inputs).toEqual({ id: VPC });
   });
-});
 
-describe("AwsVpcEndpoints' endpoints", () => {
-  it("puts the interface endpoints in the subnets behind the group, with private DNS, each tagged <name>-<service>", async () => {
+  it("creates the interface endpoints only once the VPC admits them", async () => {
     const { mocks } = await built();
-    for (const suffix of INTERFACES) {
-      expect(mocks.get(ENDPOINT, `ep-${suffix}`).inputs, suffix).toEqual({
-        vpcId: VPC,
-        serviceName: `com.amazonaws.eu-west-1.${suffix.replace("-", ".")}`,
-        vpcEndpointType: "Interface",
-        privateDnsEnabled: true,
-        subnetIds: SUBNETS,
-        securityGroupIds: ["ep-sg-id"],
-        tags: { ...TAGS, Name: `ep-${suffix}` },
-      });
+    for (const s of INTERFACES) {
+      const deps = mocks.get(ENDPOINT, `ep-${s}`).options.dependencies;
+      expect(deps.some((urn) => urn.endsWith("::ep-https-from-vpc")), s).toBe(true);
     }
-  });
-
-  it("adds the S3 gateway endpoint to the route tables, tagged <name>-s3", async () => {
-    const { mocks } = await built();
-    expect(mocks.get(ENDPOINT, "ep-s3").inputs).toEqual({
-      vpcId: VPC,
-      serviceName: "com.amazonaws.eu-west-1.s3",
-      vpcEndpointType: "Gateway",
-      routeTableIds: ROUTE_TABLES,
-      tags: { ...TAGS, Name: "ep-s3" },
-    });
-  });
-
-  it("reports each endpoint's id by its suffix", async () => {
-    const { ids } = await built();
-    expect(ids).toEqual({
-      "-ecr-api": "ep-ecr-api-id",
-      "-ecr-dkr": "ep-ecr-dkr-id",
-      "-s3": "ep-s3-id",
-      "-ssm": "ep-ssm-id",
-      "-logs": "ep-logs-id",
-    });
   });
 });
 
@@ -104,7 +76,7 @@ describe("AwsVpcEndpoints' graph", () => {
     const component = graph.get(COMPONENT, "ep");
     const children = graph.namedAfter(component);
     expect(children.map((c) => c.registration.name).sort()).toEqual(
-      ["ep-sg", "ep-https-from-fleet", "ep-s3", ...INTERFACES.map((s) => `ep-${s}`)].sort(),
+      ["ep-sg", "ep-https-from-vpc", "ep-s3", ...INTERFACES.map((s) => `ep-${s}`)].sort(),
     );
     for (const { registration, underIt } of children) {
       expect(registration.parent, registration.name).toBe(component.urn);

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { providerConnection } from "../../../../lib/aws/providerConnection";
 import {
   durationSeconds,
   failedCandidateGroups,
@@ -207,9 +206,13 @@ describe("releaseId", () => {
   const base = {
     specHash: "a".repeat(64),
     imageRef: "r/x@sha256:" + "1".repeat(64),
-    amiId: "ami-0123456789abcdef0",
-    instanceType: "t3.small",
-    userData: "#!/bin/sh",
+    launchTemplate: {
+      imageId: "ami-0123456789abcdef0",
+      instanceType: "t3.small",
+      userData: "IyEvYmluL3No",
+      blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true" } }],
+    },
+    instanceSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"],
     secretVersions: { DB_PASSWORD: 1 },
   };
   it("changes with a secret's version and not with the order of the secrets", () => {
@@ -219,52 +222,31 @@ describe("releaseId", () => {
     );
     expect(releaseId(base)).toMatch(/^[0-9a-f]{12}$/);
   });
-});
 
-describe("providerConnection", () => {
-  it("uses the aws provider's region, profile and single assumed role", () => {
+  it("changes with any launch template input, however deep, and with the group's subnets", () => {
+    const lt = base.launchTemplate;
+    const ebs = lt.blockDeviceMappings[0].ebs;
+    const variants = [
+      { ...lt, imageId: "ami-0fedcba9876543210" },
+      { ...lt, kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k" },
+      { ...lt, blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { ...ebs, kmsKeyId: "k" } }] },
+      { ...lt, blockDeviceMappings: [{ deviceName: "/dev/sda1", ebs }] },
+      { ...lt, metadataOptions: { httpPutResponseHopLimit: 2 } },
+    ];
+    const ids = variants.map((launchTemplate) => releaseId({ ...base, launchTemplate }));
+    expect(new Set([releaseId(base), ...ids]).size).toBe(variants.length + 1);
+    expect(releaseId({ ...base, instanceSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa"] })).not.toBe(
+      releaseId(base),
+    );
+  });
+
+  it("does not change with the order of keys or subnets, nor with an undefined field", () => {
+    const { imageId, ...rest } = base.launchTemplate;
+    expect(releaseId({ ...base, launchTemplate: { ...rest, keyName: undefined, imageId } })).toBe(
+      releaseId(base),
+    );
     expect(
-      providerConnection("eu-west-1", {
-        profile: "deploy",
-        assumeRoles: [{ roleArn: "arn:aws:iam::123456789012:role/phoenix" }],
-      }),
-    ).toEqual({
-      region: "eu-west-1",
-      endpoint: "",
-      profile: "deploy",
-      roleArn: "arn:aws:iam::123456789012:role/phoenix",
-    });
-    expect(providerConnection("eu-west-1", { region: "us-east-1" }).region).toBe("us-east-1");
-  });
-
-  it("rejects a chain of roles, naming aws:assumeRoles", () => {
-    expect(() =>
-      providerConnection("eu-west-1", {
-        assumeRoles: [
-          { roleArn: "arn:aws:iam::123456789012:role/a" },
-          { roleArn: "arn:aws:iam::123456789012:role/b" },
-        ],
-      }),
-    ).toThrow(
-      "aws:assumeRoles: the fleet's release gate, retire and audit assume one role, got a chain of 2; " +
-        "assume the last role directly (or set aws:profile to a profile that does)",
-    );
-  });
-
-  it("uses the default credentials when no profile or role is set", () => {
-    expect(providerConnection("eu-west-1", {})).toEqual({
-      region: "eu-west-1",
-      endpoint: "",
-      profile: "",
-      roleArn: "",
-    });
-  });
-
-  it("skips role entries without an ARN, so one real role among them is no chain", () => {
-    const roleArn = "arn:aws:iam::123456789012:role/phoenix";
-    expect(providerConnection("eu-west-1", { assumeRoles: [{}, { roleArn }, { roleArn: "" }] }).roleArn).toBe(
-      roleArn,
-    );
-    expect(providerConnection("eu-west-1", { assumeRoles: [{}] }).roleArn).toBe("");
+      releaseId({ ...base, instanceSubnetIds: [...base.instanceSubnetIds].reverse() }),
+    ).toBe(releaseId(base));
   });
 });

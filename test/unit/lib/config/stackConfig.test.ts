@@ -68,6 +68,8 @@ describe("parseStackConfig", () => {
       instanceSubnetIds: ["subnet-0123456789abcdef2"],
       logRetentionDays: 30,
       vpcEndpoints: false,
+      candidateSourceCidrs: [],
+      protectFrontDoor: false,
       instanceType: "t3.small",
       amiId: "ami-0123456789abcdef0",
       minSize: 4,
@@ -178,7 +180,7 @@ describe("parseStackConfig", () => {
   it("rejects keys of the other target and unknown keys, suggesting the right spelling", () => {
     expect(problems({ ...AWS, frontDoorPort: "8080", desiredcount: "3" })).toEqual([
       "phoenix:frontDoorPort: only applies to target local, this stack's target is aws; remove it with `pulumi config rm phoenix:frontDoorPort`",
-      `phoenix:desiredcount: unknown key; did you mean phoenix:desiredCount? (known: target, spec, desiredCount, keepImages, region, vpcId, albSubnetIds, instanceSubnetIds, certificateArn, logRetentionDays, kmsKeyId, vpcEndpoints, instanceRouteTableIds, instanceType, amiId, minSize, maxSize, healthCheckGracePeriodSeconds, imageSource, imageRepository, pullAccountIds)`,
+      `phoenix:desiredcount: unknown key; did you mean phoenix:desiredCount? (known: target, spec, desiredCount, keepImages, region, vpcId, albSubnetIds, instanceSubnetIds, certificateArn, logRetentionDays, kmsKeyId, vpcEndpoints, instanceRouteTableIds, candidateSourceCidrs, protectFrontDoor, instanceType, amiId, minSize, maxSize, healthCheckGracePeriodSeconds, imageSource, imageRepository, pullAccountIds)`,
     ]);
   });
 
