@@ -292,7 +292,7 @@ async function main(): Promise<void> {
   const lines = [
     `Machine: ${machine()}.`,
     "",
-    "| fleet | rollout | \`pulumi up\` wall time | new fleet live | old fleet out of the pool and stopped | old fleet removed | requests served | failed | load avg |",
+    "| fleet | rollout | `pulumi up` wall time | new fleet live | old fleet out of the pool and stopped | old fleet removed | requests served | failed | load avg |",
     "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ...all.map(
       (r) =>

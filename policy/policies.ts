@@ -26,7 +26,6 @@ import { forTypes } from "./forTypes";
  * the rule's message, naming the resource, the property and the fix.
  */
 
-type Props = Record<string, unknown>;
 
 const noSshIngress: ResourceValidationPolicy = {
   name: "phoenix-no-ssh-ingress",

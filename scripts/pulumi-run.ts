@@ -126,7 +126,7 @@ function entryModule(dir: string): string {
 /** The inline program: loads the entry module inside the engine's run, like the language host does. */
 function programFor(entry: string): () => Promise<Record<string, unknown> | void> {
   return async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     let exported = require(entry) as Record<string, unknown> | ((...a: unknown[]) => unknown);
     if (typeof exported === "object" && exported !== null && "default" in exported) {
       exported = exported.default as typeof exported;

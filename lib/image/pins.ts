@@ -243,6 +243,6 @@ export function formatMissingPins(opts: {
 
 /** Text without terminal control sequences (colours, cursor moves) that builders print. */
 export function plainText(text: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r(?!\n)/g, "\n");
 }

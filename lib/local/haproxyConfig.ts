@@ -44,7 +44,7 @@ export function serverSlots(maxFleetSize: number): number {
 }
 
 const SERVICE_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-const PATH_RE = /^\/[A-Za-z0-9._~\/-]*$/;
+const PATH_RE = /^\/[A-Za-z0-9._~/-]*$/;
 
 /**
  * Environment of the front door container: the values haproxy.cfg references. Throws an Error

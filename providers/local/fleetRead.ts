@@ -4,6 +4,7 @@
  * instances the front door actually sends traffic to), and containers with the fleet's labels
  * that the state does not track. Serialized by value with the LocalFleet provider.
  */
+import type Dockerode from "dockerode";
 import { classifyDrift, describeDrift, type ContainerChange } from "../../lib/local/drift";
 import type { FleetInstance } from "../../lib/local/fleetPlan";
 import { poolState } from "../../lib/local/haproxyConfig";
@@ -29,7 +30,7 @@ function parseChanges(raw: unknown): ContainerChange[] {
 async function current(
   id: string,
   network: string,
-): Promise<{ info: any; service: boolean } | "gone" | "no task"> {
+): Promise<{ info: Dockerode.ContainerInspectInfo; service: boolean } | "gone" | "no task"> {
   try {
     return { info: await dockerClient().getContainer(id).inspect(), service: false };
   } catch (err) {

@@ -287,7 +287,7 @@ describe("FleetAudit with the real engine: pulumi up, then pulumi refresh after 
     await removeStack(stack, dir);
   });
 
-  it("warns about drift on refresh and records it in the audit\'s state", async () => {
+  it("warns about drift on refresh and records it in the audit's state", async () => {
     const { ec2, asg } = clients();
     const sub = await subnet(ec2);
     const lt = await launchTemplate(ec2, "web-lt", STACK);

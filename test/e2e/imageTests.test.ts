@@ -51,13 +51,6 @@ interface Outputs {
 }
 let first: Outputs;
 
-function editSpec(from: RegExp, to: string): void {
-  const text = fs.readFileSync(specFile, "utf8");
-  if (!from.test(text))
-    throw new Error(`spec copy ${specFile}: ${from} not found; update the test`);
-  fs.writeFileSync(specFile, text.replace(from, to));
-}
-
 function phoenix(...args: string[]): { code: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: REPO_ROOT,

@@ -59,7 +59,7 @@ describe.each(SERVERS)("rollouts of $title", { timeout: 10 * 60_000 }, (server) 
 
   it(`replaces the fleet under ${RATE} req/s with 0 failed requests`, async () => {
     const before = (await stack.run("refresh")).outputs;
-    server.bump && stack.editSpec(server.bump[0], server.bump[1]);
+    if (server.bump) stack.editSpec(server.bump[0], server.bump[1]);
     const loadStart = Date.now();
     const load = startLoad(`${stack.url}/`, { ratePerSecond: RATE });
     let up;

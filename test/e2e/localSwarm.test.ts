@@ -179,7 +179,7 @@ describe("instances as Swarm services", { timeout: 10 * 60_000 }, () => {
   it("refresh names a service of the stack the state does not track; destroy removes it with the rest", async () => {
     // What a deployment whose engine was killed leaves: a service with the stack's labels.
     const [tracked] = await services();
-    const spec = ((await daemon.docker.getService(tracked!.ID).inspect()) as { Spec: Record<string, any> }).Spec;
+    const spec = ((await daemon.docker.getService(tracked!.ID).inspect()) as { Spec: Record<string, unknown> & { Name: string } }).Spec;
     await daemon.docker.createService({ ...spec, Name: `${spec.Name}-stray` } as never);
     const refresh = await stack.run("refresh");
     expect(refresh.log).toMatch(/drift: \S+-stray \(fleet [^)]+\) carries the stack's labels but is not in its state/);

@@ -88,7 +88,7 @@ describe("phoenix validate", () => {
     );
     expect(r.err).toContain("  config.env.DB_PASSWORD: key looks like a secret");
     expect(r.err).toMatch(
-      /  app\.source: "\.\.\/\.\.\/\.\.\/\.\." resolves to .*, outside the repository/,
+      / {2}app\.source: "\.\.\/\.\.\/\.\.\/\.\." resolves to .*, outside the repository/,
     );
     expect(r.err).toContain(
       '  config.files./etc/x.json: file "../../../config/missing.json" does not exist',

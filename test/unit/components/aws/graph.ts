@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RecordedResource } from "../../../mocks";
 
 // Not re-exported by @pulumi/pulumi's runtime index: the settings module's wait for pending RPCs.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
   waitForRPCs(): Promise<void>;
 };
