@@ -195,7 +195,10 @@ async function rollouts(size: number, rate: number, baselines: Baseline[]): Prom
     const noopUpSeconds = median(noopRuns);
     const cliNoopRuns = await threeRuns(async () => {
       const cli = await pulumiOk(["up", "--yes", "--skip-preview"], { cwd: REPO_ROOT, stack });
-      if (!/\b7 unchanged\b/.test(cli.stdout) || /\b(created|updated|replaced|deleted)\b/.test(cli.stdout))
+      if (
+        !/\b7 unchanged\b/.test(cli.stdout) ||
+        /\b(created|updated|replaced|deleted)\b/.test(cli.stdout)
+      )
         throw new Error(`no-op pulumi up changed something:\n${cli.stdout}`);
     });
     const cliNoopUpSeconds = median(cliNoopRuns);

@@ -70,7 +70,10 @@ export function baseTree(specPath: string, rev: string): BaseTree {
  * Splits `[--base <git rev> | --base=<git rev>] <files...>`, refusing other options; `form` is the
  * command's usage line, quoted in every error.
  */
-export function parseBaseArgs(args: readonly string[], form: string): { base?: string; files: string[] } {
+export function parseBaseArgs(
+  args: readonly string[],
+  form: string,
+): { base?: string; files: string[] } {
   const files: string[] = [];
   let base: string | undefined;
   for (let i = 0; i < args.length; i++) {

@@ -6,7 +6,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { formatSpecDiff } from "../lib/guardrails/specDiff";
-import { Archive, checkPins, formatPinMoves, formatPinReport, planPinUpdate } from "../lib/image/pins";
+import {
+  Archive,
+  checkPins,
+  formatPinMoves,
+  formatPinReport,
+  planPinUpdate,
+} from "../lib/image/pins";
 import { findRepoRoot, loadSpec } from "../lib/spec/spec";
 import { setPackageVersions } from "../lib/spec/specEdit";
 import { imageTag, specHash } from "../lib/image/hash";
@@ -44,7 +50,10 @@ async function check(args: readonly string[], io: Io): Promise<number> {
     const built = await dockerClient()
       .getImage(ref)
       .inspect()
-      .then(() => true, () => false);
+      .then(
+        () => true,
+        () => false,
+      );
     if (built) {
       io.out(`${specPath}: ${ref} is built and reused by its hash; its pins are not needed\n`);
       return EXIT.ok;
@@ -72,7 +81,9 @@ async function update(args: readonly string[], io: Io): Promise<number> {
   const archive = await archiveOf(spec.base, Object.keys(spec.packages));
   const moves = planPinUpdate(spec.packages, archive, { all });
   if (moves.length === 0) {
-    io.out(`${specPath}: ${all ? "every pin is the current version" : "no rotten pins"}; nothing to change\n`);
+    io.out(
+      `${specPath}: ${all ? "every pin is the current version" : "no rotten pins"}; nothing to change\n`,
+    );
     return EXIT.ok;
   }
   const before = fs.readFileSync(loaded.specPath, "utf8");
@@ -98,5 +109,7 @@ export async function pins(args: readonly string[], io: Io): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === "check") return check(rest, io);
   if (sub === "update") return update(rest, io);
-  throw new UsageError(`expected check or update, got ${JSON.stringify(sub ?? "")}; usage: ${FORM}`);
+  throw new UsageError(
+    `expected check or update, got ${JSON.stringify(sub ?? "")}; usage: ${FORM}`,
+  );
 }

@@ -26,7 +26,9 @@ export async function summary(args: readonly string[], io: Io): Promise<number> 
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new Error(`cannot read ${file === 0 ? "stdin" : file}: ${(e as Error).message}`, { cause: e });
+    throw new Error(`cannot read ${file === 0 ? "stdin" : file}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   let json: unknown;
   try {

@@ -37,7 +37,8 @@ const encryptedEbs: ResourceValidationPolicy = {
 
 const imdsHopLimit: ResourceValidationPolicy = {
   name: "phoenix-imds-hop-limit",
-  description: "IMDS hop limit 1 (containers cannot reach the instance role) unless the spec opts in.",
+  description:
+    "IMDS hop limit 1 (containers cannot reach the instance role) unless the spec opts in.",
   enforcementLevel: "mandatory",
   validateResource: forTypes([TYPES.launchTemplate], (_t, props) => imdsHopLimitViolations(props)),
 };
@@ -46,13 +47,16 @@ const imdsHopLimit: ResourceValidationPolicy = {
  * The load balancer each listener belongs to: from the engine's property dependencies when it
  * sends them, else the stack's only load balancer (the ARN itself is unknown during a preview).
  */
-function listenersByLoadBalancer(resources: readonly PolicyResource[]): Map<PolicyResource, PolicyResource[]> {
+function listenersByLoadBalancer(
+  resources: readonly PolicyResource[],
+): Map<PolicyResource, PolicyResource[]> {
   const lbs = resources.filter((r) => r.type === LOAD_BALANCER);
   const groups = new Map<PolicyResource, PolicyResource[]>(lbs.map((lb) => [lb, []]));
   for (const l of resources.filter((r) => r.type === LISTENER)) {
     // Stryker disable next-line ArrayDeclaration: a made-up dependency has no URN, so it matches no load balancer
     const deps = l.propertyDependencies?.loadBalancerArn ?? [];
-    const lb = lbs.find((b) => deps.some((d) => d.urn === b.urn)) ?? (lbs.length === 1 ? lbs[0] : undefined);
+    const lb =
+      lbs.find((b) => deps.some((d) => d.urn === b.urn)) ?? (lbs.length === 1 ? lbs[0] : undefined);
     if (lb) groups.get(lb)!.push(l);
   }
   return groups;

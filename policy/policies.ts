@@ -26,7 +26,6 @@ import { forTypes } from "./forTypes";
  * the rule's message, naming the resource, the property and the fix.
  */
 
-
 const noSshIngress: ResourceValidationPolicy = {
   name: "phoenix-no-ssh-ingress",
   description: "No ingress on port 22, and no ingress on every port from anywhere.",
@@ -96,7 +95,9 @@ function stringLeaves(value: unknown): string[] {
   if (typeof value === "string") return [value];
   // Arrays and objects alike: their values. Nothing else holds text.
   // Stryker disable next-line ArrayDeclaration: a leaf made up for a number or boolean matches no secret and holds none
-  return value === null || typeof value !== "object" ? [] : Object.values(value).flatMap(stringLeaves);
+  return value === null || typeof value !== "object"
+    ? []
+    : Object.values(value).flatMap(stringLeaves);
 }
 
 /**

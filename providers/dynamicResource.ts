@@ -86,7 +86,8 @@ function pruneOlder(cacheDir: string, name: string): void {
     .filter((f) => f.startsWith(`${name}-`) && f.endsWith(".js"))
     .map((f) => ({ f, at: fs.statSync(path.join(cacheDir, f)).mtimeMs }))
     .sort((a, b) => b.at - a.at);
-  for (const { f } of mine.slice(KEEP_PER_PROVIDER)) fs.rmSync(path.join(cacheDir, f), { force: true });
+  for (const { f } of mine.slice(KEEP_PER_PROVIDER))
+    fs.rmSync(path.join(cacheDir, f), { force: true });
 }
 
 /** Serializes `provider` as `pulumi.dynamic.Resource` does (secrets allowed, then marked). */

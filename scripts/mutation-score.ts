@@ -122,7 +122,8 @@ function main(): void {
   for (const t of TARGETS) {
     const result = tally(report, t.files);
     console.log(row(t.name, result, t.min));
-    if (!Number.isNaN(result.score) && result.score < t.min) missed.push(`${t.name}: ${result.score.toFixed(2)}% < ${t.min}%`);
+    if (!Number.isNaN(result.score) && result.score < t.min)
+      missed.push(`${t.name}: ${result.score.toFixed(2)}% < ${t.min}%`);
   }
   const stale = staleFiles(report, readOrUndefined);
   if (stale.length > 0) {

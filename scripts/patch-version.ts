@@ -8,7 +8,8 @@ import { otherVersion } from "../providers/docker/aptArchive";
 
 async function main(): Promise<void> {
   const [specFile, name] = process.argv.slice(2);
-  if (!specFile || !name) throw new Error("usage: tsx scripts/patch-version.ts <spec.yaml> <package>");
+  if (!specFile || !name)
+    throw new Error("usage: tsx scripts/patch-version.ts <spec.yaml> <package>");
   const { spec } = loadSpec(specFile);
   const from = spec.packages[name];
   if (from === undefined) throw new Error(`${specFile}: packages.${name} is not pinned`);

@@ -126,7 +126,6 @@ function entryModule(dir: string): string {
 /** The inline program: loads the entry module inside the engine's run, like the language host does. */
 function programFor(entry: string): () => Promise<Record<string, unknown> | void> {
   return async () => {
-     
     let exported = require(entry) as Record<string, unknown> | ((...a: unknown[]) => unknown);
     if (typeof exported === "object" && exported !== null && "default" in exported) {
       exported = exported.default as typeof exported;
@@ -191,7 +190,9 @@ if (require.main === module) {
   run(args).then(
     (result) => {
       if (args.result) fs.writeFileSync(args.result, JSON.stringify(result, null, 2) + "\n");
-      process.stdout.write(`pulumi-run: ${result.operation} ${result.stack}: ${JSON.stringify(result.changes)}\n`);
+      process.stdout.write(
+        `pulumi-run: ${result.operation} ${result.stack}: ${JSON.stringify(result.changes)}\n`,
+      );
     },
     (err: unknown) => {
       // The engine's own output was already streamed; repeat only its stderr (or the error itself).

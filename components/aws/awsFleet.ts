@@ -27,7 +27,12 @@ import {
   settleSeconds,
   switchWhenHealthy,
 } from "./awsRelease";
-import { type FleetContext, instanceSecurityGroup, launchTemplate, nameTags } from "./fleetInstances";
+import {
+  type FleetContext,
+  instanceSecurityGroup,
+  launchTemplate,
+  nameTags,
+} from "./fleetInstances";
 import { releaseGroup } from "./releaseGroup";
 import { coveredInstanceSubnets, ebsKeyAccess } from "./fleetChecks";
 import { formatIssues } from "../../lib/core/errors";

@@ -96,9 +96,11 @@ export class AwsInstanceAccess extends pulumi.ComponentResource {
       `${name}-logs`,
       {
         role: role.id,
-        policy: pulumi.all([accountId, logGroup.name]).apply(([a, group]) =>
-          logsPolicyDocument({ region: args.region, accountId: a, logGroupName: group }),
-        ),
+        policy: pulumi
+          .all([accountId, logGroup.name])
+          .apply(([a, group]) =>
+            logsPolicyDocument({ region: args.region, accountId: a, logGroupName: group }),
+          ),
       },
       parent,
     );

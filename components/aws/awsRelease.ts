@@ -80,7 +80,10 @@ export function settleSeconds(app: Pick<Spec["app"], "port" | "health">): number
  */
 export function releaseResourceOptions(
   release: pulumi.Input<string>,
-): Pick<pulumi.CustomResourceOptions, "retainOnDelete" | "deleteBeforeReplace" | "replacementTrigger"> {
+): Pick<
+  pulumi.CustomResourceOptions,
+  "retainOnDelete" | "deleteBeforeReplace" | "replacementTrigger"
+> {
   return { retainOnDelete: true, deleteBeforeReplace: false, replacementTrigger: release };
 }
 

@@ -16,7 +16,11 @@ import type { AwsInstanceAccess } from "./awsInstanceAccess";
 export interface FleetContext {
   readonly name: string;
   /** The parts of the fleet's arguments the instances are made from. */
-  readonly args: { readonly spec: Spec; readonly config: AwsStackConfig; readonly specHash: string };
+  readonly args: {
+    readonly spec: Spec;
+    readonly config: AwsStackConfig;
+    readonly specHash: string;
+  };
   readonly parent: pulumi.Resource;
   readonly baseTags: Readonly<Record<string, string>>;
 }

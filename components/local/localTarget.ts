@@ -159,7 +159,11 @@ function frontDoorOf(ctx: TargetContext, network: LocalNetwork): LocalFrontDoor 
 /** The fleet: `desiredCount` instances of the image, health-gated into the front door's pool. */
 function fleetOf(
   ctx: TargetContext,
-  deps: { readonly network: LocalNetwork; readonly frontDoor: LocalFrontDoor; readonly image: LocalImage },
+  deps: {
+    readonly network: LocalNetwork;
+    readonly frontDoor: LocalFrontDoor;
+    readonly image: LocalImage;
+  },
 ): LocalFleet {
   const { args, check } = ctx;
   const spec = args.loaded.spec;
@@ -180,7 +184,9 @@ function fleetOf(
       // The front door has taken an instance out of its pool before it gets SIGTERM: the example
       // app's own drain window is not needed, it stops at once.
       env: { DRAIN_SECONDS: "0" },
-      secretEnv: pulumi.secret(pulumi.all(args.secretValues as Record<string, pulumi.Output<string>>)),
+      secretEnv: pulumi.secret(
+        pulumi.all(args.secretValues as Record<string, pulumi.Output<string>>),
+      ),
       sysctls: spec.config.sysctls,
       readOnlyRootFilesystem: spec.runtime.readOnlyRootFilesystem,
       instanceKind: args.config.instances,

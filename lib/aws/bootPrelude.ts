@@ -74,7 +74,7 @@ export const BOOT_PRELUDE: readonly string[] = [
   // Stryker disable next-line StringLiteral: a comment of the script; without it the script runs the same
   "# command, and what happens next.",
   "on_exit() {",
-  "  local rc=$? at=\"an unknown line\" text",
+  '  local rc=$? at="an unknown line" text',
   '  [ "$rc" -eq 0 ] && return 0',
   '  if [ -n "$FAILED_AT" ]; then',
   '    text="$(script_line "$FAILED_AT" 2>/dev/null || true)"',

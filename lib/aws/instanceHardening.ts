@@ -48,7 +48,9 @@ export interface InstanceHardeningInput<S, D> {
 }
 
 /** Launch template settings: private network interface, IMDSv2 hop limit 1, encrypted root volume. */
-export function instanceHardening<S, D>(input: InstanceHardeningInput<S, D>): InstanceHardening<S, D> {
+export function instanceHardening<S, D>(
+  input: InstanceHardeningInput<S, D>,
+): InstanceHardening<S, D> {
   return {
     networkInterfaces: [
       {

@@ -43,7 +43,11 @@ export function ecrPullPolicyDocument(repositoryArn: string): string {
     {
       Sid: "PullFleetImage",
       Effect: "Allow",
-      Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+      Action: [
+        "ecr:BatchGetImage",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:BatchCheckLayerAvailability",
+      ],
       Resource: repositoryArn,
     },
   ]);

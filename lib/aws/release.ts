@@ -133,7 +133,9 @@ export function gateProblem(p: {
   readonly desiredCount: number;
 }): string | undefined {
   const members = new Set(
-    p.groups.filter((g) => g.targetGroupArns.includes(p.targetGroupArn)).flatMap((g) => g.instanceIds),
+    p.groups
+      .filter((g) => g.targetGroupArns.includes(p.targetGroupArn))
+      .flatMap((g) => g.instanceIds),
   );
   const healthy = healthyCount(p.targets.filter((t) => members.has(t.id)));
   if (healthy >= p.desiredCount) return undefined;
@@ -163,7 +165,8 @@ export function settleRead(
   if (read.problem !== undefined) return { state: {}, passed: false, problem: read.problem };
   const since = state.healthySince ?? read.now;
   const held = read.now - since;
-  if (held >= settleSeconds * 1000) return { state: { healthySince: since }, passed: true, problem: undefined };
+  if (held >= settleSeconds * 1000)
+    return { state: { healthySince: since }, passed: true, problem: undefined };
   return {
     state: { healthySince: since },
     passed: false,
@@ -233,7 +236,9 @@ export function durationSeconds(field: string, text: string): number {
   if (text.trim() === "0") return 0;
   const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
   if (!m || text.trim() === "") {
-    throw new Error(`${field}: must be a duration like 10m, 90s or 1h, got ${JSON.stringify(text)}`);
+    throw new Error(
+      `${field}: must be a duration like 10m, 90s or 1h, got ${JSON.stringify(text)}`,
+    );
   }
   return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
 }

@@ -12,7 +12,10 @@ export const PULL_ACTIONS = [
 ] as const;
 
 /** Repository policy document granting {@link PULL_ACTIONS} to the root of each account. */
-export function pullPolicyDocument(p: { partition: string; accountIds: readonly string[] }): string {
+export function pullPolicyDocument(p: {
+  partition: string;
+  accountIds: readonly string[];
+}): string {
   const accounts = [...new Set(p.accountIds)].sort();
   return JSON.stringify({
     Version: "2012-10-17",

@@ -197,7 +197,6 @@ export function renderUserData(input: UserDataInput): string {
 
 /** The boot script of an input {@link userDataProblems} accepted. */
 function bootScript(input: UserDataInput): string {
-
   const registry = input.imageRef.split("/")[0];
   const container = `phoenix-${input.name}`;
   // Keys are unique, so the default (UTF-16 code unit) order needs no comparator.

@@ -69,7 +69,9 @@ export const awsProductionFields = {
       (v) => (typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : v),
       z.union(
         LOG_RETENTION_DAYS.map((d) => z.literal(d)),
-        { error: `must be one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}` },
+        {
+          error: `must be one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
+        },
       ),
     )
     .default(30),
@@ -168,7 +170,7 @@ export function awsProductionIssues(values: Record<string, unknown>): Issue[] {
       path: at("instanceRouteTableIds"),
       message:
         "required with vpcEndpoints true (the S3 gateway endpoint ECR layers come from is added " +
-        `to these route tables); ${setHint("instanceRouteTableIds", '\'["rtb-…"]\'')}`,
+        `to these route tables); ${setHint("instanceRouteTableIds", "'[\"rtb-…\"]'")}`,
     });
   }
   if (!endpoints && values.instanceRouteTableIds !== undefined) {

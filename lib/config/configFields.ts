@@ -18,7 +18,9 @@ export const toNumber = (v: unknown): unknown =>
 
 /** Accepts a boolean or the text "true"/"false", as `pulumi.Config.get` returns booleans. */
 export const toBoolean = (v: unknown): unknown =>
-  typeof v === "string" && /^(?:true|false)$/i.test(v.trim()) ? v.trim().toLowerCase() === "true" : v;
+  typeof v === "string" && /^(?:true|false)$/i.test(v.trim())
+    ? v.trim().toLowerCase() === "true"
+    : v;
 
 /** Accepts an array, a JSON array string (what `pulumi.Config.get` returns for a list) or "a,b". */
 export function toList(v: unknown): unknown {

@@ -7,7 +7,11 @@ import {
   awsProductionIssues,
 } from "./awsProductionConfig";
 import { CONFIG_NAMESPACE, int, setHint, text, toList, toNumber } from "./configFields";
-import { ECR_REPOSITORY_URL_EXAMPLE, ECR_REPOSITORY_URL_RE, IMAGE_SOURCES } from "../core/identifiers";
+import {
+  ECR_REPOSITORY_URL_EXAMPLE,
+  ECR_REPOSITORY_URL_RE,
+  IMAGE_SOURCES,
+} from "../core/identifiers";
 
 /**
  * The stack config schema (namespace `phoenix`) for both targets, validated with zod. Pure: the
@@ -131,7 +135,9 @@ const AwsSchema = z
     ),
     // build: look the spec's tag up in ECR, build and push only when missing; promote: deploy the
     // image the stack owning imageRepository built, never build.
-    imageSource: z.enum(IMAGE_SOURCES, { error: `must be ${IMAGE_SOURCES.join(" or ")}` }).default("build"),
+    imageSource: z
+      .enum(IMAGE_SOURCES, { error: `must be ${IMAGE_SOURCES.join(" or ")}` })
+      .default("build"),
     imageRepository: text(
       "imageRepository",
       ECR_REPOSITORY_URL_RE,
@@ -143,9 +149,12 @@ const AwsSchema = z
       .preprocess(
         toList,
         z
-          .array(text("pullAccountIds", /^\d{12}$/, "a 12-digit AWS account id like 210987654321", ""), {
-            error: "must be a list of 12-digit AWS account ids",
-          })
+          .array(
+            text("pullAccountIds", /^\d{12}$/, "a 12-digit AWS account id like 210987654321", ""),
+            {
+              error: "must be a list of 12-digit AWS account ids",
+            },
+          )
           .refine((ids) => new Set(ids).size === ids.length, "must not repeat an account"),
       )
       .default([]),
@@ -208,8 +217,13 @@ function promoteIssues(values: Record<string, unknown>): Issue[] {
   const path = `${CONFIG_NAMESPACE}:imageRepository`;
   const promote = values.imageSource === "promote";
   if (promote && values.imageRepository === undefined) {
-    const example = "\"$(pulumi stack output repositoryUrl -s <building stack>)\"";
-    return [{ path, message: `required with imageSource promote; ${setHint("imageRepository", example)}` }];
+    const example = '"$(pulumi stack output repositoryUrl -s <building stack>)"';
+    return [
+      {
+        path,
+        message: `required with imageSource promote; ${setHint("imageRepository", example)}`,
+      },
+    ];
   }
   const repoRegion =
     typeof values.imageRepository === "string"
@@ -322,8 +336,8 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
       message: REPLACED_KEYS[key]
         ? REPLACED_KEYS[key]
         : other
-        ? `only applies to target ${other}, this stack's target is ${String(target)}; remove it with \`pulumi config rm ${CONFIG_NAMESPACE}:${key}\``
-        : `unknown key${near ? `; did you mean ${CONFIG_NAMESPACE}:${near}?` : ""} (known: ${allowed.join(", ")})`,
+          ? `only applies to target ${other}, this stack's target is ${String(target)}; remove it with \`pulumi config rm ${CONFIG_NAMESPACE}:${key}\``
+          : `unknown key${near ? `; did you mean ${CONFIG_NAMESPACE}:${near}?` : ""} (known: ${allowed.join(", ")})`,
     });
     delete values[key];
   }

@@ -71,13 +71,17 @@ type DynamicKey = keyof typeof DYNAMIC_NAMES;
 
 /** The type token the engine gives a dynamic resource, e.g. `pulumi-nodejs:dynamic/phoenix:LocalFleet`. */
 export const DYNAMIC_TYPES = Object.fromEntries(
-  Object.entries(DYNAMIC_NAMES).map(([k, n]) => [k, `pulumi-nodejs:dynamic/${DYNAMIC_MODULE}:${n}`]),
+  Object.entries(DYNAMIC_NAMES).map(([k, n]) => [
+    k,
+    `pulumi-nodejs:dynamic/${DYNAMIC_MODULE}:${n}`,
+  ]),
 ) as { readonly [K in DynamicKey]: `pulumi-nodejs:dynamic/phoenix:${(typeof DYNAMIC_NAMES)[K]}` };
 
 /** A spec hash: sha256, 64 lowercase hex. */
 export const SPEC_HASH_RE = /^[0-9a-f]{64}$/;
 /** True when `v` is a spec hash (64 lowercase hex). */
-export const isSpecHash = (v: unknown): v is string => typeof v === "string" && SPEC_HASH_RE.test(v);
+export const isSpecHash = (v: unknown): v is string =>
+  typeof v === "string" && SPEC_HASH_RE.test(v);
 /** The problem with a spec-hash field, as `<field>: ...`, or undefined when `v` is one. */
 export const specHashProblem = (field: string, v: unknown): string | undefined =>
   isSpecHash(v) ? undefined : `${field}: must be 64 lowercase hex, got ${JSON.stringify(v)}`;
@@ -106,7 +110,8 @@ export const DIGEST_REFERENCE_RE =
 export const ECR_REPOSITORY_URL_RE =
   /^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/[a-z0-9][a-z0-9._/-]*$/;
 /** An example the error messages show. */
-export const ECR_REPOSITORY_URL_EXAMPLE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-1a2b3c4";
+export const ECR_REPOSITORY_URL_EXAMPLE =
+  "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-1a2b3c4";
 
 /**
  * Where an aws stack's image comes from. `build`: look the spec's tag up in the stack's own ECR

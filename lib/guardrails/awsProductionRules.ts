@@ -48,7 +48,9 @@ export function ebsEncryptionViolations(props: Props): string[] {
     'set blockDeviceMappings: [{ deviceName: <the AMI\'s root device>, ebs: { encrypted: "true" } }] ' +
     "(the default EBS key, or phoenix:kmsKeyId)";
   if (mappings.length === 0) {
-    return [`blockDeviceMappings: none, so the root volume is encrypted only if the AMI's is: ${fix}`];
+    return [
+      `blockDeviceMappings: none, so the root volume is encrypted only if the AMI's is: ${fix}`,
+    ];
   }
   return mappings.flatMap((m, i) => {
     if (!isRecord(m.ebs)) return []; // instance-store or suppressed devices hold no EBS volume
@@ -74,7 +76,9 @@ export function imdsHopLimitViolations(props: Props): string[] {
   return [
     `metadataOptions.httpPutResponseHopLimit: must be ${allowed ? "1 or 2" : "1"}, got ${show(limit)}: ` +
       `set it to ${max === 2 ? "2 (containers opted in)" : "1 so containers cannot reach the instance role"}` +
-      (allowed ? "" : "; a spec that needs IMDS in its containers sets runtime.containerInstanceMetadata: true"),
+      (allowed
+        ? ""
+        : "; a spec that needs IMDS in its containers sets runtime.containerInstanceMetadata: true"),
   ];
 }
 
@@ -105,7 +109,11 @@ export function frontDoorTlsViolations(door: FrontDoorView): string[] {
   }
   const tags = isRecord(door.tags) ? door.tags : {};
   if (tags[TAGS.tls] !== "https") return out;
-  if (!https.some((l) => l.port === 443 && typeof l.certificateArn === "string" && l.certificateArn !== "")) {
+  if (
+    !https.some(
+      (l) => l.port === 443 && typeof l.certificateArn === "string" && l.certificateArn !== "",
+    )
+  ) {
     out.push(
       "listeners: a certificate is configured (phoenix:tls https) but no HTTPS listener on 443 " +
         "carries it: add one with certificateArn (phoenix:certificateArn)",
@@ -115,7 +123,9 @@ export function frontDoorTlsViolations(door: FrontDoorView): string[] {
     const actions = records(l.defaultActions);
     const redirects =
       actions.length > 0 &&
-      actions.every((a) => a.type === "redirect" && isRecord(a.redirect) && a.redirect.protocol === "HTTPS");
+      actions.every(
+        (a) => a.type === "redirect" && isRecord(a.redirect) && a.redirect.protocol === "HTTPS",
+      );
     if (!redirects) {
       out.push(
         `listener port ${show(l.port)}: plain HTTP must answer 301 to https when a certificate is ` +

@@ -30,7 +30,9 @@ export type Archive = ReadonlyMap<string, ArchivePackage>;
  * lines (`500 http://deb.debian.org/debian-security bookworm-security/main amd64 Packages`); the
  * dpkg status line of an installed package is not a suite and is left out.
  */
-export function parseAptPolicy(text: string): Map<string, { candidate?: string; versions: ArchiveVersion[] }> {
+export function parseAptPolicy(
+  text: string,
+): Map<string, { candidate?: string; versions: ArchiveVersion[] }> {
   const out = new Map<string, { candidate?: string; versions: ArchiveVersion[] }>();
   let current: { candidate?: string; versions: ArchiveVersion[] } | undefined;
   let version: { version: string; suites: string[] } | undefined;
@@ -95,12 +97,25 @@ export function archiveFrom(policyText: string, showText: string): Archive {
 
 /** One pin's standing in the archive. */
 export type PinStatus =
-  | { readonly name: string; readonly pinned: string; readonly state: "present"; readonly suites: readonly string[] }
-  | { readonly name: string; readonly pinned: string; readonly state: "rotten"; readonly available: readonly ArchiveVersion[] }
+  | {
+      readonly name: string;
+      readonly pinned: string;
+      readonly state: "present";
+      readonly suites: readonly string[];
+    }
+  | {
+      readonly name: string;
+      readonly pinned: string;
+      readonly state: "rotten";
+      readonly available: readonly ArchiveVersion[];
+    }
   | { readonly name: string; readonly pinned: string; readonly state: "unknown" };
 
 /** The standing of every pin, in the spec's order. */
-export function checkPins(packages: Readonly<Record<string, string>>, archive: Archive): PinStatus[] {
+export function checkPins(
+  packages: Readonly<Record<string, string>>,
+  archive: Archive,
+): PinStatus[] {
   return Object.entries(packages).map(([name, pinned]): PinStatus => {
     const pkg = archive.get(name);
     if (!pkg) return { name, pinned, state: "unknown" };
@@ -121,7 +136,8 @@ export function describeAvailable(available: readonly ArchiveVersion[]): string 
 export function formatPinReport(specPath: string, statuses: readonly PinStatus[]): string {
   const lines = statuses.map((s) => {
     if (s.state === "present") return `  ok      ${s.name} ${s.pinned} (${s.suites.join(", ")})`;
-    if (s.state === "unknown") return `  unknown ${s.name} ${s.pinned}: no such package in the base image's archive`;
+    if (s.state === "unknown")
+      return `  unknown ${s.name} ${s.pinned}: no such package in the base image's archive`;
     return `  rotten  ${s.name} ${s.pinned}: not in the archive; available now: ${describeAvailable(s.available)}`;
   });
   const bad = statuses.filter((s) => s.state !== "present");
@@ -243,6 +259,5 @@ export function formatMissingPins(opts: {
 
 /** Text without terminal control sequences (colours, cursor moves) that builders print. */
 export function plainText(text: string): string {
-   
   return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r(?!\n)/g, "\n");
 }

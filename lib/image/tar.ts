@@ -23,7 +23,9 @@ function checkPaths(entries: readonly TarEntry[]): void {
       );
     }
     if (seen.has(path)) {
-      throw new Error(`tar entry path: ${JSON.stringify(path)} appears twice; paths must be unique`);
+      throw new Error(
+        `tar entry path: ${JSON.stringify(path)} appears twice; paths must be unique`,
+      );
     }
     seen.add(path);
   }

@@ -88,9 +88,12 @@ export function meaningfulChanges(
     .filter((c) => !(c.Kind === 0 && parents.has(c.Path)))
     .sort((a, b) =>
       // Stryker disable next-line EqualityOperator: a diff's paths are unique, so < and <= order alike
-      a.Path < b.Path ? -1 :
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: V8's sort only tests for < 0, so 1 and 0 order alike
-      a.Path > b.Path ? 1 : 0,
+      a.Path < b.Path
+        ? -1
+        : // Stryker disable next-line ConditionalExpression,EqualityOperator: V8's sort only tests for < 0, so 1 and 0 order alike
+          a.Path > b.Path
+          ? 1
+          : 0,
     )
     .map((c) => `${KIND[c.Kind] ?? "?"} ${c.Path}`);
 }

@@ -82,7 +82,14 @@ export interface SwarmTask {
 }
 
 /** Task states after which a task never runs again (an array: providers hold no module-level Set). */
-const ENDED: readonly string[] = ["complete", "shutdown", "failed", "rejected", "orphaned", "remove"];
+const ENDED: readonly string[] = [
+  "complete",
+  "shutdown",
+  "failed",
+  "rejected",
+  "orphaned",
+  "remove",
+];
 
 /**
  * Where an instance service stands: `running` with the container of its running task (Swarm
@@ -102,7 +109,11 @@ export function serviceState(
   if (ended) {
     const code = ended.Status?.ContainerStatus?.ExitCode;
     const why = ended.Status?.Err || `exited with code ${code ?? "?"}`;
-    return { state: "ended", why, containerId: ended.Status?.ContainerStatus?.ContainerID || undefined };
+    return {
+      state: "ended",
+      why,
+      containerId: ended.Status?.ContainerStatus?.ContainerID || undefined,
+    };
   }
   return { state: "starting" };
 }

@@ -32,7 +32,9 @@ export function pinRefsIn(expect: string): string[] {
 /** `expect` with every reference replaced by the escaped pinned value; unknown names are kept. */
 export function expandPinRefs(expect: string, packages: Readonly<Record<string, string>>): string {
   return expect.replace(PIN_REF, (whole, kind: string, name: string) => {
-    const pinned = Object.prototype.hasOwnProperty.call(packages, name) ? packages[name] : undefined;
+    const pinned = Object.prototype.hasOwnProperty.call(packages, name)
+      ? packages[name]
+      : undefined;
     if (pinned === undefined) return whole;
     return escapeRegex(kind === "upstream" ? upstreamOf(pinned) : pinned);
   });

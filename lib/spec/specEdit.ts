@@ -9,7 +9,10 @@ import { Scalar, isScalar, parseDocument } from "yaml";
  * `text` with `packages.<name>` set to `versions[name]` for every entry. Throws naming the package
  * when a pin is not a plain value in the file (e.g. it comes from an alias), so nothing is half-edited.
  */
-export function setPackageVersions(text: string, versions: Readonly<Record<string, string>>): string {
+export function setPackageVersions(
+  text: string,
+  versions: Readonly<Record<string, string>>,
+): string {
   const doc = parseDocument(text);
   const edits: Array<{ start: number; end: number; value: string }> = [];
   for (const [name, version] of Object.entries(versions)) {

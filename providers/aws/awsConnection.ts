@@ -35,9 +35,12 @@ export function connectionShape() {
       message: "endpoint: must be empty or an http(s) URL, e.g. http://127.0.0.1:5000",
     }),
     profile: z.string(),
-    roleArn: z.string().refine((r) => r === "" || /^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/.test(r), {
-      message: "roleArn: must be empty or an IAM role ARN, e.g. arn:aws:iam::123456789012:role/deploy",
-    }),
+    roleArn: z
+      .string()
+      .refine((r) => r === "" || /^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/.test(r), {
+        message:
+          "roleArn: must be empty or an IAM role ARN, e.g. arn:aws:iam::123456789012:role/deploy",
+      }),
     credentials: z
       .object({
         accessKey: z.string(),

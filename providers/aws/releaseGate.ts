@@ -143,8 +143,7 @@ export async function awaitHealthy(
         servingRelease: props.release,
         servingTargetGroupArn: props.targetGroupArn,
         servingImageRef: props.imageRef,
-        drainingTargetGroupArn:
-          live && live !== props.targetGroupArn ? live : drainingBefore,
+        drainingTargetGroupArn: live && live !== props.targetGroupArn ? live : drainingBefore,
       };
     }
     if (Date.now() >= deadline) break;

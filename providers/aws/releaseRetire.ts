@@ -51,9 +51,7 @@ function propsSchema() {
     ...connectionShape(),
     fleetTag: z.string().min(1, "fleetTag: must not be empty, e.g. phoenix/dev/web"),
     servingRelease: z.string().regex(/^[0-9a-f]{12}$/, "servingRelease: must be 12 hex"),
-    servingTargetGroupArn: z
-      .string()
-      .regex(TARGET_GROUP_ARN, "must be a target group ARN"),
+    servingTargetGroupArn: z.string().regex(TARGET_GROUP_ARN, "must be a target group ARN"),
     drainingTargetGroupArn: z
       .string()
       .refine((a) => a === "" || TARGET_GROUP_ARN.test(a), "must be empty or a target group ARN"),

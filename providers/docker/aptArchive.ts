@@ -19,7 +19,7 @@ const SHOW_MARK = "--- phoenix: apt-cache show";
 /** Package names reach the script as argv, never as script text. */
 const SCRIPT = [
   "set -u",
-  'if ! apt-get update -qq >/dev/null 2>/tmp/update.err; then cat /tmp/update.err >&2; exit 90; fi',
+  "if ! apt-get update -qq >/dev/null 2>/tmp/update.err; then cat /tmp/update.err >&2; exit 90; fi",
   `echo '${POLICY_MARK}'`,
   'apt-cache policy "$@" 2>/dev/null',
   `echo '${SHOW_MARK}'`,
@@ -27,17 +27,23 @@ const SCRIPT = [
 ].join("\n");
 
 /** The archive's answer for `packages`, read inside `baseImage`. Throws with apt's own words. */
-export async function readArchive(baseImage: string, packages: readonly string[]): Promise<Archive> {
+export async function readArchive(
+  baseImage: string,
+  packages: readonly string[],
+): Promise<Archive> {
   if (packages.length === 0) return new Map();
   const docker = dockerClient();
-  await docker.getImage(baseImage).inspect().catch((err: unknown) => {
-    if (isNotFound(err))
-      throw new Error(
-        `base image ${baseImage} is not in the Docker engine; run 'npm run setup' (it builds ` +
-          "debian:bookworm-slim offline) or pull the image",
-      );
-    throw err;
-  });
+  await docker
+    .getImage(baseImage)
+    .inspect()
+    .catch((err: unknown) => {
+      if (isNotFound(err))
+        throw new Error(
+          `base image ${baseImage} is not in the Docker engine; run 'npm run setup' (it builds ` +
+            "debian:bookworm-slim offline) or pull the image",
+        );
+      throw err;
+    });
   const container = await docker.createContainer({
     Image: baseImage,
     Cmd: ["bash", "-c", SCRIPT, "pins", ...packages],
@@ -48,7 +54,9 @@ export async function readArchive(baseImage: string, packages: readonly string[]
   try {
     await container.start();
     const code = await waitFor(container);
-    const { stdout, stderr } = demux((await container.logs({ stdout: true, stderr: true })) as Buffer);
+    const { stdout, stderr } = demux(
+      (await container.logs({ stdout: true, stderr: true })) as Buffer,
+    );
     if (code !== 0)
       throw new Error(
         `apt-get update in ${baseImage} failed (exit ${code}); the archive could not be read:\n` +
@@ -70,7 +78,9 @@ async function waitFor(container: Dockerode.Container): Promise<number> {
   try {
     const done = await Promise.race([container.wait(), deadline]);
     if (done === "timeout")
-      throw new Error(`reading the archive took over ${ARCHIVE_READ_TIMEOUT_MS / 1000} s; is the mirror reachable?`);
+      throw new Error(
+        `reading the archive took over ${ARCHIVE_READ_TIMEOUT_MS / 1000} s; is the mirror reachable?`,
+      );
     return (done as { StatusCode: number }).StatusCode;
   } finally {
     clearTimeout(timer);

@@ -127,7 +127,9 @@ export async function buildImage(opts: DockerBuildOptions): Promise<{ imageId: s
       opts.pins.base,
       missing.map((m) => m.name),
     ).catch(() => undefined);
-    throw new Error(`${formatMissingPins({ specFile: opts.pins.specFile, missing, archive })}\n${output}`);
+    throw new Error(
+      `${formatMissingPins({ specFile: opts.pins.specFile, missing, archive })}\n${output}`,
+    );
   }
   if (imageId === undefined) {
     // The classic builder reports the id only as "Successfully built <short id>": ask for the tag.

@@ -54,12 +54,15 @@ export function ipOn(info: ContainerInspectInfo, network: string): string | unde
 export function demux(raw: Buffer): { stdout: string; stderr: string } {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  for (let i = 0; i + 8 <= raw.length; ) {
+  for (let i = 0; i + 8 <= raw.length;) {
     const size = raw.readUInt32BE(i + 4);
     (raw[i] === 2 ? err : out).push(raw.subarray(i + 8, i + 8 + size));
     i += 8 + size;
   }
-  return { stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
+  return {
+    stdout: Buffer.concat(out).toString("utf8"),
+    stderr: Buffer.concat(err).toString("utf8"),
+  };
 }
 
 /** The last `lines` lines of a container's stdout and stderr, as text. */
@@ -155,7 +158,12 @@ export async function lastExitCode(id: string, since: string): Promise<number | 
   const codes = text
     .split("\n")
     .filter((l) => l.trim() !== "")
-    .map((l) => Number((JSON.parse(l) as { Actor?: { Attributes?: { exitCode?: string } } }).Actor?.Attributes?.exitCode))
+    .map((l) =>
+      Number(
+        (JSON.parse(l) as { Actor?: { Attributes?: { exitCode?: string } } }).Actor?.Attributes
+          ?.exitCode,
+      ),
+    )
     .filter((n) => Number.isInteger(n));
   return codes.length > 0 ? codes[codes.length - 1] : undefined;
 }
@@ -209,7 +217,10 @@ export async function waitHealthy(instances: readonly Probed[], gate: HealthGate
         if (!ok) {
           const crash = await crashOf(inst.id, await docker.getContainer(inst.id).inspect());
           if (crash)
-            throw healthGateError(`${inst.name} ${crash} before passing its health check: ${CRASH_HINT}`, inst);
+            throw healthGateError(
+              `${inst.name} ${crash} before passing its health check: ${CRASH_HINT}`,
+              inst,
+            );
         }
       }),
     );

@@ -61,7 +61,9 @@ async function leavePool(opts: DrainOptions, ips: readonly string[]): Promise<st
   let busy = (await statAfter(fd, setState(mine, "drain"), ips)).inFlight;
   for (; busy > 0; busy = (await statAfter(fd, [], ips)).inFlight) {
     if (Date.now() > deadline) {
-      rt.say(`${opts.label}: ${busy} request(s) still in flight at the drain deadline; stopping anyway`);
+      rt.say(
+        `${opts.label}: ${busy} request(s) still in flight at the drain deadline; stopping anyway`,
+      );
       break;
     }
     await rt.pause(100);
@@ -74,7 +76,10 @@ async function leavePool(opts: DrainOptions, ips: readonly string[]): Promise<st
  * Makes ready every slot still forced into drain or maint once its instance's address is gone
  * from Docker's DNS (waits for the `forced` slots of this drain, up to 10 s).
  */
-export async function releaseSlots(frontDoor: string | undefined, forced: readonly string[]): Promise<void> {
+export async function releaseSlots(
+  frontDoor: string | undefined,
+  forced: readonly string[],
+): Promise<void> {
   if (frontDoor === undefined) return;
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -126,21 +131,23 @@ export async function drainAndRemove(ids: readonly string[], opts: DrainOptions)
     removeServices(services, opts.stopGraceSeconds).then(() => {
       stoppedAt = Math.max(stoppedAt, Date.now());
     }),
-    ...live.filter((i) => !i.service).map(async (inst) => {
-      const c = docker.getContainer(inst.id);
-      try {
-        await c.stop({ t: opts.stopGraceSeconds });
-      } catch (err) {
-        const code = dockerStatus(err);
-        if (code !== 304 && code !== 404) throw err; // 304: already stopped
-      }
-      stoppedAt = Math.max(stoppedAt, Date.now());
-      try {
-        await c.remove({ force: true, v: true });
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }),
+    ...live
+      .filter((i) => !i.service)
+      .map(async (inst) => {
+        const c = docker.getContainer(inst.id);
+        try {
+          await c.stop({ t: opts.stopGraceSeconds });
+        } catch (err) {
+          const code = dockerStatus(err);
+          if (code !== 304 && code !== 404) throw err; // 304: already stopped
+        }
+        stoppedAt = Math.max(stoppedAt, Date.now());
+        try {
+          await c.remove({ force: true, v: true });
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }),
   ]);
   const removedAfter = ((Date.now() - started) / 1000).toFixed(1);
   await releaseSlots(opts.frontDoor, forced);

@@ -32,7 +32,8 @@ async function noAddress(
   network: string,
 ): Promise<Error> {
   const crash = await rt.crashOf(id, info);
-  if (crash === undefined) return new Error(`${name}: started but has no address on network ${network}`);
+  if (crash === undefined)
+    return new Error(`${name}: started but has no address on network ${network}`);
   return Object.assign(new Error(`${name} ${crash} right after it started: ${rt.CRASH_HINT}`), {
     logTail: await rt.logSection(name, id),
   });
@@ -41,7 +42,8 @@ async function noAddress(
 /** How many launches failed after their container was created (launchOne removed those itself). */
 function removedAtLaunch(results: readonly PromiseSettledResult<unknown>[]): number {
   return results.filter(
-    (r) => r.status === "rejected" && (r.reason as { removed?: boolean } | undefined)?.removed === true,
+    (r) =>
+      r.status === "rejected" && (r.reason as { removed?: boolean } | undefined)?.removed === true,
   ).length;
 }
 
@@ -88,7 +90,8 @@ async function launchOne(fleetId: string, p: LocalFleetInputs, slot: number): Pr
   const env = { ...p.env, ...p.secretEnv };
   const tmpfs: Record<string, string> = {};
   // 64 MiB each: a dev machine runs many instances, and tmpfs is memory.
-  if (p.readOnlyRootFilesystem) for (const s of p.scratch) tmpfs[s] = `${SCRATCH_TMPFS_OPTIONS},size=64m`;
+  if (p.readOnlyRootFilesystem)
+    for (const s of p.scratch) tmpfs[s] = `${SCRATCH_TMPFS_OPTIONS},size=64m`;
   const container = await docker.createContainer({
     name,
     Image: p.imageId,
@@ -181,7 +184,11 @@ export async function launchGated(
       const what = `its HEALTHCHECK (GET ${p.health.path} on port ${p.port} with a 2xx)`;
       healthy = await waitServicesHealthy(started, { network: p.network, deadline, label, what });
     }
-    await waitInPool(healthy, { frontDoor: p.frontDoor, deadline: deadline + p.leavePoolMs, label });
+    await waitInPool(healthy, {
+      frontDoor: p.frontDoor,
+      deadline: deadline + p.leavePoolMs,
+      label,
+    });
   } catch (err) {
     const failed = rt.failedInstance(err);
     const tail = failed

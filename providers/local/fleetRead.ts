@@ -48,8 +48,7 @@ export async function observeFleet(
   const docker = dockerClient();
   const checkTimeout = p.health.timeoutSeconds * 1000;
   // The front door's view; undefined without a front door or when it does not answer.
-  const rows =
-    p.frontDoor === undefined ? undefined : await frontDoorServers(p.frontDoor);
+  const rows = p.frontDoor === undefined ? undefined : await frontDoorServers(p.frontDoor);
   let inPool = 0;
   const instances = await Promise.all(
     p.instances.map(async (inst): Promise<FleetInstance> => {
@@ -70,7 +69,8 @@ export async function observeFleet(
         const res = await rt.httpGet(`http://${ip}:${p.port}${p.health.path}`, checkTimeout);
         healthy = res !== undefined && res.status >= 200 && res.status < 300;
       }
-      const served = rows === undefined ? undefined : ip !== undefined && poolState(rows, ip).fullyUp;
+      const served =
+        rows === undefined ? undefined : ip !== undefined && poolState(rows, ip).fullyUp;
       if (served) inPool++;
       // A read-only root cannot change (scratch is tmpfs, which Docker's diff does not list): only
       // a writable one is worth a container diff, the costliest read here.
@@ -96,7 +96,10 @@ export async function observeFleet(
       );
     }
   }
-  const orphans = await strays(p, p.instances.map((i) => i.id));
+  const orphans = await strays(
+    p,
+    p.instances.map((i) => i.id),
+  );
   for (const o of orphans) {
     rt.say(
       `drift: ${o.name} (fleet ${o.fleetId}) carries the stack's labels but is not in its state; ` +

@@ -17,7 +17,9 @@ import * as rt from "../docker/dockerRuntime";
 
 /** True when the daemon is a Swarm manager (it can run services). */
 export async function isSwarmManager(): Promise<boolean> {
-  const info = (await dockerClient().info()) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
+  const info = (await dockerClient().info()) as {
+    Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean };
+  };
   return info.Swarm?.LocalNodeState === "active" && info.Swarm?.ControlAvailable === true;
 }
 
@@ -58,7 +60,10 @@ export interface ServiceTarget {
 }
 
 /** The service `id` and its running task container, or undefined when no such service exists. */
-export async function serviceTarget(id: string, network: string): Promise<ServiceTarget | undefined> {
+export async function serviceTarget(
+  id: string,
+  network: string,
+): Promise<ServiceTarget | undefined> {
   let spec: { Spec?: { Name?: string } };
   try {
     spec = (await dockerClient().getService(id).inspect()) as typeof spec;
@@ -86,7 +91,12 @@ export async function serviceTarget(id: string, network: string): Promise<Servic
  */
 export async function waitServicesHealthy(
   services: readonly rt.Probed[],
-  gate: { readonly network: string; readonly deadline: number; readonly label: string; readonly what: string },
+  gate: {
+    readonly network: string;
+    readonly deadline: number;
+    readonly label: string;
+    readonly what: string;
+  },
 ): Promise<rt.Probed[]> {
   const ready = new Map<string, rt.Probed>();
   let reported = -1;
@@ -98,7 +108,10 @@ export async function waitServicesHealthy(
           const now = serviceState(await tasksOf(s.id));
           if (now.state === "ended") {
             const failed = { id: now.containerId ?? s.id, name: s.name, ip: "" };
-            throw rt.healthGateError(`${s.name} ${now.why} before passing its health check: ${rt.CRASH_HINT}`, failed);
+            throw rt.healthGateError(
+              `${s.name} ${now.why} before passing its health check: ${rt.CRASH_HINT}`,
+              failed,
+            );
           }
           if (now.state !== "running") return;
           const info = await dockerClient().getContainer(now.containerId).inspect();
@@ -133,7 +146,10 @@ async function taskContainers(serviceId: string): Promise<Array<{ Id: string }>>
  * for its service-discovery gossip, which a drained instance does not need. Once the service is
  * removed, nothing replaces its tasks.
  */
-export async function removeServices(ids: readonly string[], stopGraceSeconds: number): Promise<void> {
+export async function removeServices(
+  ids: readonly string[],
+  stopGraceSeconds: number,
+): Promise<void> {
   if (ids.length === 0) return;
   const docker = dockerClient();
   await Promise.all(
@@ -163,7 +179,9 @@ export async function removeServices(ids: readonly string[], stopGraceSeconds: n
 /** Services carrying every one of `labels` ("key=value"); [] on a daemon that is no swarm manager. */
 export async function servicesLabelled(labels: readonly string[]): Promise<ListedService[]> {
   try {
-    return (await dockerClient().listServices({ filters: { label: [...labels] } } as never)) as unknown as ListedService[];
+    return (await dockerClient().listServices({
+      filters: { label: [...labels] },
+    } as never)) as unknown as ListedService[];
   } catch (err) {
     if (dockerStatus(err) === 503) return [];
     throw err;

@@ -25,7 +25,11 @@ export async function strays(
   keep: readonly string[],
 ): Promise<Stray[]> {
   const kept = new Set(keep);
-  const labels = [`${LABELS.stack}=${p.stack}`, `${LABELS.role}=instance`, `${LABELS.fleet}=${p.fleet}`];
+  const labels = [
+    `${LABELS.stack}=${p.stack}`,
+    `${LABELS.role}=instance`,
+    `${LABELS.fleet}=${p.fleet}`,
+  ];
   const containers = (await plainContainersLabelled(labels)).map((c) => ({
     id: c.Id,
     name: (c.Names?.[0] ?? c.Id).replace(/^\//, ""),

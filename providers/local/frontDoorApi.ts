@@ -15,7 +15,12 @@ import {
   slotsToHold,
   type SlotState,
 } from "../../lib/local/haproxyRuntime";
-import { FRONT_DOOR_BACKEND, parseHaproxyStats, poolState, type ServerState } from "../../lib/local/haproxyConfig";
+import {
+  FRONT_DOOR_BACKEND,
+  parseHaproxyStats,
+  poolState,
+  type ServerState,
+} from "../../lib/local/haproxyConfig";
 import { dockerClient, isNotFound } from "../docker/client";
 import * as rt from "../docker/dockerRuntime";
 
@@ -31,9 +36,13 @@ const CLIENT = [
  * Runs runtime API commands on the front door container and resolves with their output. Throws
  * when the front door cannot run them (not running, no admin socket), naming the container.
  */
-export async function frontDoorCommand(frontDoor: string, commands: readonly string[]): Promise<string> {
+export async function frontDoorCommand(
+  frontDoor: string,
+  commands: readonly string[],
+): Promise<string> {
   for (const c of commands) {
-    if (/[;\n]/.test(c)) throw new Error(`front door command ${JSON.stringify(c)}: contains ; or a newline`);
+    if (/[;\n]/.test(c))
+      throw new Error(`front door command ${JSON.stringify(c)}: contains ; or a newline`);
   }
   const exec = await dockerClient()
     .getContainer(frontDoor)
@@ -122,7 +131,10 @@ export async function waitInPool(
     if (up === instances.length) return;
     if (Date.now() > deadline) {
       const missing = instances.find((i) => !poolState(rows, i.ip).fullyUp)!;
-      throw rt.healthGateError(`${missing.name} (${missing.ip}) never came UP in the front door's pool`, missing);
+      throw rt.healthGateError(
+        `${missing.name} (${missing.ip}) never came UP in the front door's pool`,
+        missing,
+      );
     }
     await rt.pause(200);
   }

@@ -184,10 +184,7 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
       ...(await servicesLabelled(label)).map((s) => s.ID),
     ];
     const ids = [...new Set([...(props.instances ?? []).map((i) => i.id), ...labelled])];
-    await drainAndRemove(
-      ids,
-      drainOptions(props, `${props.fleet} ${props.specHash.slice(0, 12)}`),
-    );
+    await drainAndRemove(ids, drainOptions(props, `${props.fleet} ${props.specHash.slice(0, 12)}`));
   },
 };
 
@@ -208,7 +205,13 @@ export class LocalFleet extends DynamicResource {
       localFleetProvider,
       "localFleet",
       name,
-      { ...args, instances: undefined, instanceIds: undefined, drifted: undefined, orphans: undefined },
+      {
+        ...args,
+        instances: undefined,
+        instanceIds: undefined,
+        drifted: undefined,
+        orphans: undefined,
+      },
       // The secret env stays encrypted in the state's outputs as well as its inputs.
       { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "secretEnv"] },
     );

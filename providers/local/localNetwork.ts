@@ -10,7 +10,13 @@ import { DynamicResource } from "../dynamicResource";
 import { LABELS } from "../../lib/core/identifiers";
 import { dockerClient, isNotFound } from "../docker/client";
 import { attachesTo } from "../../lib/local/serviceSpec";
-import { isSwarmManager, notSwarmManager, plainContainersLabelled, removeServices, servicesLabelled } from "./fleetServices";
+import {
+  isSwarmManager,
+  notSwarmManager,
+  plainContainersLabelled,
+  removeServices,
+  servicesLabelled,
+} from "./fleetServices";
 
 /** Inputs of a LocalNetwork. */
 export interface LocalNetworkInputs {
@@ -120,7 +126,9 @@ export const localNetworkProvider: pulumi.dynamic.ResourceProvider<
       services.map((s) => s.ID),
       0,
     );
-    const ours = await plainContainersLabelled([`${LABELS.stack}=${props.stack}`], { network: [id] });
+    const ours = await plainContainersLabelled([`${LABELS.stack}=${props.stack}`], {
+      network: [id],
+    });
     await Promise.all(
       ours.map((c) =>
         docker
@@ -162,12 +170,6 @@ export class LocalNetwork extends DynamicResource {
   declare readonly networkId: pulumi.Output<string>;
 
   constructor(name: string, args: LocalNetworkArgs, opts: pulumi.CustomResourceOptions = {}) {
-    super(
-      localNetworkProvider,
-      "localNetwork",
-      name,
-      { ...args, networkId: undefined },
-      opts,
-    );
+    super(localNetworkProvider, "localNetwork", name, { ...args, networkId: undefined }, opts);
   }
 }

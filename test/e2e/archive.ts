@@ -44,7 +44,10 @@ export async function currentPins(
       if (moves.length === 0) continue;
       const text = fs.readFileSync(file, "utf8");
       restore.push([file, text]);
-      fs.writeFileSync(file, setPackageVersions(text, Object.fromEntries(moves.map((m) => [m.name, m.to]))));
+      fs.writeFileSync(
+        file,
+        setPackageVersions(text, Object.fromEntries(moves.map((m) => [m.name, m.to]))),
+      );
       for (const m of moves) moved.push(`${file}: ${m.name} ${m.from} -> ${m.to} (${m.reason})`);
     }
   }

@@ -111,14 +111,19 @@ describe("real Pulumi engine on the local file backend", { timeout: STEP_TIMEOUT
     const r = await runProgramOk("up", { cwd: PROJECT, stack });
     expect(r.changes).toEqual({ same: 2, replace: 1 });
 
-    const diff = calls().slice(before).find((c) => c.op === "diff");
+    const diff = calls()
+      .slice(before)
+      .find((c) => c.op === "diff");
     expect(diff?.replaces).toEqual(["generation"]);
     // The engine's order, as the provider saw it: new marker created, then the old one deleted.
     expect(opsSince(before)).toEqual(["create:2", "delete:1"]);
     expect(markerFiles()).toEqual(["marker-gen2.txt"]);
 
     const outputs = await stackOutputs(stack, PROJECT);
-    expect(outputs).toMatchObject({ markerPath: path.join(markers, "marker-gen2.txt"), generation: 2 });
+    expect(outputs).toMatchObject({
+      markerPath: path.join(markers, "marker-gen2.txt"),
+      generation: 2,
+    });
   });
 
   it("updates in place when only the content changes", async () => {

@@ -10,7 +10,9 @@ import { REPO_ROOT } from "./harness";
 export default async function setup(): Promise<() => void> {
   const { restore, moved } = await currentPins(e2eSpecFiles(REPO_ROOT));
   for (const line of moved)
-    console.warn(`[e2e] rotten pin moved for this run (npx phoenix pins update fixes the file): ${line}`);
+    console.warn(
+      `[e2e] rotten pin moved for this run (npx phoenix pins update fixes the file): ${line}`,
+    );
   return () => {
     for (const [file, text] of restore) fs.writeFileSync(file, text);
   };

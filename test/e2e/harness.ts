@@ -70,7 +70,11 @@ function runCommand(
   opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
 ): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -95,10 +99,15 @@ function runCommand(
  * Resolves with the exit code and output; never throws on a non-zero exit (see {@link pulumiOk}).
  */
 export function pulumi(args: string[], opts: PulumiOptions): Promise<CommandResult> {
-  const flags = ["--non-interactive", "--color=never", ...(opts.stack ? ["--stack", opts.stack] : [])];
+  const flags = [
+    "--non-interactive",
+    "--color=never",
+    ...(opts.stack ? ["--stack", opts.stack] : []),
+  ];
   // Flags go before a `--`: after it pulumi reads everything as positional values.
   const sep = args.indexOf("--");
-  const full = sep < 0 ? [...args, ...flags] : [...args.slice(0, sep), ...flags, ...args.slice(sep)];
+  const full =
+    sep < 0 ? [...args, ...flags] : [...args.slice(0, sep), ...flags, ...args.slice(sep)];
   return runCommand("pulumi", full, {
     cwd: opts.cwd,
     env: phoenixEnv(opts.env),
@@ -110,7 +119,9 @@ export function pulumi(args: string[], opts: PulumiOptions): Promise<CommandResu
 export async function pulumiOk(args: string[], opts: PulumiOptions): Promise<CommandResult> {
   const r = await pulumi(args, opts);
   if (r.code !== 0) {
-    throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+    throw new Error(
+      `pulumi ${args.join(" ")} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`,
+    );
   }
   return r;
 }
@@ -154,7 +165,14 @@ export async function setConfig(
   value: string,
   opts: { secret?: boolean } = {},
 ): Promise<void> {
-  const args = ["config", "set", key, ...(opts.secret ? ["--secret"] : ["--plaintext"]), "--", value];
+  const args = [
+    "config",
+    "set",
+    key,
+    ...(opts.secret ? ["--secret"] : ["--plaintext"]),
+    "--",
+    value,
+  ];
   await pulumiOk(args, { cwd, stack });
 }
 
@@ -231,7 +249,9 @@ export async function runProgramOk(
 ): Promise<RunResult> {
   const r = await runProgram(operation, opts);
   if (r.code !== 0 || !r.result) {
-    throw new Error(`${operation} ${opts.stack} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+    throw new Error(
+      `${operation} ${opts.stack} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`,
+    );
   }
   return r.result;
 }

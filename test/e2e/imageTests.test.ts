@@ -202,11 +202,7 @@ describe("spec tests gate the fleet, with the real engine", () => {
     expect(r.code).toBe(0);
     const lines = r.out.trimEnd().split("\n");
     const { packages } = loadSpec(specFile).spec;
-    for (const pin of [
-      `libssl3 ${patch.to}`,
-      `nodejs ${packages.nodejs}`,
-      `openssl ${patch.to}`,
-    ])
+    for (const pin of [`libssl3 ${patch.to}`, `nodejs ${packages.nodejs}`, `openssl ${patch.to}`])
       expect(lines).toContain(pin);
     expect(lines.length).toBeGreaterThan(80); // the base system too, not only the pins
     const sbom = JSON.parse(phoenix("manifest", specFile, "--format", "cyclonedx").out);
@@ -277,7 +273,8 @@ describe("the package delta of two real images", () => {
       .get("zlib1g-dev")!
       .versions.map((v) => v.version);
     const [newer, older] = [versions[0], versions[versions.length - 1]];
-    if (newer === older) throw new Error(`the archive has one zlib1g-dev (${newer}): no update to show`);
+    if (newer === older)
+      throw new Error(`the archive has one zlib1g-dev (${newer}): no update to show`);
     const a = writeSpec("a.yaml", older);
     const b = writeSpec("b.yaml", newer);
     await build(a);

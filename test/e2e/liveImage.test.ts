@@ -34,8 +34,14 @@ async function repository(name: string) {
     const manifest = JSON.stringify({
       schemaVersion: 2,
       mediaType: "application/vnd.docker.distribution.manifest.v2+json",
-      config: { mediaType: "application/vnd.docker.container.image.v1+json", size: 2, digest: fake },
-      layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: 2, digest: fake }],
+      config: {
+        mediaType: "application/vnd.docker.container.image.v1+json",
+        size: 2,
+        digest: fake,
+      },
+      layers: [
+        { mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: 2, digest: fake },
+      ],
     });
     const res = await ecr.send(
       new PutImageCommand({ repositoryName: name, imageManifest: manifest, imageTag: tag }),

@@ -104,12 +104,15 @@ export function startLoad(url: string, opts: LoadOptions = {}): Load {
         });
       });
       // The whole request, connection and answer, within timeoutMs of its scheduled start.
-      const deadline = setTimeout(() => {
-        if (finished) return;
-        fail("timeout");
-        resolve();
-        req.destroy();
-      }, Math.max(0, t0 + timeoutMs - Date.now()));
+      const deadline = setTimeout(
+        () => {
+          if (finished) return;
+          fail("timeout");
+          resolve();
+          req.destroy();
+        },
+        Math.max(0, t0 + timeoutMs - Date.now()),
+      );
       req.on("error", (e: NodeJS.ErrnoException) => {
         if (finished) return;
         fail(e.code ?? e.message);

@@ -24,7 +24,10 @@ describe("bad stack config on a serving stack", { timeout: 10 * 60_000 }, () => 
   });
   afterAll(async () => {
     blocker?.close();
-    await pulumiOk(["config", "rm", "phoenix:desiredCont"], { cwd: REPO_ROOT, stack: stack.name }).catch(() => undefined);
+    await pulumiOk(["config", "rm", "phoenix:desiredCont"], {
+      cwd: REPO_ROOT,
+      stack: stack.name,
+    }).catch(() => undefined);
     await stack.dispose();
   });
 
@@ -37,11 +40,16 @@ describe("bad stack config on a serving stack", { timeout: 10 * 60_000 }, () => 
 
   it("a mistyped key fails preview and up with did you mean, and nothing changes", async () => {
     const before = (await stack.containers()).map((c) => c.Id).sort();
-    await pulumiOk(["config", "set", "phoenix:desiredCont", "5"], { cwd: REPO_ROOT, stack: stack.name });
+    await pulumiOk(["config", "set", "phoenix:desiredCont", "5"], {
+      cwd: REPO_ROOT,
+      stack: stack.name,
+    });
     for (const op of ["preview", "up"] as const) {
       const r = await runProgram(op, { cwd: REPO_ROOT, stack: stack.name });
       expect(r.code).not.toBe(0);
-      expect(r.stdout + r.stderr).toContain("phoenix:desiredCont: unknown key; did you mean phoenix:desiredCount?");
+      expect(r.stdout + r.stderr).toContain(
+        "phoenix:desiredCont: unknown key; did you mean phoenix:desiredCount?",
+      );
     }
     expect((await stack.containers()).map((c) => c.Id).sort()).toEqual(before);
     await unchanged();
@@ -54,7 +62,10 @@ describe("bad stack config on a serving stack", { timeout: 10 * 60_000 }, () => 
       blocker!.listen(0, "127.0.0.1", () => resolve((blocker!.address() as net.AddressInfo).port)),
     );
     const before = (await stack.containers()).map((c) => c.Id).sort();
-    await pulumiOk(["config", "set", "phoenix:frontDoorPort", String(port)], { cwd: REPO_ROOT, stack: stack.name });
+    await pulumiOk(["config", "set", "phoenix:frontDoorPort", String(port)], {
+      cwd: REPO_ROOT,
+      stack: stack.name,
+    });
     for (const op of ["preview", "up"] as const) {
       const r = await runProgram(op, { cwd: REPO_ROOT, stack: stack.name });
       expect(r.code).not.toBe(0);

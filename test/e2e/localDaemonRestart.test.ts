@@ -29,7 +29,10 @@ function frontDoorAnswers(): boolean {
 
 describe("a Docker daemon restart under a running fleet", { timeout: 10 * 60_000 }, () => {
   beforeAll(async () => {
-    const images = [await sharedImage("images/web.yaml"), await sharedImage("images/frontdoor.yaml")];
+    const images = [
+      await sharedImage("images/web.yaml"),
+      await sharedImage("images/frontdoor.yaml"),
+    ];
     await daemon.start();
     daemon.loadFromShared([...images, "debian:bookworm-slim"]);
     await stack.init();
@@ -54,7 +57,9 @@ describe("a Docker daemon restart under a running fleet", { timeout: 10 * 60_000
       await new Promise((r) => setTimeout(r, 100));
     }
     const took = Date.now() - answering;
-    console.log(`daemon restart: ${COUNT}/${COUNT} in the pool ${took} ms after the daemon answered`);
+    console.log(
+      `daemon restart: ${COUNT}/${COUNT} in the pool ${took} ms after the daemon answered`,
+    );
     expect(took).toBeLessThanOrEqual(30_000);
     // The same containers, started again by Docker from their (read-only) image.
     const after = await stack.containers("instance");

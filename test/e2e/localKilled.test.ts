@@ -66,7 +66,7 @@ function descendants(pid: number): number[] {
     .split("\n")
     .map((l) => l.trim().split(/\s+/).map(Number));
   const below: number[] = [];
-  for (let front = [pid]; front.length > 0; ) {
+  for (let front = [pid]; front.length > 0;) {
     front = rows.filter(([, ppid]) => front.includes(ppid!)).map(([p]) => p!);
     below.push(...front);
   }
@@ -100,7 +100,9 @@ async function allGone(pids: readonly number[], deadlineMs: number): Promise<voi
   while (alive().length > 0) {
     if (Date.now() - start > deadlineMs) {
       const left = alive().map((p) => `${p}: ${cmdline(p)}`);
-      throw new Error(`${left.length} process(es) of the killed engine still run after ${deadlineMs} ms:\n${left.join("\n")}`);
+      throw new Error(
+        `${left.length} process(es) of the killed engine still run after ${deadlineMs} ms:\n${left.join("\n")}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -112,7 +114,10 @@ async function allGone(pids: readonly number[], deadlineMs: number): Promise<voi
  */
 async function nextRelease(): Promise<string> {
   const [running] = await stack.containers("instance");
-  stack.editSpec(/env: \{ LOG_LEVEL: info[^}]*\}/, `env: { LOG_LEVEL: info, RELEASE: "${stack.name}-${++release}" }`);
+  stack.editSpec(
+    /env: \{ LOG_LEVEL: info[^}]*\}/,
+    `env: { LOG_LEVEL: info, RELEASE: "${stack.name}-${++release}" }`,
+  );
   return running.Labels[LABELS.specHash];
 }
 

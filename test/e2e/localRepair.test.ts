@@ -53,7 +53,9 @@ describe("a plain pulumi up repairs what was changed by hand", { timeout: 10 * 6
   it("brings back a front door removed by hand; the fleet that serves is untouched", async () => {
     const [door] = await stack.containers("frontdoor");
     await stack.docker.getContainer(door.Id).remove({ force: true });
-    expect(await preview()).toMatch(/\+-\s*pulumi-nodejs:dynamic\/phoenix:LocalFrontDoor: \(replace\)/);
+    expect(await preview()).toMatch(
+      /\+-\s*pulumi-nodejs:dynamic\/phoenix:LocalFrontDoor: \(replace\)/,
+    );
     const after = (await stack.up()).outputs;
     expect([...after.instanceIds].sort()).toEqual([...first.instanceIds].sort());
     const res = await fetch(`${after.url}/`, { signal: AbortSignal.timeout(5_000) });
@@ -63,8 +65,11 @@ describe("a plain pulumi up repairs what was changed by hand", { timeout: 10 * 6
   });
 
   it("rebuilds everything of the stack removed with its network by a cleanup gone wide", async () => {
-    for (const c of await stack.containers()) await stack.docker.getContainer(c.Id).remove({ force: true });
-    const nets = await stack.docker.listNetworks({ filters: { label: [`io.phoenix.stack=${stack.name}`] } });
+    for (const c of await stack.containers())
+      await stack.docker.getContainer(c.Id).remove({ force: true });
+    const nets = await stack.docker.listNetworks({
+      filters: { label: [`io.phoenix.stack=${stack.name}`] },
+    });
     for (const n of nets) await stack.docker.getNetwork(n.Id).remove();
     const after = (await stack.up()).outputs;
     expect(after.instanceIds).toHaveLength(COUNT);

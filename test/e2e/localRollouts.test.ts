@@ -70,7 +70,9 @@ describe.each(SERVERS)("rollouts of $title", { timeout: 10 * 60_000 }, (server) 
       console.log(`${server.title}: rollout under load: ${describeLoad(report)}`);
       // haproxy logs only the requests that went wrong, retried or redispatched ones included.
       const wrong = await stack.frontDoorLog(loadStart - 1000).catch((e: Error) => e.message);
-      console.log(`${server.title}: front door log of the rollout:\n${wrong || "(nothing went wrong)"}`);
+      console.log(
+        `${server.title}: front door log of the rollout:\n${wrong || "(nothing went wrong)"}`,
+      );
       expectNoFailures(report);
       expect((report.ok + report.failed) / (report.durationMs / 1000)).toBeGreaterThan(RATE * 0.9);
     }
@@ -96,7 +98,9 @@ describe.each(SERVERS)("rollouts of $title", { timeout: 10 * 60_000 }, (server) 
     });
     const stream = await exec.start({ hijack: true, stdin: false });
     const out: Buffer[] = [];
-    await new Promise<void>((r) => (stream.on("data", (d: Buffer) => out.push(d)), stream.on("end", r)));
+    await new Promise<void>(
+      (r) => (stream.on("data", (d: Buffer) => out.push(d)), stream.on("end", r)),
+    );
     expect(Buffer.concat(out).toString("utf8")).toMatch(/Read-only file system/);
     expect((await exec.inspect()).ExitCode).not.toBe(0);
   });
@@ -112,7 +116,7 @@ describe.each(SERVERS)("rollouts of $title", { timeout: 10 * 60_000 }, (server) 
     process.kill(info.State.Pid, "SIGKILL");
     const killedAt = Date.now();
     // Wait for the pool to notice, then for it to be whole again.
-    for (let n = COUNT; n === COUNT && Date.now() - killedAt < 10_000; ) {
+    for (let n = COUNT; n === COUNT && Date.now() - killedAt < 10_000;) {
       n = (await stack.inPool()).length;
       if (n === COUNT) await new Promise((r) => setTimeout(r, 100));
     }

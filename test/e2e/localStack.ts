@@ -85,7 +85,8 @@ export class LocalStack {
     await set("phoenix:desiredCount", String(this.opts.desiredCount));
     await set("phoenix:frontDoorPort", String(await freePort()));
     for (const [k, v] of Object.entries(this.opts.config ?? {})) await set(`phoenix:${k}`, v);
-    for (const [k, v] of Object.entries(this.opts.secrets ?? {})) await set(`phoenix:${k}`, v, true);
+    for (const [k, v] of Object.entries(this.opts.secrets ?? {}))
+      await set(`phoenix:${k}`, v, true);
   }
 
   /** Replaces `from` in the spec copy; throws when it is not there. */
@@ -106,7 +107,11 @@ export class LocalStack {
     if (r.code !== 0 || !r.result) {
       throw new Error(`${op} ${this.name} failed (${r.code})\n${r.stdout}\n${r.stderr}`);
     }
-    return { changes: r.result.changes, outputs: r.result.outputs as unknown as LocalOutputs, log: r.stdout };
+    return {
+      changes: r.result.changes,
+      outputs: r.result.outputs as unknown as LocalOutputs,
+      log: r.stdout,
+    };
   }
 
   /** `up`, remembering the front door's URL. */
@@ -146,13 +151,21 @@ export class LocalStack {
     const [fd] = await this.containers("frontdoor");
     if (!fd || fd.State !== "running") return [];
     const exec = await this.docker.getContainer(fd.Id).exec({
-      Cmd: ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8404; printf 'GET /stats;csv HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3"],
+      Cmd: [
+        "bash",
+        "-c",
+        "exec 3<>/dev/tcp/127.0.0.1/8404; printf 'GET /stats;csv HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3",
+      ],
       AttachStdout: true,
     });
     const stream = await exec.start({ hijack: true, stdin: false });
     const chunks: Buffer[] = [];
-    await new Promise<void>((r) => (stream.on("data", (d: Buffer) => chunks.push(d)), stream.on("end", r)));
-    const text = Buffer.concat(chunks).toString("utf8").replace(/[\x00-\x08]/g, "");
+    await new Promise<void>(
+      (r) => (stream.on("data", (d: Buffer) => chunks.push(d)), stream.on("end", r)),
+    );
+    const text = Buffer.concat(chunks)
+      .toString("utf8")
+      .replace(/[\x00-\x08]/g, "");
     const csv = text.slice(text.indexOf("# pxname"));
     const rows = parseHaproxyStats(csv);
     const ips = rows.map((r) => r.addr.split(":")[0]).filter((ip) => ip && ip !== "0.0.0.0");
@@ -184,7 +197,10 @@ export class LocalStack {
       });
     }
     for (const c of await this.containers().catch(() => [])) {
-      await this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      await this.docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
     await removeStack(this.name, REPO_ROOT);
     fs.rmSync(path.join(REPO_ROOT, `Pulumi.${this.name}.yaml`), { force: true });

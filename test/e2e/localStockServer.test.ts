@@ -32,7 +32,10 @@ describe("a stock server that writes outside /tmp (nginx)", { timeout: 10 * 60_0
   afterAll(() => stack.dispose());
 
   it("serves as the app user on a read-only root, its scratch paths owned by that user", async () => {
-    expect(await get(`${stack.url}/`)).toMatchObject({ status: 200, body: expect.stringMatching(/Welcome to nginx/) });
+    expect(await get(`${stack.url}/`)).toMatchObject({
+      status: 200,
+      body: expect.stringMatching(/Welcome to nginx/),
+    });
     const [inst] = await stack.containers("instance");
     const info = await stack.docker.getContainer(inst.Id).inspect();
     expect(info.Config.User).toBe("10001:10001");

@@ -58,7 +58,10 @@ async function pollFrontDoor(during: Promise<unknown>): Promise<Record<string, n
 
 describe("instances as Swarm services", { timeout: 10 * 60_000 }, () => {
   beforeAll(async () => {
-    const images = [await sharedImage("images/web.yaml"), await sharedImage("images/frontdoor.yaml")];
+    const images = [
+      await sharedImage("images/web.yaml"),
+      await sharedImage("images/frontdoor.yaml"),
+    ];
     await daemon.start();
     daemon.loadFromShared([...images, "debian:bookworm-slim"]);
     await stack.init();
@@ -83,7 +86,11 @@ describe("instances as Swarm services", { timeout: 10 * 60_000 }, () => {
       await daemon.docker.getContainer(victim!).kill();
       for (;;) {
         const now = await running();
-        if (!now.includes(victim!) && now.length === COUNT && (await stack.inPool()).length === COUNT) {
+        if (
+          !now.includes(victim!) &&
+          now.length === COUNT &&
+          (await stack.inPool()).length === COUNT
+        ) {
           return Date.now() - killedAt;
         }
         if (Date.now() - killedAt > 30_000) throw new Error(`${now.length}/${COUNT} after 30 s`);
@@ -92,7 +99,9 @@ describe("instances as Swarm services", { timeout: 10 * 60_000 }, () => {
     })();
     const statuses = await pollFrontDoor(back);
     const took = await back;
-    console.log(`docker kill: ${COUNT}/${COUNT} in the pool again after ${took} ms; front door answered ${JSON.stringify(statuses)}`);
+    console.log(
+      `docker kill: ${COUNT}/${COUNT} in the pool again after ${took} ms; front door answered ${JSON.stringify(statuses)}`,
+    );
     expect(took).toBeLessThanOrEqual(30_000);
     expect(Object.keys(statuses)).toEqual(["200"]);
     expect((await services()).length).toBe(COUNT);
@@ -109,7 +118,9 @@ describe("instances as Swarm services", { timeout: 10 * 60_000 }, () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     const took = Date.now() - answering;
-    console.log(`daemon restart: ${COUNT}/${COUNT} in the pool ${took} ms after the daemon answered`);
+    console.log(
+      `daemon restart: ${COUNT}/${COUNT} in the pool ${took} ms after the daemon answered`,
+    );
     expect(took).toBeLessThanOrEqual(30_000);
     expect((await running()).length).toBe(COUNT);
   });
@@ -153,8 +164,14 @@ describe("instances as Swarm services", { timeout: 10 * 60_000 }, () => {
     const report = await load.stop();
     stack.editSpec(/, FAIL_HEALTH: "1"/, "");
     console.log(`failed release at ${RATE} req/s: ${describeLoad(report)}`);
-    expect(failed).toMatch(/did not pass its HEALTHCHECK \(GET \/healthz on port \d+ with a 2xx\) before the deadline/);
-    expect(failed).toMatch(new RegExp(`removed the ${COUNT} instance\\(s\\) this deployment started, the running fleet is untouched`));
+    expect(failed).toMatch(
+      /did not pass its HEALTHCHECK \(GET \/healthz on port \d+ with a 2xx\) before the deadline/,
+    );
+    expect(failed).toMatch(
+      new RegExp(
+        `removed the ${COUNT} instance\\(s\\) this deployment started, the running fleet is untouched`,
+      ),
+    );
     expect((await services()).map((s) => s.ID).sort()).toEqual(before);
     expect(report.failed).toBe(0);
     const again = await stack.run("up"); // the reverted spec: its image and fleet are still there
@@ -167,7 +184,9 @@ describe("instances as Swarm services", { timeout: 10 * 60_000 }, () => {
     expect(await services()).toEqual([]);
     const instances = await stack.containers("instance");
     expect(instances.map((c) => c.Id).sort()).toEqual([...up.outputs.instanceIds].sort());
-    expect(instances.every((c) => c.Labels["com.docker.swarm.service.id"] === undefined)).toBe(true);
+    expect(instances.every((c) => c.Labels["com.docker.swarm.service.id"] === undefined)).toBe(
+      true,
+    );
     expect(await stack.otherObjects()).toEqual([`network ${stack.name}-phoenix`]);
     await stack.waitInPool(COUNT, 10_000);
     await setConfig(stack.name, REPO_ROOT, "phoenix:instances", "services");
@@ -179,10 +198,16 @@ describe("instances as Swarm services", { timeout: 10 * 60_000 }, () => {
   it("refresh names a service of the stack the state does not track; destroy removes it with the rest", async () => {
     // What a deployment whose engine was killed leaves: a service with the stack's labels.
     const [tracked] = await services();
-    const spec = ((await daemon.docker.getService(tracked!.ID).inspect()) as { Spec: Record<string, unknown> & { Name: string } }).Spec;
+    const spec = (
+      (await daemon.docker.getService(tracked!.ID).inspect()) as {
+        Spec: Record<string, unknown> & { Name: string };
+      }
+    ).Spec;
     await daemon.docker.createService({ ...spec, Name: `${spec.Name}-stray` } as never);
     const refresh = await stack.run("refresh");
-    expect(refresh.log).toMatch(/drift: \S+-stray \(fleet [^)]+\) carries the stack's labels but is not in its state/);
+    expect(refresh.log).toMatch(
+      /drift: \S+-stray \(fleet [^)]+\) carries the stack's labels but is not in its state/,
+    );
     await stack.run("destroy");
     expect(await services()).toEqual([]);
     expect(await stack.containers()).toEqual([]);

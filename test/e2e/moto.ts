@@ -12,7 +12,11 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-async function waitUntilAnswers(child: ChildProcess, url: string, deadlineMs: number): Promise<void> {
+async function waitUntilAnswers(
+  child: ChildProcess,
+  url: string,
+  deadlineMs: number,
+): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   let last: unknown;
   while (Date.now() < deadline) {

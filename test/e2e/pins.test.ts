@@ -82,7 +82,9 @@ describe("phoenix pins check and update", { timeout: 10 * 60_000 }, () => {
           `${nginx.replace(/[.+]/g, "\\$&")} \\(bookworm-security\\)`,
       ),
     );
-    expect(r.out).toContain(`${rel}: 1 of 2 pins are not in the archive; fix with: npx phoenix pins update ${rel}\n`);
+    expect(r.out).toContain(
+      `${rel}: 1 of 2 pins are not in the archive; fix with: npx phoenix pins update ${rel}\n`,
+    );
   });
 
   it("names a Docker engine that is not there first, with the fix", async () => {
@@ -137,14 +139,20 @@ describe("a rotten pin in pulumi preview and up", { timeout: 10 * 60_000 }, () =
     stack.editSpec(/busybox: \S+/, `busybox: ${ROTTEN_BUSYBOX}`);
     const specFile = path.relative(REPO_ROOT, stack.specFile);
     const preview = await runProgram("preview", { cwd: REPO_ROOT, stack: stack.name });
-    expect(preview.stdout + preview.stderr).toMatch(/warning: bbhttpd:\S+ is not built yet and its build will fail:/);
-    expect(preview.stdout + preview.stderr).toContain(`rotten  busybox ${ROTTEN_BUSYBOX}: not in the archive`);
+    expect(preview.stdout + preview.stderr).toMatch(
+      /warning: bbhttpd:\S+ is not built yet and its build will fail:/,
+    );
+    expect(preview.stdout + preview.stderr).toContain(
+      `rotten  busybox ${ROTTEN_BUSYBOX}: not in the archive`,
+    );
 
     const failed = await runProgram("up", { cwd: REPO_ROOT, stack: stack.name });
     expect(failed.code).not.toBe(0);
     const out = failed.stdout + failed.stderr;
     // The project's words come first, then apt's; no terminal control codes.
-    const at = out.indexOf(`packages.busybox: version ${ROTTEN_BUSYBOX} is not in Debian's archive any more (available now: `);
+    const at = out.indexOf(
+      `packages.busybox: version ${ROTTEN_BUSYBOX} is not in Debian's archive any more (available now: `,
+    );
     expect(at).toBeGreaterThanOrEqual(0);
     expect(out.indexOf("docker build of ")).toBeGreaterThan(at);
     expect(out).toContain(`fix with: npx phoenix pins update ${specFile}`);
@@ -167,7 +175,10 @@ describe("scripts/pins-bump.sh, the scheduled bump's steps", { timeout: 10 * 60_
   afterAll(async () => {
     const docker = new Docker();
     for (const img of await docker.listImages({ filters: { label: [`${LABELS.name}=${name}`] } }))
-      await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getImage(img.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     fs.rmSync(repo, { recursive: true, force: true });
   });
 
@@ -178,7 +189,8 @@ describe("scripts/pins-bump.sh, the scheduled bump's steps", { timeout: 10 * 60_
       .get("zlib1g-dev")!
       .versions.map((v) => v.version);
     const [newer, older] = [versions[0], versions[versions.length - 1]];
-    if (newer === older) throw new Error(`the archive has one zlib1g-dev (${newer}): nothing to bump`);
+    if (newer === older)
+      throw new Error(`the archive has one zlib1g-dev (${newer}): nothing to bump`);
     fs.mkdirSync(path.join(repo, "images"));
     fs.mkdirSync(path.join(repo, "app"));
     fs.writeFileSync(path.join(repo, "app", "README"), "nothing to run\n");
@@ -193,11 +205,15 @@ describe("scripts/pins-bump.sh, the scheduled bump's steps", { timeout: 10 * 60_
     git("-c", "user.name=t", "-c", "user.email=t@t", "add", ".");
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "spec");
     const outputs = path.join(repo, "github-output");
-    const r = spawnSync("bash", [path.join(REPO_ROOT, "scripts", "pins-bump.sh"), "out", "images/z.yaml"], {
-      cwd: repo,
-      env: { ...phoenixEnv(), PHOENIX: `${process.execPath} ${BIN}`, GITHUB_OUTPUT: outputs },
-      encoding: "utf8",
-    });
+    const r = spawnSync(
+      "bash",
+      [path.join(REPO_ROOT, "scripts", "pins-bump.sh"), "out", "images/z.yaml"],
+      {
+        cwd: repo,
+        env: { ...phoenixEnv(), PHOENIX: `${process.execPath} ${BIN}`, GITHUB_OUTPUT: outputs },
+        encoding: "utf8",
+      },
+    );
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(fs.readFileSync(outputs, "utf8")).toBe("changed=1\ntests=passed\n");

@@ -74,7 +74,12 @@ export class PrivateDockerd {
     let gone = false;
     void exited.then(() => (gone = true));
     for (;;) {
-      if (await this.docker.ping().then(() => true, () => false)) {
+      if (
+        await this.docker.ping().then(
+          () => true,
+          () => false,
+        )
+      ) {
         const took = Date.now() - started;
         if (this.opts.swarm && !this.swarmReady) await this.initSwarm();
         return took;
@@ -127,9 +132,13 @@ export class PrivateDockerd {
   httpStatus(port: number, urlPath = "/"): number {
     const script =
       'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf "GET $2 HTTP/1.0\\r\\n\\r\\n" >&3 && head -c 12 <&3';
-    const r = spawnSync(this.wrap[0], [...this.wrap.slice(1), "timeout", "2", "bash", "-c", script, "get", String(port), urlPath], {
-      encoding: "utf8",
-    });
+    const r = spawnSync(
+      this.wrap[0],
+      [...this.wrap.slice(1), "timeout", "2", "bash", "-c", script, "get", String(port), urlPath],
+      {
+        encoding: "utf8",
+      },
+    );
     return Number(/^HTTP\/1\.[01] (\d{3})/.exec(r.stdout ?? "")?.[1] ?? 0);
   }
 
@@ -171,7 +180,13 @@ export class NamespaceLoad {
     const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
     this.proc = spawn(
       daemon.wrap[0],
-      [...daemon.wrap.slice(1), tsx, path.join(REPO_ROOT, "test/e2e/loadCli.ts"), url, String(ratePerSecond)],
+      [
+        ...daemon.wrap.slice(1),
+        tsx,
+        path.join(REPO_ROOT, "test/e2e/loadCli.ts"),
+        url,
+        String(ratePerSecond),
+      ],
       { stdio: ["pipe", "pipe", "inherit"] },
     );
     this.proc.stdout!.on("data", (d: Buffer) => (this.out += d.toString("utf8")));
@@ -193,7 +208,12 @@ export class NamespaceLoad {
  */
 export async function sharedImage(spec: string): Promise<string> {
   const loaded = loadSpec(path.join(REPO_ROOT, spec));
-  const inputs = localImageInputs({ loaded, hash: specHash(loaded), keepImages: 100, gitCommit: "test" });
+  const inputs = localImageInputs({
+    loaded,
+    hash: specHash(loaded),
+    keepImages: 100,
+    gitCommit: "test",
+  });
   const checked = (await localImageProvider.check!({} as never, inputs)).inputs!;
   return (await localImageProvider.create(checked)).id;
 }

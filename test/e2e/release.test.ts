@@ -232,11 +232,19 @@ async function repository(name: string) {
     const manifest = JSON.stringify({
       schemaVersion: 2,
       mediaType: "application/vnd.docker.distribution.manifest.v2+json",
-      config: { mediaType: "application/vnd.docker.container.image.v1+json", size: 2, digest: fake },
+      config: {
+        mediaType: "application/vnd.docker.container.image.v1+json",
+        size: 2,
+        digest: fake,
+      },
       // moto derives the image digest from the layer digests.
-      layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: 2, digest: fake }],
+      layers: [
+        { mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: 2, digest: fake },
+      ],
     });
-    const res = await ecr.send(new PutImageCommand({ repositoryName: name, imageManifest: manifest, imageTag: tag }));
+    const res = await ecr.send(
+      new PutImageCommand({ repositoryName: name, imageManifest: manifest, imageTag: tag }),
+    );
     const digest = res.image?.imageId?.imageDigest ?? "";
     return { digest, ref: `${url}@${digest}`, manifest };
   };
@@ -244,7 +252,9 @@ async function repository(name: string) {
   return {
     ...images,
     async tag(image: { manifest: string }, tag: string) {
-      await ecr.send(new PutImageCommand({ repositoryName: name, imageManifest: image.manifest, imageTag: tag }));
+      await ecr.send(
+        new PutImageCommand({ repositoryName: name, imageManifest: image.manifest, imageTag: tag }),
+      );
     },
     async tags(image: { digest: string }) {
       const res = await ecr.send(new ListImagesCommand({ repositoryName: name }));
@@ -314,7 +324,9 @@ describe("releaseRetireProvider against moto", () => {
     // The serving digest carries this stack's live tag; the old digest lost it, not another
     // stack's, and kept its own version tag.
     expect(created.outs?.liveTag).toBe(liveTag("phoenix/unit", images.new.digest));
-    expect(await images.tags(images.new)).toEqual(["v2-new", liveTag("phoenix/unit", images.new.digest)].sort());
+    expect(await images.tags(images.new)).toEqual(
+      ["v2-new", liveTag("phoenix/unit", images.new.digest)].sort(),
+    );
     expect(await images.tags(images.old)).toEqual(["v1-old", otherStack].sort());
     expect(created.outs?.retiredGroups).toEqual(["only-old"]);
     expect(created.outs?.retiredTargetGroups).toEqual([old]);
@@ -399,7 +411,13 @@ describe("the drain, against moto behind a stand-in for target health (unused, d
     const fleetTag = "phoenix/unit/destroy";
     const { live, rule } = await switched("destroy", fleetTag);
     const theirs = await targetGroup("destroy-theirs", "phoenix/other/destroy");
-    await group({ name: "destroy-theirs", tg: theirs, fleetTag: "phoenix/other/destroy", count: 1, net: await network() });
+    await group({
+      name: "destroy-theirs",
+      tg: theirs,
+      fleetTag: "phoenix/other/destroy",
+      count: 1,
+      net: await network(),
+    });
     const failed = await targetGroup("destroy-failed", fleetTag);
     await group({ name: "destroy-failed", tg: failed, fleetTag, count: 0, net: await network() });
     standIn.violations.length = 0;
@@ -427,7 +445,9 @@ describe("the drain, against moto behind a stand-in for target health (unused, d
     await clients(standIn.endpoint).elb.send(new DeleteRuleCommand({ RuleArn: rule }));
     await releaseTeardownProvider.delete!(fleetTag, { ...via, fleetTag });
     expect(await targetGroupsOf(fleetTag)).toEqual([]);
-    expect((await groupsOf("phoenix/other/destroy")).map((g) => g.name)).toEqual(["destroy-theirs"]);
+    expect((await groupsOf("phoenix/other/destroy")).map((g) => g.name)).toEqual([
+      "destroy-theirs",
+    ]);
     expect(await targetGroupsOf("phoenix/other/destroy")).toEqual([theirs]);
   }, 60_000);
 });
@@ -472,7 +492,11 @@ describe("releaseGateProvider against moto", () => {
     const groups = Object.fromEntries((await groupsOf(fleetTag)).map((g) => [g.name, g]));
     expect(groups["gate-cand"]).toMatchObject({ desired: 0, instances: 0 });
     expect(groups["gate-live"]).toMatchObject({ desired: 2, instances: 2 });
-    const passed = await releaseGateProvider.create({ ...props, release: RELEASE_A, targetGroupArn: live });
+    const passed = await releaseGateProvider.create({
+      ...props,
+      release: RELEASE_A,
+      targetGroupArn: live,
+    });
     expect(passed.outs).toMatchObject({ servingRelease: RELEASE_A, servingTargetGroupArn: live });
   }, 60_000);
 });
@@ -517,8 +541,14 @@ describe("a candidate retried after its gate timed out", () => {
     // The engine's state still says 2 for that group: an update of it changes nothing. The failed
     // update kept the gate's old inputs, so the next up runs the gate again: it scales the group
     // back to 2 (its new instances are healthy) and lets the release pass.
-    const retried = await releaseGateProvider.update!(fleetTag, olds, { ...props, timeoutSeconds: 10 });
-    expect(retried.outs).toMatchObject({ servingTargetGroupArn: cand, drainingTargetGroupArn: live });
+    const retried = await releaseGateProvider.update!(fleetTag, olds, {
+      ...props,
+      timeoutSeconds: 10,
+    });
+    expect(retried.outs).toMatchObject({
+      servingTargetGroupArn: cand,
+      drainingTargetGroupArn: live,
+    });
     expect((await groupsOf(fleetTag)).find((g) => g.name === "retry-cand")).toMatchObject({
       desired: 2,
       instances: 2,
@@ -554,7 +584,9 @@ describe("the gate's verdict against what the listeners forward to", () => {
       drainingTargetGroupArn: live,
     };
     // Same inputs, but the listener still forwards to the release before: the gate runs again.
-    expect(await releaseGateProvider.diff!(fleetTag, recorded, props)).toMatchObject({ changes: true });
+    expect(await releaseGateProvider.diff!(fleetTag, recorded, props)).toMatchObject({
+      changes: true,
+    });
     await clients().elb.send(
       new ModifyRuleCommand({
         RuleArn: rule,
@@ -571,7 +603,9 @@ describe("the gate's verdict against what the listeners forward to", () => {
         ],
       }),
     );
-    expect(await releaseGateProvider.diff!(fleetTag, recorded, props)).toMatchObject({ changes: false });
+    expect(await releaseGateProvider.diff!(fleetTag, recorded, props)).toMatchObject({
+      changes: false,
+    });
   }, 60_000);
 });
 
@@ -599,7 +633,9 @@ describe("the release gate's settle period against moto", () => {
     const verdict = releaseGateProvider.create(props(fleetTag, cand, net.listenerArn));
     // Well inside the 2 s settle period: the gate has seen the candidate healthy, never for long enough.
     await stopInstancesOf("flap-cand");
-    await expect(verdict).rejects.toThrow(/release b{12}: 0\/2 targets healthy .* after 5s; no release serves yet/);
+    await expect(verdict).rejects.toThrow(
+      /release b{12}: 0\/2 targets healthy .* after 5s; no release serves yet/,
+    );
     expect((await groupsOf(fleetTag))[0]).toMatchObject({ desired: 0, instances: 0 });
   }, 60_000);
 
@@ -661,7 +697,8 @@ describe("the release lifecycle with the real engine (stand-ins for group, targe
   /** The serving rule's weighted target groups. */
   async function servingForwardNow(): Promise<{ arn: string; weight: number }[]> {
     const { elb } = clients();
-    const rules = (await elb.send(new DescribeRulesCommand({ ListenerArn: net.listenerArn }))).Rules;
+    const rules = (await elb.send(new DescribeRulesCommand({ ListenerArn: net.listenerArn })))
+      .Rules;
     const rule = rules?.find((r) => r.Priority === String(SERVING_RULE_PRIORITY));
     const action = rule?.Actions?.[0];
     return (
@@ -701,7 +738,9 @@ describe("the release lifecycle with the real engine (stand-ins for group, targe
     // A keeps serving while B, retried (the gate scales it back up first), fails again.
     const bAgain = await up("B", true);
     expect(bAgain.code).not.toBe(0);
-    expect(bAgain.stdout + bAgain.stderr).toMatch(/release [0-9a-f]{12}: 0\/2 targets healthy \(.*=unhealthy/);
+    expect(bAgain.stdout + bAgain.stderr).toMatch(
+      /release [0-9a-f]{12}: 0\/2 targets healthy \(.*=unhealthy/,
+    );
     expect(await serving()).toEqual(first);
     expect((await groupsOf(fleetTag)).filter((g) => g.instances > 0)).toEqual([
       expect.objectContaining({ targetGroupArns: [first.tg], instances: 2 }),
@@ -773,7 +812,9 @@ describe("the release lifecycle with the real engine (stand-ins for group, targe
     const dAgain = await up("D", false);
     expect(dAgain.code).not.toBe(0);
     expect(dAgain.stdout + dAgain.stderr).toMatch(
-      new RegExp(`release [0-9a-f]{12}: 0/2 targets healthy .*the listener still forwards to ${before.tg.replace(/[/.]/g, "\\$&")}`),
+      new RegExp(
+        `release [0-9a-f]{12}: 0/2 targets healthy .*the listener still forwards to ${before.tg.replace(/[/.]/g, "\\$&")}`,
+      ),
     );
     expect(await serving()).toEqual(before);
     expect(standIn.violations).toEqual([]);

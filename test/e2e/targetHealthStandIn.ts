@@ -34,10 +34,7 @@
  * deregistration delay, which lets in-flight requests complete, never applied to it).
  */
 import { type IncomingMessage, type Server, createServer } from "node:http";
-import {
-  AutoScalingClient,
-  DescribeAutoScalingGroupsCommand,
-} from "@aws-sdk/client-auto-scaling";
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import {
   DescribeListenersCommand,
@@ -85,7 +82,9 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** The signing service of a request (`elasticloadbalancing`, `autoscaling`, ...). */
 function serviceOf(req: IncomingMessage): string {
-  return /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(req.headers.authorization ?? "")?.[1] ?? "";
+  return (
+    /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(req.headers.authorization ?? "")?.[1] ?? ""
+  );
 }
 
 function members(params: URLSearchParams, prefix: string): string[] {
@@ -100,7 +99,15 @@ function targetGroupsOf(actions: readonly Action[] | undefined): string[] {
 }
 
 /** Headers fetch() sets itself or refuses. */
-const HOP_HEADERS = ["host", "content-length", "connection", "keep-alive", "transfer-encoding", "expect", "upgrade"];
+const HOP_HEADERS = [
+  "host",
+  "content-length",
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "expect",
+  "upgrade",
+];
 
 const xml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
@@ -126,7 +133,8 @@ export async function startTargetHealthStandIn(motoEndpoint: string): Promise<Ta
           .Listeners ?? [];
       for (const l of listeners) {
         for (const arn of targetGroupsOf(l.DefaultActions)) used.add(arn);
-        const rules = (await elb.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules;
+        const rules = (await elb.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn })))
+          .Rules;
         for (const r of rules ?? []) for (const arn of targetGroupsOf(r.Actions)) used.add(arn);
       }
     }
@@ -236,7 +244,10 @@ export async function startTargetHealthStandIn(motoEndpoint: string): Promise<Ta
         ...drains.filter((d) => d.targetGroupArn === arn && now < d.until).map((d) => d.id),
       ];
       for (const id of ids) {
-        cut.set(id, `its target group ${arn} left every listener rule while it was registered or draining`);
+        cut.set(
+          id,
+          `its target group ${arn} left every listener rule while it was registered or draining`,
+        );
       }
     }
   }
@@ -252,11 +263,15 @@ export async function startTargetHealthStandIn(motoEndpoint: string): Promise<Ta
       const left = draining(id, now);
       if (left.length > 0) {
         const ms = Math.max(...left.map((d) => d.until - now));
-        violations.push(`${id} terminated while draining (${(ms / 1000).toFixed(1)}s of its deregistration delay left)`);
+        violations.push(
+          `${id} terminated while draining (${(ms / 1000).toFixed(1)}s of its deregistration delay left)`,
+        );
       }
       for (const arn of used) {
         if ((await registered(arn)).some((t) => t.id === id)) {
-          violations.push(`${id} terminated while registered in ${arn}, which the load balancer uses`);
+          violations.push(
+            `${id} terminated while registered in ${arn}, which the load balancer uses`,
+          );
         }
       }
     }
@@ -292,7 +307,11 @@ export async function startTargetHealthStandIn(motoEndpoint: string): Promise<Ta
           headers,
           body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
         });
-        return { status: up.status, type: up.headers.get("content-type") ?? "text/xml", text: await up.text() };
+        return {
+          status: up.status,
+          type: up.headers.get("content-type") ?? "text/xml",
+          text: await up.text(),
+        };
       };
       let out: { status: number; type: string; text: string };
       if (service === "elasticloadbalancing" && action === "DescribeTargetHealth") {
@@ -303,7 +322,9 @@ export async function startTargetHealthStandIn(motoEndpoint: string): Promise<Ta
         }
       } else if (
         service === "elasticloadbalancing" &&
-        ["CreateRule", "ModifyRule", "DeleteRule", "DeleteListener", "ModifyListener"].includes(action)
+        ["CreateRule", "ModifyRule", "DeleteRule", "DeleteListener", "ModifyListener"].includes(
+          action,
+        )
       ) {
         let answer: typeof out | undefined;
         await aroundRuleChange(async () => {

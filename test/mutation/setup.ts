@@ -46,8 +46,7 @@ interface Task {
 if (inject("mode" as never) === "dry-run") {
   const namespace = inject("globalNamespace" as never) as string;
   const ns = (globalThis as Record<string, unknown>)[namespace] as
-    | { mutantCoverage?: StrykerCoverage }
-    | undefined;
+    { mutantCoverage?: StrykerCoverage } | undefined;
   let before: Record<string, number> = {};
   beforeAll(() => {
     before = { ...(ns?.mutantCoverage?.static ?? {}) };

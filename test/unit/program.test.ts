@@ -20,7 +20,10 @@ describe("index.ts (target aws)", () => {
       config: Record<string, unknown>;
     };
     const stackConfig = Object.fromEntries(
-      Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+      Object.entries(doc.config).map(([k, v]) => [
+        k,
+        typeof v === "string" ? v : JSON.stringify(v),
+      ]),
     );
     pulumi.runtime.setAllConfig({ ...stackConfig, "phoenix:DB_PASSWORD": SECRET }, [
       "phoenix:DB_PASSWORD",
@@ -65,19 +68,17 @@ describe("index.ts (target aws)", () => {
   it("exports the spec hash, the image by digest and no local outputs", async () => {
     expect(await outputOf(pulumi.output(program.specHash))).toMatch(/^[0-9a-f]{64}$/);
     expect(await outputOf(program.imageRef)).toMatch(/@sha256:[0-9a-f]{64}$/);
-    expect(Object.keys(program).sort()).toEqual(
-      [
-        "auditFindings",
-        "built",
-        "fleetName",
-        "gitCommit",
-        "imageRef",
-        "imageTag",
-        "repositoryUrl",
-        "specHash",
-        "url",
-      ],
-    );
+    expect(Object.keys(program).sort()).toEqual([
+      "auditFindings",
+      "built",
+      "fleetName",
+      "gitCommit",
+      "imageRef",
+      "imageTag",
+      "repositoryUrl",
+      "specHash",
+      "url",
+    ]);
   });
 
   it("keeps the stack secret out of every recorded input in plain text", () => {

@@ -25,7 +25,9 @@ describe("index.ts with unknown phoenix: keys", () => {
   it("names each unknown key, with did you mean where one is near", () => {
     expect(failure).toBeInstanceOf(Error);
     const message = (failure as Error).message;
-    expect(message).toContain("phoenix:desiredCont: unknown key; did you mean phoenix:desiredCount?");
+    expect(message).toContain(
+      "phoenix:desiredCont: unknown key; did you mean phoenix:desiredCount?",
+    );
     expect(message).toContain("phoenix:canaryPercent: unknown key (known: ");
     expect(message).not.toContain("a-secret");
   });

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 // Not re-exported by @pulumi/pulumi's runtime index: the settings module's wait for pending RPCs.
- 
+
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
   waitForRPCs(): Promise<void>;
 };
@@ -84,7 +84,11 @@ export function recordGraph(): GraphRecorder {
     ancestorsOf,
     namedAfter(component) {
       return registrations
-        .filter((r) => r !== component && (r.name === component.name || r.name.startsWith(`${component.name}-`)))
+        .filter(
+          (r) =>
+            r !== component &&
+            (r.name === component.name || r.name.startsWith(`${component.name}-`)),
+        )
         .map((registration) => ({
           registration,
           underIt: ancestorsOf(registration.urn).includes(component.urn),

@@ -14,7 +14,13 @@ function file(state: "pass" | "fail", errors: { message: string }[], tests: stri
     tasks: [] as unknown[],
     result: { state, errors },
   };
-  f.tasks = tests.map((name) => ({ type: "test", name, mode: "run", file: f, result: { state: "skip" } }));
+  f.tasks = tests.map((name) => ({
+    type: "test",
+    name,
+    mode: "run",
+    file: f,
+    result: { state: "skip" },
+  }));
   return f as unknown as File;
 }
 
@@ -23,7 +29,9 @@ const failedTests = (f: File) =>
 
 describe("the file-failure reporter", () => {
   it("gives a file that failed to load one failed test carrying the file's error", () => {
-    const f = file("fail", [{ message: "Cannot read properties of undefined (reading 'optional')" }]);
+    const f = file("fail", [
+      { message: "Cannot read properties of undefined (reading 'optional')" },
+    ]);
     new FileFailures().onFinished([f]);
     expect(failedTests(f)).toHaveLength(1);
     const [test] = failedTests(f);

@@ -64,4 +64,3 @@ export async function violationsOf(resources: PolicyResource[]): Promise<string[
   }
   return out;
 }
-

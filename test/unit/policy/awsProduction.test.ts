@@ -82,7 +82,9 @@ describe("AwsFleet and the production policies", () => {
       delete lt.tags["phoenix:container-imds"];
     });
     expect(await violationsOf(graph)).toEqual([
-      expect.stringMatching(/^phoenix-imds-hop-limit .*: metadataOptions\.httpPutResponseHopLimit: must be 1, got 2/),
+      expect.stringMatching(
+        /^phoenix-imds-hop-limit .*: metadataOptions\.httpPutResponseHopLimit: must be 1, got 2/,
+      ),
     ]);
   });
 

@@ -36,7 +36,9 @@ async function violations(type: string, props: Record<string, unknown>): Promise
 const goodScript = `#!/bin/bash\nIMAGE='${ECR}@${DIGEST}'\ndocker pull "$IMAGE"\ndocker run --detach --env DB_PASSWORD "$IMAGE"\n`;
 const goodLaunchTemplate = {
   metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
-  networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", securityGroups: ["sg-1"] }],
+  networkInterfaces: [
+    { deviceIndex: 0, associatePublicIpAddress: "false", securityGroups: ["sg-1"] },
+  ],
   blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true" } }],
   userData: b64(goodScript),
   tags: { "phoenix:spec-hash": HASH, Name: "web" },

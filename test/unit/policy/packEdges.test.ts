@@ -2,12 +2,17 @@
  * The pack's own wiring at its edges: what each policy says it enforces, where a stack secret is
  * looked for on each resource type, and which load balancer a listener belongs to.
  */
-import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  PolicyResource,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 import { TYPES } from "../../../lib/guardrails/policyRules";
 import { knownSecrets, policies } from "../../../policy/policies";
 
-const stackPolicy = (name: string) => policies.find((p) => p.name === name) as StackValidationPolicy;
+const stackPolicy = (name: string) =>
+  policies.find((p) => p.name === name) as StackValidationPolicy;
 const resource = (
   type: string,
   name: string,
@@ -26,8 +31,9 @@ const resource = (
   }) as unknown as PolicyResource;
 const run = async (policy: StackValidationPolicy, resources: PolicyResource[]) => {
   const out: string[] = [];
-  await policy.validateStack({ resources, stackTags: new Map(), getConfig: () => ({}) } as never, (m, urn) =>
-    out.push(`${urn?.split("::").at(-1)}: ${m}`),
+  await policy.validateStack(
+    { resources, stackTags: new Map(), getConfig: () => ({}) } as never,
+    (m, urn) => out.push(`${urn?.split("::").at(-1)}: ${m}`),
   );
   return out;
 };
@@ -81,14 +87,16 @@ describe("phoenix-no-secret-values-in-plaintext, place by place", () => {
     const secrets = knownSecrets([
       resource(TYPES.ssmParameter, "plain", { type: "String", value: "not-a-secret-1" }),
       resource(TYPES.localFleet, "fleet", { type: "SecureString", value: "not-a-secret-2" }),
-      resource(TYPES.localFleet, "bare", { secretEnv: "not-a-secret-3" }, { opts: undefined } as never),
-      resource(TYPES.ssmParameter, "db", { type: "SecureString", value: ["s3cret-one", { v: "s3cret-two" }] }),
-      resource(
-        TYPES.localFleet,
-        "web",
-        { secretEnv: { A: "s3cret-three" } },
-        { opts: { additionalSecretOutputs: ["secretEnv"] } } as never,
-      ),
+      resource(TYPES.localFleet, "bare", { secretEnv: "not-a-secret-3" }, {
+        opts: undefined,
+      } as never),
+      resource(TYPES.ssmParameter, "db", {
+        type: "SecureString",
+        value: ["s3cret-one", { v: "s3cret-two" }],
+      }),
+      resource(TYPES.localFleet, "web", { secretEnv: { A: "s3cret-three" } }, {
+        opts: { additionalSecretOutputs: ["secretEnv"] },
+      } as never),
     ]);
     expect(secrets).toEqual([
       { source: "SSM parameter db", value: "s3cret-one" },
@@ -102,7 +110,10 @@ describe("phoenix-images-by-digest on local resources", () => {
   it("checks a local fleet's imageRef", async () => {
     const p = policies.find((x) => x.name === "phoenix-images-by-digest")!;
     const out: string[] = [];
-    const fn = (p as ResourceValidationPolicy).validateResource as unknown as (a: unknown, r: (m: string) => void) => void;
+    const fn = (p as ResourceValidationPolicy).validateResource as unknown as (
+      a: unknown,
+      r: (m: string) => void,
+    ) => void;
     fn({ type: TYPES.localFleet, props: { imageRef: "web:latest" } }, (m) => out.push(m));
     expect(out).toEqual([expect.stringMatching(/^imageRef: image "web:latest" has tag "latest"/)]);
   });
@@ -113,7 +124,12 @@ describe("phoenix-https-front-door with several load balancers", () => {
   const LB = "aws:lb/loadBalancer:LoadBalancer";
   const LISTENER = "aws:lb/listener:Listener";
   const lb = (name: string) => resource(LB, name, { tags: { "phoenix:tls": "https" } });
-  const https = { protocol: "HTTPS", port: 443, certificateArn: "arn:cert", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09" };
+  const https = {
+    protocol: "HTTPS",
+    port: 443,
+    certificateArn: "arn:cert",
+    sslPolicy: "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+  };
   const listener = (name: string, props: Record<string, unknown>, of?: PolicyResource) =>
     resource(LISTENER, name, props, {
       propertyDependencies: of ? { loadBalancerArn: [of] } : {},
@@ -122,7 +138,12 @@ describe("phoenix-https-front-door with several load balancers", () => {
   it("judges each load balancer by the listeners that depend on it", async () => {
     const a = lb("a");
     const b = lb("b");
-    const v = await run(policy, [a, b, listener("a-https", https, a), listener("b-http", { protocol: "HTTP", port: 80 }, b)]);
+    const v = await run(policy, [
+      a,
+      b,
+      listener("a-https", https, a),
+      listener("b-http", { protocol: "HTTP", port: 80 }, b),
+    ]);
     expect(v).toEqual([
       expect.stringMatching(/^b: listeners: a certificate is configured/),
       expect.stringMatching(/^b: listener port 80: plain HTTP must answer 301/),
@@ -131,7 +152,12 @@ describe("phoenix-https-front-door with several load balancers", () => {
 
   it("gives a listener without dependencies to the only load balancer, and to none of several", async () => {
     const a = lb("a");
-    expect(await run(policy, [a, resource(LISTENER, "l", https, { propertyDependencies: undefined } as never)])).toEqual([]);
+    expect(
+      await run(policy, [
+        a,
+        resource(LISTENER, "l", https, { propertyDependencies: undefined } as never),
+      ]),
+    ).toEqual([]);
     const v = await run(policy, [a, lb("b"), listener("l", https)]);
     expect(v.map((m) => m.split(":")[0])).toEqual(["a", "b"]);
   });

@@ -21,48 +21,78 @@ function checkout(files: Record<string, string>): string {
 }
 
 describe("serializedProvider", () => {
-  it("serves from its cache exactly the text a fresh serialization gives", { timeout: 60_000 }, async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-provider-cache-"));
-    // What pulumi.dynamic.Resource serializes (dynamic/index.js: `() => provider`).
-    const provider = localNetworkProvider;
-    const fresh = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-    const first = await valueOf(serializedProvider(localNetworkProvider, "LocalNetwork", dir));
-    const [file] = fs.readdirSync(dir);
-    expect(file).toMatch(new RegExp(`^LocalNetwork-${providerCodeDigest()}-[0-9a-f]{16}\\.js$`));
-    const cached = serializedProvider(localNetworkProvider, "LocalNetwork", dir);
-    expect(typeof cached).toBe("string"); // read from the file, nothing serialized
-    expect(first).toBe(fresh.text);
-    expect(cached).toBe(fresh.text);
-  });
+  it(
+    "serves from its cache exactly the text a fresh serialization gives",
+    { timeout: 60_000 },
+    async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-provider-cache-"));
+      // What pulumi.dynamic.Resource serializes (dynamic/index.js: `() => provider`).
+      const provider = localNetworkProvider;
+      const fresh = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+      const first = await valueOf(serializedProvider(localNetworkProvider, "LocalNetwork", dir));
+      const [file] = fs.readdirSync(dir);
+      expect(file).toMatch(new RegExp(`^LocalNetwork-${providerCodeDigest()}-[0-9a-f]{16}\\.js$`));
+      const cached = serializedProvider(localNetworkProvider, "LocalNetwork", dir);
+      expect(typeof cached).toBe("string"); // read from the file, nothing serialized
+      expect(first).toBe(fresh.text);
+      expect(cached).toBe(fresh.text);
+    },
+  );
 
-  it("keeps a provider whose methods compiled to other code apart", { timeout: 60_000 }, async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-provider-cache-"));
-    const a = { async create() { return { id: "a" }; } };
-    const b = { async create() { return { id: "b" }; } };
-    const textA = await valueOf(serializedProvider(a, "X", dir));
-    const textB = await valueOf(serializedProvider(b, "X", dir));
-    expect(fs.readdirSync(dir)).toHaveLength(2);
-    expect(textA).toMatch(/id: "a"/);
-    expect(textB).toMatch(/id: "b"/);
-  });
+  it(
+    "keeps a provider whose methods compiled to other code apart",
+    { timeout: 60_000 },
+    async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-provider-cache-"));
+      const a = {
+        async create() {
+          return { id: "a" };
+        },
+      };
+      const b = {
+        async create() {
+          return { id: "b" };
+        },
+      };
+      const textA = await valueOf(serializedProvider(a, "X", dir));
+      const textB = await valueOf(serializedProvider(b, "X", dir));
+      expect(fs.readdirSync(dir)).toHaveLength(2);
+      expect(textA).toMatch(/id: "a"/);
+      expect(textB).toMatch(/id: "b"/);
+    },
+  );
 });
 
 describe("serializedProvider's cache", () => {
-  it("keeps the newest 8 versions of a provider and drops older ones", { timeout: 60_000 }, async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-provider-cache-"));
-    for (let i = 0; i < 10; i++) {
-      const old = path.join(dir, `X-old${i}.js`);
-      fs.writeFileSync(old, "");
-      fs.utimesSync(old, new Date(1000 * i), new Date(1000 * i));
-    }
-    fs.writeFileSync(path.join(dir, "Y-other.js"), "");
-    await valueOf(serializedProvider({ async create() { return { id: "x" }; } }, "X", dir));
-    const left = fs.readdirSync(dir).sort();
-    expect(left.filter((f) => f.startsWith("X-"))).toHaveLength(8);
-    expect(left).not.toContain("X-old0.js");
-    expect(left).toContain("X-old9.js");
-    expect(left).toContain("Y-other.js");
-  });
+  it(
+    "keeps the newest 8 versions of a provider and drops older ones",
+    { timeout: 60_000 },
+    async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-provider-cache-"));
+      for (let i = 0; i < 10; i++) {
+        const old = path.join(dir, `X-old${i}.js`);
+        fs.writeFileSync(old, "");
+        fs.utimesSync(old, new Date(1000 * i), new Date(1000 * i));
+      }
+      fs.writeFileSync(path.join(dir, "Y-other.js"), "");
+      await valueOf(
+        serializedProvider(
+          {
+            async create() {
+              return { id: "x" };
+            },
+          },
+          "X",
+          dir,
+        ),
+      );
+      const left = fs.readdirSync(dir).sort();
+      expect(left.filter((f) => f.startsWith("X-"))).toHaveLength(8);
+      expect(left).not.toContain("X-old0.js");
+      expect(left).toContain("X-old9.js");
+      expect(left).toContain("Y-other.js");
+    },
+  );
 });
 
 describe("providerCodeDigest", () => {

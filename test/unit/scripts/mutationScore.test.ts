@@ -34,9 +34,15 @@ describe("tally", () => {
     const min = Object.fromEntries(TARGETS.map((t) => [t.name, t.min]));
     expect(min["components/"]).toBe(90);
     expect(min["lib/"]).toBe(80);
-    expect(TARGETS.find((t) => t.name.startsWith("user data"))?.files("lib/aws/userData.ts")).toBe(true);
-    expect(TARGETS.find((t) => t.name.startsWith("policy"))?.files("policy/policies.ts")).toBe(true);
-    expect(TARGETS.find((t) => t.name.startsWith("policy"))?.files("lib/guardrails/specDiff.ts")).toBe(false);
+    expect(TARGETS.find((t) => t.name.startsWith("user data"))?.files("lib/aws/userData.ts")).toBe(
+      true,
+    );
+    expect(TARGETS.find((t) => t.name.startsWith("policy"))?.files("policy/policies.ts")).toBe(
+      true,
+    );
+    expect(
+      TARGETS.find((t) => t.name.startsWith("policy"))?.files("lib/guardrails/specDiff.ts"),
+    ).toBe(false);
   });
 });
 

@@ -172,13 +172,16 @@ describe("AwsFleet", () => {
   it("serves the stack's certificate on 443 and routes releases on that listener", () => {
     const https = mocks.get("aws:lb/listener:Listener", "tls-front-https").inputs;
     expect(https).toMatchObject({ protocol: "HTTPS", certificateArn: CERT });
-    const httpsArn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/tls-front-https";
+    const httpsArn =
+      "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/tls-front-https";
     expect(mocks.get(RULE, "tls-candidate").inputs.listenerArn).toBe(httpsArn);
     expect(mocks.get(RULE, "tls-serving").inputs.listenerArn).toBe(httpsArn);
-    expect(mocks.ofType(RULE).filter((r) => r.name.startsWith("tls-")).map((r) => r.name)).toEqual([
-      "tls-candidate",
-      "tls-serving",
-    ]);
+    expect(
+      mocks
+        .ofType(RULE)
+        .filter((r) => r.name.startsWith("tls-"))
+        .map((r) => r.name),
+    ).toEqual(["tls-candidate", "tls-serving"]);
     const deps = mocks.get(ASG, "tls").options.dependencies;
     expect(deps.some((urn) => urn.endsWith("::tls-candidate"))).toBe(true);
   });
@@ -237,7 +240,9 @@ describe("AwsFleet", () => {
   });
 
   it("lets the instance role write to the fleet's log group only", () => {
-    const policy = JSON.parse(mocks.get("aws:iam/rolePolicy:RolePolicy", "a-access-logs").inputs.policy);
+    const policy = JSON.parse(
+      mocks.get("aws:iam/rolePolicy:RolePolicy", "a-access-logs").inputs.policy,
+    );
     const group = "arn:aws:logs:eu-west-1:123456789012:log-group:/phoenix/phoenix/prod/web";
     expect(policy.Statement).toEqual([
       {
@@ -446,7 +451,8 @@ describe("AwsFleet", () => {
 
   it("boots each release with the SSM version of every secret it was made from", () => {
     // The mock SSM parameter's version moves with its value, as a real PutParameter's does.
-    const version = (f: string) => /--name '\/phoenix\/prod\/DB_PASSWORD:(\d+)'/.exec(userDataOf(f))?.[1];
+    const version = (f: string) =>
+      /--name '\/phoenix\/prod\/DB_PASSWORD:(\d+)'/.exec(userDataOf(f))?.[1];
     expect(version("a")).toMatch(/^\d+$/);
     expect(version("rotated")).toMatch(/^\d+$/);
     expect(version("rotated")).not.toBe(version("a"));

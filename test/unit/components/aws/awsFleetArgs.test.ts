@@ -58,7 +58,9 @@ describe("AwsFleet arguments", () => {
     });
     expect(message.split("\n")).toEqual([
       "AwsFleet two-problems:",
-      expect.stringMatching(/^config\.sysctls\.vm\.swappiness: Docker only sets namespaced sysctls/),
+      expect.stringMatching(
+        /^config\.sysctls\.vm\.swappiness: Docker only sets namespaced sysctls/,
+      ),
       expect.stringMatching(/^secrets\.DB_PASSWORD: no value/),
     ]);
   });

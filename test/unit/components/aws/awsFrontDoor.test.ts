@@ -51,13 +51,13 @@ describe("AwsFrontDoor with certificateArn", () => {
     // The fleet's serving rule forwards to the serving release (components/aws/awsRelease.ts).
     expect(https.defaultActions).toEqual([
       {
-          type: "fixed-response",
-          fixedResponse: {
-            statusCode: "503",
-            contentType: "text/plain",
-            messageBody: "no release is serving yet",
-          },
+        type: "fixed-response",
+        fixedResponse: {
+          statusCode: "503",
+          contentType: "text/plain",
+          messageBody: "no release is serving yet",
         },
+      },
     ]);
   });
 
@@ -84,26 +84,32 @@ describe("AwsFrontDoor with certificateArn", () => {
 
 describe("AwsFrontDoor without certificateArn", () => {
   it("serves HTTP on 80 only, answering 503 until a release serves", () => {
-    expect(mocks.ofType(LISTENER).filter((r) => r.name.startsWith("plain-")).map((r) => r.name)).toEqual(
-      ["plain-http"],
-    );
+    expect(
+      mocks
+        .ofType(LISTENER)
+        .filter((r) => r.name.startsWith("plain-"))
+        .map((r) => r.name),
+    ).toEqual(["plain-http"]);
     expect(mocks.get(LISTENER, "plain-http").inputs).toMatchObject({
       port: 80,
       protocol: "HTTP",
       defaultActions: [
         {
-            type: "fixed-response",
-            fixedResponse: {
-              statusCode: "503",
-              contentType: "text/plain",
-              messageBody: "no release is serving yet",
-            },
+          type: "fixed-response",
+          fixedResponse: {
+            statusCode: "503",
+            contentType: "text/plain",
+            messageBody: "no release is serving yet",
           },
+        },
       ],
     });
-    expect(mocks.ofType(INGRESS).filter((r) => r.name.startsWith("plain-")).map((r) => r.name)).toEqual(
-      ["plain-http-in"],
-    );
+    expect(
+      mocks
+        .ofType(INGRESS)
+        .filter((r) => r.name.startsWith("plain-"))
+        .map((r) => r.name),
+    ).toEqual(["plain-http-in"]);
     expect(urls.plain).toBe("http://plain.eu-west-1.elb.amazonaws.com/");
   });
 

@@ -70,9 +70,7 @@ describe("AwsFrontDoor's resources", () => {
 describe("AwsFrontDoor's graph", () => {
   it("parents its security group and load balancer to the door", async () => {
     const { graph } = await built();
-    expect(graph.get(SG, "tls-sg").urn).toBe(
-      `urn:pulumi:prod::phoenix::${DOOR}$${SG}::tls-sg`,
-    );
+    expect(graph.get(SG, "tls-sg").urn).toBe(`urn:pulumi:prod::phoenix::${DOOR}$${SG}::tls-sg`);
     expect(graph.get(ALB, "tls").urn).toBe(`urn:pulumi:prod::phoenix::${DOOR}$${ALB}::tls`);
   });
 
@@ -81,7 +79,10 @@ describe("AwsFrontDoor's graph", () => {
     for (const name of ["tls", "plain"]) {
       const children = graph.namedAfter(graph.get(DOOR, name));
       expect(children.length, name).toBeGreaterThanOrEqual(4);
-      expect(children.filter((c) => !c.underIt).map((c) => c.registration.urn), name).toEqual([]);
+      expect(
+        children.filter((c) => !c.underIt).map((c) => c.registration.urn),
+        name,
+      ).toEqual([]);
     }
   });
 
@@ -99,7 +100,12 @@ describe("AwsFrontDoor's arguments", () => {
   it("rejects fewer than 2 subnets, naming subnetIds and what it needs", async () => {
     const { AwsFrontDoor } = await built();
     expect(
-      () => new AwsFrontDoor("lonely", { vpcId: "vpc-0123456789abcdef0", subnetIds: [SUBNETS[0]], tags: TAGS }),
+      () =>
+        new AwsFrontDoor("lonely", {
+          vpcId: "vpc-0123456789abcdef0",
+          subnetIds: [SUBNETS[0]],
+          tags: TAGS,
+        }),
     ).toThrow(
       "AwsFrontDoor lonely: subnetIds: needs at least 2 subnets in different AZs for the load balancer, got 1",
     );

@@ -28,13 +28,17 @@ describe("AwsInstanceAccess", () => {
     const role = mocks.get("aws:iam/role:Role", "ia").inputs;
     expect(JSON.parse(role.assumeRolePolicy)).toEqual({
       Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      Statement: [
+        { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ],
     });
     expect(role.tags).toEqual({ "phoenix:stack": "phoenix/prod", Name: "ia" });
-    expect(mocks.get("aws:iam/instanceProfile:InstanceProfile", "ia-profile").inputs).toMatchObject({
-      role: expect.any(String),
-      tags: { "phoenix:stack": "phoenix/prod", Name: "ia-profile" },
-    });
+    expect(mocks.get("aws:iam/instanceProfile:InstanceProfile", "ia-profile").inputs).toMatchObject(
+      {
+        role: expect.any(String),
+        tags: { "phoenix:stack": "phoenix/prod", Name: "ia-profile" },
+      },
+    );
     // No secrets: no SSM read policy at all.
     expect(mocks.resources.some((r) => r.name === "ia-secrets")).toBe(false);
   });

@@ -93,7 +93,12 @@ describe("forwardAction", () => {
       ]),
     ).toEqual({
       type: "forward",
-      forward: { targetGroups: [{ arn: "a", weight: 1 }, { arn: "b", weight: 0 }] },
+      forward: {
+        targetGroups: [
+          { arn: "a", weight: 1 },
+          { arn: "b", weight: 0 },
+        ],
+      },
     });
   });
 });

@@ -75,7 +75,10 @@ describe("AwsFleet with vpcEndpoints", () => {
   it("starts instances only once the endpoints exist", () => {
     const deps = mocks.get(ASG, "private").options.dependencies;
     for (const suffix of ["ecr-api", "ecr-dkr", "s3", "ssm", "logs"]) {
-      expect(deps.some((urn) => urn.endsWith(`::private-endpoints-${suffix}`)), suffix).toBe(true);
+      expect(
+        deps.some((urn) => urn.endsWith(`::private-endpoints-${suffix}`)),
+        suffix,
+      ).toBe(true);
     }
   });
 

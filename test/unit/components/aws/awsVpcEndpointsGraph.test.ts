@@ -30,7 +30,8 @@ const built = builtInBeforeAll(async () => {
     tags: TAGS,
   });
   const ids: Record<string, string> = {};
-  for (const [suffix, id] of Object.entries(endpoints.endpointIds)) ids[suffix] = await outputOf(id);
+  for (const [suffix, id] of Object.entries(endpoints.endpointIds))
+    ids[suffix] = await outputOf(id);
   return { mocks, graph, ids };
 });
 
@@ -65,7 +66,10 @@ describe("AwsVpcEndpoints' security group", () => {
     const { mocks } = await built();
     for (const s of INTERFACES) {
       const deps = mocks.get(ENDPOINT, `ep-${s}`).options.dependencies;
-      expect(deps.some((urn) => urn.endsWith("::ep-https-from-vpc")), s).toBe(true);
+      expect(
+        deps.some((urn) => urn.endsWith("::ep-https-from-vpc")),
+        s,
+      ).toBe(true);
     }
   });
 });

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RecordedResource } from "../../../mocks";
 
 // Not re-exported by @pulumi/pulumi's runtime index: the settings module's wait for pending RPCs.
- 
+
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
   waitForRPCs(): Promise<void>;
 };

@@ -80,13 +80,19 @@ describe("ImmutableImage", () => {
     expect(mocks.ofType("aws:ecr/repositoryPolicy:RepositoryPolicy").map((r) => r.name)).toEqual([
       "shared-pull",
     ]);
-    const policy = JSON.parse(mocks.get("aws:ecr/repositoryPolicy:RepositoryPolicy", "shared-pull").inputs.policy);
+    const policy = JSON.parse(
+      mocks.get("aws:ecr/repositoryPolicy:RepositoryPolicy", "shared-pull").inputs.policy,
+    );
     expect(policy.Statement).toEqual([
       {
         Sid: "PullFromOtherAccounts",
         Effect: "Allow",
         Principal: { AWS: ["arn:aws:iam::109876543210:root", "arn:aws:iam::210987654321:root"] },
-        Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        Action: [
+          "ecr:BatchCheckLayerAvailability",
+          "ecr:BatchGetImage",
+          "ecr:GetDownloadUrlForLayer",
+        ],
       },
     ]);
   });
@@ -108,7 +114,9 @@ describe("ImmutableImage", () => {
       mocks.get("aws:ecr/lifecyclePolicy:LifecyclePolicy", "web-lifecycle").inputs.policy,
     );
     expect(policy.rules).toEqual([
-      expect.objectContaining({ selection: expect.objectContaining({ tagPrefixList: ["phoenix-live-"] }) }),
+      expect.objectContaining({
+        selection: expect.objectContaining({ tagPrefixList: ["phoenix-live-"] }),
+      }),
       expect.objectContaining({
         selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 7 },
         action: { type: "expire" },
@@ -191,8 +199,16 @@ describe("lifecyclePolicyDocument", () => {
       countType: "imageCountMoreThan",
       countNumber: 9999,
     });
-    expect(liveTag("phoenix/prod", `sha256:${"ab".repeat(32)}`).startsWith(live.selection.tagPrefixList[0])).toBe(true);
-    expect(rest.selection).toEqual({ tagStatus: "any", countType: "imageCountMoreThan", countNumber: 10 });
+    expect(
+      liveTag("phoenix/prod", `sha256:${"ab".repeat(32)}`).startsWith(
+        live.selection.tagPrefixList[0],
+      ),
+    ).toBe(true);
+    expect(rest.selection).toEqual({
+      tagStatus: "any",
+      countType: "imageCountMoreThan",
+      countNumber: 10,
+    });
     expect(rest.action).toEqual({ type: "expire" });
   });
 });

@@ -13,7 +13,7 @@ import { type MockRecorder, outputOf, setupMocks } from "../../../mocks";
 import { awsConfig, writeSpecRepo } from "../fixtures";
 
 // Not re-exported by @pulumi/pulumi's runtime index: the settings module's wait for pending RPCs.
- 
+
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
   waitForRPCs(): Promise<void>;
 };

@@ -58,6 +58,8 @@ export function stubProviderSerialization(): () => void {
 export async function resolved(outputs: object): Promise<Record<string, unknown>> {
   const entries = Object.entries(outputs).filter(([, v]) => v !== undefined);
   return Object.fromEntries(
-    await Promise.all(entries.map(async ([k, v]) => [k, await outputOf(pulumi.output(v))] as const)),
+    await Promise.all(
+      entries.map(async ([k, v]) => [k, await outputOf(pulumi.output(v))] as const),
+    ),
   );
 }

@@ -6,7 +6,13 @@ import { loadSpec } from "../../../../lib/spec/spec";
 import { MockRecorder, isSecret, outputOf, setupMocks, unsecret } from "../../../mocks";
 import { builtInBeforeAll } from "../built";
 import { writeFrontDoorSpec, writeSpecRepo } from "../fixtures";
-import { TYPES, localConfig, resolved, stubProviderSerialization, stubProviderText } from "./localGraph";
+import {
+  TYPES,
+  localConfig,
+  resolved,
+  stubProviderSerialization,
+  stubProviderText,
+} from "./localGraph";
 
 const SECRET = "local-target-test-secret";
 const CHILD = (type: string, name: string) =>
@@ -57,14 +63,16 @@ describe("LocalTarget (instances: containers)", () => {
   });
 
   it("registers a network, two images, a front door and a fleet, each a child of the component", () => {
-    expect(mocks.urns.filter((urn) => !urn.endsWith("::bad")).sort()).toEqual([
-      `urn:pulumi:dev::phoenix::${TYPES.target}::web`,
-      CHILD(TYPES.network, "web-net"),
-      CHILD(TYPES.image, "web-frontdoor-image"),
-      CHILD(TYPES.image, "web-image"),
-      CHILD(TYPES.frontDoor, "web-frontdoor"),
-      CHILD(TYPES.fleet, "web"),
-    ].sort());
+    expect(mocks.urns.filter((urn) => !urn.endsWith("::bad")).sort()).toEqual(
+      [
+        `urn:pulumi:dev::phoenix::${TYPES.target}::web`,
+        CHILD(TYPES.network, "web-net"),
+        CHILD(TYPES.image, "web-frontdoor-image"),
+        CHILD(TYPES.image, "web-image"),
+        CHILD(TYPES.frontDoor, "web-frontdoor"),
+        CHILD(TYPES.fleet, "web"),
+      ].sort(),
+    );
     const children = mocks.resources.filter((r) => r.type !== TYPES.target);
     expect(children.map((r) => r.options.parent)).toEqual(children.map(() => targetUrn));
     for (const [type, kind] of [
@@ -178,7 +186,9 @@ describe("LocalTarget (instances: containers)", () => {
     expect(isSecret(fleet.inputs.secretEnv)).toBe(true);
     expect(unsecret(fleet.inputs.secretEnv)).toEqual({ DB_PASSWORD: SECRET });
     expect(fleet.options.additionalSecretOutputs).toEqual(["secretEnv"]);
-    const others = mocks.resources.map((r) => (r === fleet ? { ...r.inputs, secretEnv: null } : r.inputs));
+    const others = mocks.resources.map((r) =>
+      r === fleet ? { ...r.inputs, secretEnv: null } : r.inputs,
+    );
     expect(JSON.stringify(others)).not.toContain(SECRET);
   });
 

@@ -65,9 +65,12 @@ describe("LocalTarget (instances: services)", () => {
     });
   });
 
-  it("labels both images with commit \"unknown\" outside a checkout, keeping 5 of each", () => {
+  it('labels both images with commit "unknown" outside a checkout, keeping 5 of each', () => {
     for (const name of ["svc-image", "svc-frontdoor-image"]) {
-      expect(mocks.get(TYPES.image, name).inputs).toMatchObject({ gitCommit: "unknown", keepImages: 5 });
+      expect(mocks.get(TYPES.image, name).inputs).toMatchObject({
+        gitCommit: "unknown",
+        keepImages: 5,
+      });
     }
     expect(outputs.gitCommit).toBe("unknown");
   });
@@ -81,7 +84,9 @@ describe("LocalTarget (instances: services)", () => {
     const fleet = mocks.get(TYPES.fleet, "svc");
     expect(isSecret(fleet.inputs.secretEnv)).toBe(true);
     expect(unsecret(fleet.inputs.secretEnv)).toEqual({ API_TOKEN: TOKEN });
-    const others = mocks.resources.map((r) => (r === fleet ? { ...r.inputs, secretEnv: null } : r.inputs));
+    const others = mocks.resources.map((r) =>
+      r === fleet ? { ...r.inputs, secretEnv: null } : r.inputs,
+    );
     expect(JSON.stringify(others)).not.toContain(TOKEN);
   });
 });

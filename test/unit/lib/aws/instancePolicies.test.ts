@@ -26,8 +26,12 @@ describe("partitionOf", () => {
 describe("repositoryArnOf", () => {
   it("drops the digest or tag, so the ARN is the same across releases", () => {
     const arn = "arn:aws:ecr:eu-west-1:123456789012:repository/team/web";
-    expect(repositoryArnOf(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web@${DIGEST}`)).toBe(arn);
-    expect(repositoryArnOf("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:1.0-abc")).toBe(arn);
+    expect(repositoryArnOf(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web@${DIGEST}`)).toBe(
+      arn,
+    );
+    expect(repositoryArnOf("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:1.0-abc")).toBe(
+      arn,
+    );
     expect(repositoryArnOf("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web")).toBe(arn);
   });
 
@@ -38,7 +42,12 @@ describe("repositoryArnOf", () => {
   });
 
   it("refuses a reference that is not ECR, naming the field and the expected form", () => {
-    for (const ref of [`registry.local/web@${DIGEST}`, `12345678901.dkr.ecr.eu-west-1.amazonaws.com/web@${DIGEST}`, `x123456789012.dkr.ecr.eu-west-1.amazonaws.com/web`, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web#x"]) {
+    for (const ref of [
+      `registry.local/web@${DIGEST}`,
+      `12345678901.dkr.ecr.eu-west-1.amazonaws.com/web@${DIGEST}`,
+      `x123456789012.dkr.ecr.eu-west-1.amazonaws.com/web`,
+      "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web#x",
+    ]) {
       expect(() => repositoryArnOf(ref), ref).toThrow(
         `imageRef: must be an ECR image reference like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:<digest>, got ${JSON.stringify(ref)}`,
       );
@@ -56,7 +65,11 @@ describe("instance role policies", () => {
         {
           Sid: "PullFleetImage",
           Effect: "Allow",
-          Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+          Action: [
+            "ecr:BatchGetImage",
+            "ecr:GetDownloadUrlForLayer",
+            "ecr:BatchCheckLayerAvailability",
+          ],
           Resource: repo,
         },
       ],
@@ -68,7 +81,13 @@ describe("instance role policies", () => {
     expect(name).toBe("/phoenix/phoenix/prod/web");
     const group = `arn:aws-us-gov:logs:us-gov-west-1:123456789012:log-group:${name}`;
     expect(
-      JSON.parse(logsPolicyDocument({ region: "us-gov-west-1", accountId: "123456789012", logGroupName: name })),
+      JSON.parse(
+        logsPolicyDocument({
+          region: "us-gov-west-1",
+          accountId: "123456789012",
+          logGroupName: name,
+        }),
+      ),
     ).toEqual({
       Version: "2012-10-17",
       Statement: [
@@ -84,7 +103,13 @@ describe("instance role policies", () => {
 
   it("reads the stack's parameters and decrypts only through SSM in its region", () => {
     expect(
-      JSON.parse(secretsPolicyDocument({ region: "cn-north-1", accountId: "123456789012", ssmPrefix: "/phoenix/prod" })),
+      JSON.parse(
+        secretsPolicyDocument({
+          region: "cn-north-1",
+          accountId: "123456789012",
+          ssmPrefix: "/phoenix/prod",
+        }),
+      ),
     ).toEqual({
       Version: "2012-10-17",
       Statement: [
@@ -108,7 +133,12 @@ describe("instance role policies", () => {
 
 describe("pullPolicyDocument", () => {
   it("lets each account pull, once and in a stable order, and nothing more", () => {
-    const doc = JSON.parse(pullPolicyDocument({ partition: "aws", accountIds: ["222222222222", "111111111111", "222222222222"] }));
+    const doc = JSON.parse(
+      pullPolicyDocument({
+        partition: "aws",
+        accountIds: ["222222222222", "111111111111", "222222222222"],
+      }),
+    );
     expect(doc).toEqual({
       Version: "2012-10-17",
       Statement: [
@@ -116,7 +146,11 @@ describe("pullPolicyDocument", () => {
           Sid: "PullFromOtherAccounts",
           Effect: "Allow",
           Principal: { AWS: ["arn:aws:iam::111111111111:root", "arn:aws:iam::222222222222:root"] },
-          Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+          Action: [
+            "ecr:BatchCheckLayerAvailability",
+            "ecr:BatchGetImage",
+            "ecr:GetDownloadUrlForLayer",
+          ],
         },
       ],
     });

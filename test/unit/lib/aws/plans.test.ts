@@ -71,9 +71,18 @@ describe("instanceHardening", () => {
   it("gives no public address, requires IMDSv2 with a hop limit of 1 and encrypts the root volume", () => {
     expect(instanceHardening({ securityGroupId: "sg-1", rootDeviceName: "/dev/xvda" })).toEqual({
       networkInterfaces: [
-        { deviceIndex: 0, associatePublicIpAddress: "false", deleteOnTermination: "true", securityGroups: ["sg-1"] },
+        {
+          deviceIndex: 0,
+          associatePublicIpAddress: "false",
+          deleteOnTermination: "true",
+          securityGroups: ["sg-1"],
+        },
       ],
-      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpTokens: "required",
+        httpPutResponseHopLimit: 1,
+      },
       blockDeviceMappings: [
         {
           deviceName: "/dev/xvda",
@@ -100,7 +109,12 @@ describe("instanceHardening", () => {
         deleteOnTermination: "true",
       },
     });
-    const off = instanceHardening({ securityGroupId: "s", rootDeviceName: "d", containerInstanceMetadata: false, kmsKeyId: "" });
+    const off = instanceHardening({
+      securityGroupId: "s",
+      rootDeviceName: "d",
+      containerInstanceMetadata: false,
+      kmsKeyId: "",
+    });
     expect(off.metadataOptions.httpPutResponseHopLimit).toBe(1);
     expect(off.blockDeviceMappings[0].ebs).not.toHaveProperty("kmsKeyId");
   });

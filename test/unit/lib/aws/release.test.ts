@@ -35,7 +35,14 @@ describe("settleRead", () => {
   };
 
   it("passes only once every read for settleSeconds passed", () => {
-    const verdicts = fold([[1000, undefined], [2500, undefined], [3000, undefined]], 2);
+    const verdicts = fold(
+      [
+        [1000, undefined],
+        [2500, undefined],
+        [3000, undefined],
+      ],
+      2,
+    );
     expect(verdicts.map((v) => v.passed)).toEqual([false, false, true]);
     expect(verdicts[1].problem).toBe(
       "release abc: healthy on every read for 1.5s, not yet the 2s it must stay healthy (settleSeconds)",
@@ -45,7 +52,13 @@ describe("settleRead", () => {
 
   it("starts the settle period again after a failed read, and reports that read's problem", () => {
     const verdicts = fold(
-      [[0, undefined], [1500, "release abc: 1/2 targets healthy"], [2000, undefined], [3500, undefined], [4000, undefined]],
+      [
+        [0, undefined],
+        [1500, "release abc: 1/2 targets healthy"],
+        [2000, undefined],
+        [3500, undefined],
+        [4000, undefined],
+      ],
       2,
     );
     expect(verdicts.map((v) => v.passed)).toEqual([false, false, false, false, true]);
@@ -140,7 +153,12 @@ describe("servingForward and liveTargetGroup", () => {
 
   it("names the target group with the highest weight above 0, or none", () => {
     expect(liveTargetGroup([{ arn: TG_A, weight: 0 }])).toBeUndefined();
-    expect(liveTargetGroup([{ arn: TG_A, weight: 1 }, { arn: TG_B, weight: 5 }])).toBe(TG_B);
+    expect(
+      liveTargetGroup([
+        { arn: TG_A, weight: 1 },
+        { arn: TG_B, weight: 5 },
+      ]),
+    ).toBe(TG_B);
     expect(liveTargetGroup([])).toBeUndefined();
   });
 });
@@ -245,8 +263,8 @@ describe("releaseId", () => {
     expect(releaseId({ ...base, launchTemplate: { ...rest, keyName: undefined, imageId } })).toBe(
       releaseId(base),
     );
-    expect(
-      releaseId({ ...base, instanceSubnetIds: [...base.instanceSubnetIds].reverse() }),
-    ).toBe(releaseId(base));
+    expect(releaseId({ ...base, instanceSubnetIds: [...base.instanceSubnetIds].reverse() })).toBe(
+      releaseId(base),
+    );
   });
 });

@@ -17,7 +17,15 @@ describe("ELB_NAME_RE", () => {
     for (const ok of ["a", "web-fleet-front-0a1b2c3", "A1-b2", "x".repeat(32), "internalx-1"]) {
       expect(ELB_NAME_RE.test(ok), ok).toBe(true);
     }
-    for (const bad of ["", "-web", "web-", "x".repeat(33), "web_front", "web.front", "internal-web"]) {
+    for (const bad of [
+      "",
+      "-web",
+      "web-",
+      "x".repeat(33),
+      "web_front",
+      "web.front",
+      "internal-web",
+    ]) {
       expect(ELB_NAME_RE.test(bad), bad).toBe(false);
     }
   });

@@ -105,13 +105,18 @@ function runWithFakes(
   if (opts.withDnf) {
     fake("dnf", `if [ "$1" = install ]; then cp ${shQuote(dir)}/aws ${shQuote(bin)}/aws; fi`);
   }
-  fake("curl", `case "$*" in *api/token*) echo imds-token;; *instance-id*) echo ${INSTANCE};; esac`);
+  fake(
+    "curl",
+    `case "$*" in *api/token*) echo imds-token;; *instance-id*) echo ${INSTANCE};; esac`,
+  );
   fake("systemctl");
   fake("sleep");
   // Like `docker login --password-stdin`, the fake reads the password, so the pipe never breaks.
   for (const tool of ["cat", "date", "cp"]) {
     fs.symlinkSync(
-      execFileSync("/bin/bash", ["-c", `command -v ${tool}`]).toString().trim(),
+      execFileSync("/bin/bash", ["-c", `command -v ${tool}`])
+        .toString()
+        .trim(),
       path.join(bin, tool),
     );
   }
@@ -122,7 +127,10 @@ function runWithFakes(
   const stdout = String(result.stdout);
   const stderr = String(result.stderr);
   const consoleLines = fs.existsSync(consoleFile)
-    ? fs.readFileSync(consoleFile, "utf8").split("\n").filter((l) => l !== "")
+    ? fs
+        .readFileSync(consoleFile, "utf8")
+        .split("\n")
+        .filter((l) => l !== "")
     : [];
   const calls = fs.existsSync(log)
     ? fs
@@ -149,8 +157,7 @@ function runWithFakes(
 }
 
 /** What a failed boot's last line says happens next. */
-const NEXT =
-  "this instance never turns healthy and is replaced; the previous fleet keeps serving";
+const NEXT = "this instance never turns healthy and is replaced; the previous fleet keeps serving";
 
 /** 1-based number of the script line that is `text` once its indentation is trimmed. */
 function lineOf(script: string, text: string): number {
@@ -188,11 +195,7 @@ describe("userDataProblems", () => {
     ["an SSM prefix with a space", { ssmPrefix: "/phoenix/prod x" }, ["ssmPrefix"]],
     ["an env name with a dash", { env: { "LOG-LEVEL": "info" } }, ["config.env.LOG-LEVEL"]],
     ["an env name that starts with a digit", { env: { "1X": "1" } }, ["config.env.1X"]],
-    [
-      "a sysctl name without a dot",
-      { sysctls: { somaxconn: "1" } },
-      ["config.sysctls.somaxconn"],
-    ],
+    ["a sysctl name without a dot", { sysctls: { somaxconn: "1" } }, ["config.sysctls.somaxconn"]],
     [
       "a sysctl name with an upper-case letter",
       { sysctls: { "net.core.Somaxconn": "1" } },
@@ -283,17 +286,22 @@ describe("userDataProblems", () => {
     ["DOCKER_HOST", "in the DOCKER_* family bash or the boot's tools (AWS CLI, docker) read"],
     ["BASH_ENV", "in the BASH* family bash or the boot's tools (AWS CLI, docker) read"],
     ["LD_PRELOAD", "in the LD_* family bash or the boot's tools (AWS CLI, docker) read"],
-  ])("refuses a secret named %s, which the boot would overwrite, naming the rename", (name, what) => {
-    expect(
-      userDataProblems({ ...INPUT, secrets: [name], secretVersions: { [name]: 1 } }),
-    ).toEqual([
-      `secrets.${name}: ${name} is ${what}; the boot script reads each secret into a shell variable of its name, which would overwrite it. Rename the secret in the spec's secrets: (e.g. APP_${name}), read that name in the app, and set it with: pulumi config set --secret APP_${name} <value>`,
-    ]);
-  });
+  ])(
+    "refuses a secret named %s, which the boot would overwrite, naming the rename",
+    (name, what) => {
+      expect(
+        userDataProblems({ ...INPUT, secrets: [name], secretVersions: { [name]: 1 } }),
+      ).toEqual([
+        `secrets.${name}: ${name} is ${what}; the boot script reads each secret into a shell variable of its name, which would overwrite it. Rename the secret in the spec's secrets: (e.g. APP_${name}), read that name in the app, and set it with: pulumi config set --secret APP_${name} <value>`,
+      ]);
+    },
+  );
 
   it("accepts secret names that only resemble the boot's variables", () => {
     for (const name of ["IMAGE_TAG", "APP_REGION", "MY_AWS_KEY", "PATHS"]) {
-      expect(userDataProblems({ ...INPUT, secrets: [name], secretVersions: { [name]: 1 } })).toEqual([]);
+      expect(
+        userDataProblems({ ...INPUT, secrets: [name], secretVersions: { [name]: 1 } }),
+      ).toEqual([]);
     }
   });
 

@@ -35,7 +35,9 @@ describe("parseStackConfig", () => {
   });
 
   it("runs instances as Swarm services when the stack asks for them, and names the choices otherwise", () => {
-    expect(parseStackConfig({ target: "local", instances: "services" })).toMatchObject({ instances: "services" });
+    expect(parseStackConfig({ target: "local", instances: "services" })).toMatchObject({
+      instances: "services",
+    });
     expect(problems({ target: "local", instances: "swarm" })).toEqual([
       'phoenix:instances: must be containers or services, got "swarm"',
     ]);
@@ -106,7 +108,7 @@ describe("parseStackConfig", () => {
       "phoenix:region: required; set it with `pulumi config set phoenix:region eu-west-1`",
       "phoenix:vpcId: required; set it with `pulumi config set phoenix:vpcId vpc-0123456789abcdef0`",
       "phoenix:albSubnetIds: needs at least 2 subnets in different AZs for the load balancer, got 1",
-      "phoenix:instanceSubnetIds: required; set it with `pulumi config set phoenix:instanceSubnetIds '[\"subnet-…\",\"subnet-…\"]'`",
+      'phoenix:instanceSubnetIds: required; set it with `pulumi config set phoenix:instanceSubnetIds \'["subnet-…","subnet-…"]\'`',
       'phoenix:instanceType: must be an EC2 instance type like t3.small, got "big"',
       'phoenix:amiId: must be a pinned AMI id like ami-0123456789abcdef0 (look the AMI up once and pin its id, so the fleet only changes when you change it), got "latest"',
       "phoenix:minSize: must be at most desiredCount (2), got 5",
@@ -123,7 +125,8 @@ describe("parseStackConfig", () => {
   });
 
   it("parses the production keys: certificate, retention, KMS key, VPC endpoints", () => {
-    const cert = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+    const cert =
+      "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
     const key = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
     expect(
       parseStackConfig({
@@ -148,13 +151,14 @@ describe("parseStackConfig", () => {
       problems({
         ...AWS,
         instanceSubnetIds: '["subnet-0123456789abcdef1"]',
-        certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+        certificateArn:
+          "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
         logRetentionDays: "10",
         kmsKeyId: "alias/aws/ebs",
         vpcEndpoints: "yes",
       }),
     ).toEqual([
-      "phoenix:logRetentionDays: must be one of CloudWatch's retention periods: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, got \"10\"",
+      'phoenix:logRetentionDays: must be one of CloudWatch\'s retention periods: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, got "10"',
       'phoenix:kmsKeyId: must be a KMS key ARN like arn:aws:kms:eu-west-1:123456789012:key/<uuid> (or an alias ARN), got "alias/aws/ebs"',
       'phoenix:vpcEndpoints: must be true or false, got "yes"',
       "phoenix:instanceSubnetIds: must not share subnets with albSubnetIds (instances go in private subnets, the load balancer in public ones), got subnet-0123456789abcdef1 in both",
@@ -186,7 +190,9 @@ describe("parseStackConfig", () => {
 
   it("suggests the key a typo meant, and nothing for a key far from every known one", () => {
     const [typo] = problems({ ...AWS, desiredCont: "5" });
-    expect(typo).toMatch(/^phoenix:desiredCont: unknown key; did you mean phoenix:desiredCount\? \(known: /);
+    expect(typo).toMatch(
+      /^phoenix:desiredCont: unknown key; did you mean phoenix:desiredCount\? \(known: /,
+    );
     const [feature] = problems({ ...AWS, canaryWeight: "10" });
     expect(feature).toMatch(/^phoenix:canaryWeight: unknown key \(known: /);
   });

@@ -10,7 +10,18 @@ describe("gitCommit", () => {
   it("is the checked-out commit, from the repository root or below it", () => {
     const repo = tmpDir();
     git(repo, "init", "-q");
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x");
+    git(
+      repo,
+      "-c",
+      "user.name=t",
+      "-c",
+      "user.email=t@t",
+      "commit",
+      "-q",
+      "--allow-empty",
+      "-m",
+      "x",
+    );
     const head = git(repo, "rev-parse", "HEAD");
     expect(head).toMatch(/^[0-9a-f]{40}$/);
     expect(gitCommit(repo)).toBe(head);

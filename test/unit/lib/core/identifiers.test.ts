@@ -89,7 +89,14 @@ describe("spec hash", () => {
   it("is exactly 64 lowercase hex", () => {
     expect(isSpecHash(HASH)).toBe(true);
     expect(isSpecHash("0123456789abcdef".repeat(4))).toBe(true);
-    for (const bad of ["a".repeat(63), "a".repeat(65), "A".repeat(64), "g".repeat(64), ` ${HASH}`, `${HASH}\n`]) {
+    for (const bad of [
+      "a".repeat(63),
+      "a".repeat(65),
+      "A".repeat(64),
+      "g".repeat(64),
+      ` ${HASH}`,
+      `${HASH}\n`,
+    ]) {
       expect(isSpecHash(bad), JSON.stringify(bad)).toBe(false);
     }
     expect(isSpecHash(42)).toBe(false);
@@ -101,7 +108,9 @@ describe("spec hash", () => {
 
   it("names the field and shows the bad value", () => {
     expect(specHashProblem("specHash", HASH)).toBeUndefined();
-    expect(specHashProblem("specHash", "abc")).toBe('specHash: must be 64 lowercase hex, got "abc"');
+    expect(specHashProblem("specHash", "abc")).toBe(
+      'specHash: must be 64 lowercase hex, got "abc"',
+    );
     expect(specHashProblem("image.specHash", undefined)).toBe(
       "image.specHash: must be 64 lowercase hex, got undefined",
     );
@@ -113,7 +122,16 @@ describe("git commit", () => {
     expect(isGitCommit("abcdef0")).toBe(true);
     expect(isGitCommit("0".repeat(40))).toBe(true);
     expect(isGitCommit("unknown")).toBe(true);
-    for (const bad of ["abcdef", "0".repeat(41), "ABCDEF0", "unknownx", "xunknown", "abcdefg", "", "main"]) {
+    for (const bad of [
+      "abcdef",
+      "0".repeat(41),
+      "ABCDEF0",
+      "unknownx",
+      "xunknown",
+      "abcdefg",
+      "",
+      "main",
+    ]) {
       expect(isGitCommit(bad), JSON.stringify(bad)).toBe(false);
     }
     expect(isGitCommit(1234567)).toBe(false);
@@ -130,7 +148,14 @@ describe("git commit", () => {
 describe("digests", () => {
   it("accepts sha256:<64 hex> only", () => {
     expect(DIGEST_RE.test(`sha256:${HASH}`)).toBe(true);
-    for (const bad of [HASH, `sha256:${"a".repeat(63)}`, `sha512:${HASH}`, `sha256:${HASH}x`, `xsha256:${HASH}`, `sha256:${"A".repeat(64)}`]) {
+    for (const bad of [
+      HASH,
+      `sha256:${"a".repeat(63)}`,
+      `sha512:${HASH}`,
+      `sha256:${HASH}x`,
+      `xsha256:${HASH}`,
+      `sha256:${"A".repeat(64)}`,
+    ]) {
       expect(DIGEST_RE.test(bad), bad).toBe(false);
     }
   });
@@ -166,9 +191,9 @@ describe("digests", () => {
 describe("ECR repository URL", () => {
   it("captures the 12-digit account", () => {
     expect(ECR_REPOSITORY_URL_RE.exec(ECR_REPOSITORY_URL_EXAMPLE)?.[1]).toBe("123456789012");
-    expect(ECR_REPOSITORY_URL_RE.exec("210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn/a/b.c_d-e")?.[1]).toBe(
-      "210987654321",
-    );
+    expect(
+      ECR_REPOSITORY_URL_RE.exec("210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn/a/b.c_d-e")?.[1],
+    ).toBe("210987654321");
   });
 
   it("refuses other registries and malformed URLs", () => {

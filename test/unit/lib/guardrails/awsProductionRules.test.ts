@@ -21,7 +21,9 @@ describe("publicIpViolations", () => {
       expect.stringMatching(/^networkInterfaces: none, so the subnet decides/),
     ]);
     expect(
-      publicIpViolations({ networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "true" }] }),
+      publicIpViolations({
+        networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "true" }],
+      }),
     ).toEqual([
       expect.stringMatching(
         /^networkInterfaces\[0\]\.associatePublicIpAddress: fleet instances never get a public IP, got "true"/,
@@ -54,7 +56,9 @@ describe("ebsEncryptionViolations", () => {
         ],
       }),
     ).toEqual([
-      expect.stringMatching(/^blockDeviceMappings\[1\]\.ebs\.encrypted: must be "true", got undefined/),
+      expect.stringMatching(
+        /^blockDeviceMappings\[1\]\.ebs\.encrypted: must be "true", got undefined/,
+      ),
     ]);
   });
 });

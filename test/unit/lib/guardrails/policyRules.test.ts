@@ -144,9 +144,7 @@ describe("ingressViolations at the edges", () => {
       "ingress[1]: ingress opens ports 0-65535 to 0.0.0.0/0, ::/0: open only the app port, from the load balancer's security group",
       "ingress[2]: ingress opens all ports to 0.0.0.0/0: open only the app port, from the load balancer's security group",
     ]);
-    expect(
-      ingressViolations(TYPES.ingressRule, { ipProtocol: "udp", cidrIpv6: "::/0" }),
-    ).toEqual([
+    expect(ingressViolations(TYPES.ingressRule, { ipProtocol: "udp", cidrIpv6: "::/0" })).toEqual([
       "ingress opens ports 0-65535 to ::/0: open only the app port, from the load balancer's security group",
     ]);
   });
@@ -163,7 +161,12 @@ describe("ingressViolations at the edges", () => {
 
   it("says the fix in full when a rule opens SSH", () => {
     expect(
-      ingressViolations(TYPES.securityGroupRule, { type: "ingress", protocol: "tcp", fromPort: 22, toPort: 22 }),
+      ingressViolations(TYPES.securityGroupRule, {
+        type: "ingress",
+        protocol: "tcp",
+        fromPort: 22,
+        toPort: 22,
+      }),
     ).toEqual([
       'ingress opens SSH (protocol "tcp", ports 22-22): no-SSH is the rule; replace the fleet instead of logging in, and open only the app port to the load balancer',
     ]);
@@ -380,7 +383,10 @@ describe("secretPatternViolations, pattern by pattern", () => {
     ["an AWS access key id", "key ASIAABCDEFGHIJKLMNOP here"],
     ["a private key", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n"],
     ["a private key", "-----BEGIN PRIVATE KEY-----"],
-    ...["ghp", "gho", "ghu", "ghs", "ghr"].map((p) => ["a GitHub token", `${p}_${"a1B2".repeat(9)}`]),
+    ...["ghp", "gho", "ghu", "ghs", "ghr"].map((p) => [
+      "a GitHub token",
+      `${p}_${"a1B2".repeat(9)}`,
+    ]),
     ["a Slack token", "xoxb-1234567890-abcdef"],
     ["a literal value assigned to a secret-looking name", "export db_passwd=x"],
     ["a literal value assigned to a secret-looking name", "MY_SECRET_VALUE='abc'"],
@@ -410,11 +416,13 @@ describe("secretPatternViolations, pattern by pattern", () => {
   });
 
   it("names every kind found, in order, once each", () => {
-    expect(found("AKIAABCDEFGHIJKLMNOP xoxp-1234567890-x DB_TOKEN=1 AKIAABCDEFGHIJKLMNOQ")).toEqual([
-      "an AWS access key id",
-      "a Slack token",
-      "a literal value assigned to a secret-looking name",
-    ]);
+    expect(found("AKIAABCDEFGHIJKLMNOP xoxp-1234567890-x DB_TOKEN=1 AKIAABCDEFGHIJKLMNOQ")).toEqual(
+      [
+        "an AWS access key id",
+        "a Slack token",
+        "a literal value assigned to a secret-looking name",
+      ],
+    );
   });
 });
 
@@ -468,7 +476,14 @@ describe("image references at the edges", () => {
 
 describe("userDataImageRefs at the edges", () => {
   const BOOLEAN_OPTIONS = ["-d", "--detach", "--rm", "-i", "-t", "-it", "--interactive", "--tty"];
-  const MORE_BOOLEAN_OPTIONS = ["--read-only", "--init", "--privileged", "-P", "--publish-all", "-q"];
+  const MORE_BOOLEAN_OPTIONS = [
+    "--read-only",
+    "--init",
+    "--privileged",
+    "-P",
+    "--publish-all",
+    "-q",
+  ];
   it.each([...BOOLEAN_OPTIONS, ...MORE_BOOLEAN_OPTIONS])(
     "skips the boolean option %s without taking the image for its value",
     (flag) => {
@@ -546,7 +561,9 @@ describe("specHashTagViolations at the edges", () => {
 
 describe("policy rules: every message in full, and the grammar's edges", () => {
   it("accepts an empty key name, and says each fix in full", () => {
-    expect(launchTemplateViolations({ keyName: "", metadataOptions: { httpTokens: "required" } })).toEqual([]);
+    expect(
+      launchTemplateViolations({ keyName: "", metadataOptions: { httpTokens: "required" } }),
+    ).toEqual([]);
     expect(secretPatternViolations("dockerfile", "AKIAABCDEFGHIJKLMNOP")).toEqual([
       "dockerfile: contains an AWS access key id: secrets never go into dockerfile; name them in the spec's secrets: and set them with `pulumi config set --secret` (read from SSM at boot)",
     ]);
@@ -591,7 +608,9 @@ describe("policy rules: every message in full, and the grammar's edges", () => {
   });
 
   it("keeps a quoted option value with spaces as one word, in either quotes", () => {
-    expect(userDataImageRefs(`docker run --name 'a b' --label "c d" web:v1 sh`)).toEqual(["web:v1"]);
+    expect(userDataImageRefs(`docker run --name 'a b' --label "c d" web:v1 sh`)).toEqual([
+      "web:v1",
+    ]);
   });
 
   it("finds a registry reference only when the whole word is one, after a NAME= prefix only", () => {

@@ -108,7 +108,10 @@ describe("planPinUpdate", () => {
   });
 
   it("moves packages of the same source in step, even when only one of them rotted", () => {
-    const moves = planPinUpdate({ openssl: "3.0.19-1~deb12u2", libssl3: "3.0.20-1~deb12u2" }, archive);
+    const moves = planPinUpdate(
+      { openssl: "3.0.19-1~deb12u2", libssl3: "3.0.20-1~deb12u2" },
+      archive,
+    );
     expect(moves).toEqual([
       { name: "openssl", from: "3.0.19-1~deb12u2", to: "3.0.22-1~deb12u2", reason: "rotten" },
       { name: "libssl3", from: "3.0.20-1~deb12u2", to: "3.0.22-1~deb12u2", reason: "same source" },
@@ -117,14 +120,23 @@ describe("planPinUpdate", () => {
 
   it("moves every pin with all, never to a version no suite publishes", () => {
     const moves = planPinUpdate(
-      { openssl: "3.0.20-1~deb12u2", nodejs: "18.20.4+dfsg-1~deb12u2", "nginx-light": "1.22.1-9+deb12u12" },
+      {
+        openssl: "3.0.20-1~deb12u2",
+        nodejs: "18.20.4+dfsg-1~deb12u2",
+        "nginx-light": "1.22.1-9+deb12u12",
+      },
       archive,
       { all: true },
     );
     expect(moves).toEqual([
       { name: "openssl", from: "3.0.20-1~deb12u2", to: "3.0.22-1~deb12u2", reason: "all" },
       // the recording machine's candidate is a locally installed nodejs: the archive's highest instead
-      { name: "nodejs", from: "18.20.4+dfsg-1~deb12u2", to: "18.20.4+dfsg-1~deb12u3", reason: "all" },
+      {
+        name: "nodejs",
+        from: "18.20.4+dfsg-1~deb12u2",
+        to: "18.20.4+dfsg-1~deb12u3",
+        reason: "all",
+      },
     ]);
   });
 

@@ -139,7 +139,7 @@ describe("renderDockerfile", () => {
     [
       "an env key",
       (s: Spec) => (s.config.env["A\nRUN id"] = "x"),
-      'config.env.A\nRUN id: must not contain newlines',
+      "config.env.A\nRUN id: must not contain newlines",
     ],
     [
       "a secret-looking env key",

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { classifyDrift, describeDrift, isScratch, meaningfulChanges } from "../../../../lib/local/drift";
+import {
+  classifyDrift,
+  describeDrift,
+  isScratch,
+  meaningfulChanges,
+} from "../../../../lib/local/drift";
 
 const IMAGE = "sha256:" + "a".repeat(64);
 const fresh = { exists: true, running: true, imageId: IMAGE, healthy: true, changes: [] };

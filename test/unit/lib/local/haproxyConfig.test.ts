@@ -13,7 +13,10 @@ import {
 // 172.20.0.3 serving, 172.20.0.4 draining (its /healthz answers 503 after SIGTERM).
 const CSV = readFileSync(join(__dirname, "fixtures", "haproxy-2.6-stats.csv"), "utf8");
 // The front door's haproxy.cfg, as the image ships it.
-const CFG = readFileSync(join(__dirname, "..", "..", "..", "..", "frontdoor", "haproxy.cfg"), "utf8");
+const CFG = readFileSync(
+  join(__dirname, "..", "..", "..", "..", "frontdoor", "haproxy.cfg"),
+  "utf8",
+);
 
 const params = {
   service: "web",
@@ -136,9 +139,7 @@ describe("poolState", () => {
   });
 
   it("does not mistake 172.20.0.3 for 172.20.0.30", () => {
-    const other = rows().map((r) =>
-      r.server === "app2" ? { ...r, addr: "172.20.0.30:8080" } : r,
-    );
+    const other = rows().map((r) => (r.server === "app2" ? { ...r, addr: "172.20.0.30:8080" } : r));
     expect(poolState(other, "172.20.0.3").membership).toBe("out-of-pool");
   });
 });

@@ -32,11 +32,15 @@ describe("parseServersState", () => {
   });
 
   it("rejects another format, showing what it got", () => {
-    expect(() => parseServersState("Unknown command\n")).toThrow(/format version 1.*Unknown command/);
+    expect(() => parseServersState("Unknown command\n")).toThrow(
+      /format version 1.*Unknown command/,
+    );
   });
 
   it("rejects a header without a column it needs", () => {
-    expect(() => parseServersState("1\n# be_id be_name srv_id srv_name\n")).toThrow(/srv_addr missing/);
+    expect(() => parseServersState("1\n# be_id be_name srv_id srv_name\n")).toThrow(
+      /srv_addr missing/,
+    );
   });
 });
 

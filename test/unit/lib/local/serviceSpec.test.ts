@@ -69,7 +69,9 @@ describe("instanceServiceSpec", () => {
   });
 
   it("keeps the image's health check and makes the launch's deadline its start period", () => {
-    expect(specOf(params).TaskTemplate.ContainerSpec.Healthcheck).toEqual({ StartPeriod: 42_000_000_000 });
+    expect(specOf(params).TaskTemplate.ContainerSpec.Healthcheck).toEqual({
+      StartPeriod: 42_000_000_000,
+    });
   });
 
   it("mounts each scratch path as a 64 MiB world-writable tmpfs on a read-only root", () => {
@@ -130,7 +132,9 @@ describe("serviceState", () => {
         containerId: `c-${s}`,
       });
     }
-    expect(serviceState([task("failed", "shutdown", { Err: "task: non-zero exit (1)" })])).toMatchObject({
+    expect(
+      serviceState([task("failed", "shutdown", { Err: "task: non-zero exit (1)" })]),
+    ).toMatchObject({
       why: "task: non-zero exit (1)",
     });
   });
@@ -145,7 +149,10 @@ describe("serviceState", () => {
 });
 
 describe("attachesTo", () => {
-  const svc = (...targets: string[]) => ({ ID: "s", Spec: { TaskTemplate: { Networks: targets.map((Target) => ({ Target })) } } });
+  const svc = (...targets: string[]) => ({
+    ID: "s",
+    Spec: { TaskTemplate: { Networks: targets.map((Target) => ({ Target })) } },
+  });
   const net = { id: "wa68yhql6ol2epgmvnlf1tzp8", name: "dev-phoenix-swarm" };
 
   it("matches a service whose tasks attach to the network by id or by name", () => {

@@ -35,7 +35,12 @@ describe("resolvedTests", () => {
     const tests = resolvedTests({
       packages: { nodejs: "18.20.4+dfsg-1~deb12u3" },
       tests: [
-        { name: "a", run: ["node", "--version"], expect: "^v{{upstream:nodejs}}$", timeoutSeconds: 30 },
+        {
+          name: "a",
+          run: ["node", "--version"],
+          expect: "^v{{upstream:nodejs}}$",
+          timeoutSeconds: 30,
+        },
         { name: "b", run: ["true"], timeoutSeconds: 30 },
       ],
     });

@@ -283,7 +283,10 @@ describe("parseSpec", () => {
   });
 
   it("lists every problem of a broken spec at once", () => {
-    const text = fs.readFileSync(path.join(__dirname, "../../../fixtures/specs/broken.yaml"), "utf8");
+    const text = fs.readFileSync(
+      path.join(__dirname, "../../../fixtures/specs/broken.yaml"),
+      "utf8",
+    );
     const lines = problems(text);
     expect(new Set(lines).size, "each issue once").toBe(lines.length);
     const paths = new Set(lines.map((l) => l.split(": ")[0]));
@@ -460,12 +463,32 @@ describe("parseSpec numbers and lists", () => {
     ["app.port", MINIMAL.replace("port: 8080", "port: 80.5"), "from 1 to 65535, got 80.5"],
     ["app.stopGraceSeconds", withApp("stopGraceSeconds: -1"), "from 0 to 3600, got -1"],
     ["app.stopGraceSeconds", withApp("stopGraceSeconds: 3601"), "from 0 to 3600, got 3601"],
-    ["app.health.intervalSeconds", withApp("health: { intervalSeconds: 0 }"), "from 1 to 300, got 0"],
-    ["app.health.intervalSeconds", withApp("health: { intervalSeconds: 301 }"), "from 1 to 300, got 301"],
+    [
+      "app.health.intervalSeconds",
+      withApp("health: { intervalSeconds: 0 }"),
+      "from 1 to 300, got 0",
+    ],
+    [
+      "app.health.intervalSeconds",
+      withApp("health: { intervalSeconds: 301 }"),
+      "from 1 to 300, got 301",
+    ],
     ["app.health.timeoutSeconds", withApp("health: { timeoutSeconds: 0 }"), "from 1 to 120, got 0"],
-    ["app.health.timeoutSeconds", withApp("health: { timeoutSeconds: 121 }"), "from 1 to 120, got 121"],
-    ["app.health.healthyThreshold", withApp("health: { healthyThreshold: 0 }"), "from 1 to 10, got 0"],
-    ["app.health.healthyThreshold", withApp("health: { healthyThreshold: 11 }"), "from 1 to 10, got 11"],
+    [
+      "app.health.timeoutSeconds",
+      withApp("health: { timeoutSeconds: 121 }"),
+      "from 1 to 120, got 121",
+    ],
+    [
+      "app.health.healthyThreshold",
+      withApp("health: { healthyThreshold: 0 }"),
+      "from 1 to 10, got 0",
+    ],
+    [
+      "app.health.healthyThreshold",
+      withApp("health: { healthyThreshold: 11 }"),
+      "from 1 to 10, got 11",
+    ],
   ])("rejects %s out of range", (field, text, range) => {
     expect(problems(text)).toEqual([`${field}: must be a whole number ${range}`]);
   });

@@ -13,7 +13,10 @@ app: { version: v1, source: ../app, command: [node, server.js], port: 8080 }
 
 describe("setPackageVersions", () => {
   it("changes only the versions, keeping comments, quoting and flow maps byte for byte", () => {
-    const out = setPackageVersions(SPEC, { openssl: "3.0.22-1~deb12u2", libssl3: "3.0.22-1~deb12u2" });
+    const out = setPackageVersions(SPEC, {
+      openssl: "3.0.22-1~deb12u2",
+      libssl3: "3.0.22-1~deb12u2",
+    });
     expect(out).toBe(
       SPEC.replace('"3.0.20-1~deb12u2"', '"3.0.22-1~deb12u2"').replace(
         "libssl3: 3.0.20-1~deb12u2",

@@ -189,9 +189,9 @@ describe("loadSpec source paths", () => {
     expect(loadProblems(repoSpec(EXAMPLE.replace("  source: ../app\n", "")))).toEqual([
       "app.source: is required (expected string)",
     ]);
-    expect(loadProblems(repoSpec(EXAMPLE.replace("source: ../app", "source: [../app]")))).toEqual(
-      ["app.source: expected string, got a list"],
-    );
+    expect(loadProblems(repoSpec(EXAMPLE.replace("source: ../app", "source: [../app]")))).toEqual([
+      "app.source: expected string, got a list",
+    ]);
   });
 
   it("reports config files that are not a mapping of paths by their type only", () => {

@@ -289,7 +289,14 @@ describe("checkVarName and checkEnvKey", () => {
   });
 
   it("sends secret-looking env keys to secrets:", () => {
-    const secretLike = ["DB_PASSWORD", "PASSWD", "API_TOKEN", "MY_KEY", "X_SECRET", "AWS_CREDENTIALS"];
+    const secretLike = [
+      "DB_PASSWORD",
+      "PASSWD",
+      "API_TOKEN",
+      "MY_KEY",
+      "X_SECRET",
+      "AWS_CREDENTIALS",
+    ];
     for (const key of [...secretLike, "PRIVATE_X"])
       expect(rules.checkEnvKey(key)).toContain(`pulumi config set --secret ${key}`);
     expect(rules.checkEnvKey("LOG_LEVEL")).toBeUndefined();

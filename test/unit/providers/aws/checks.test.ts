@@ -13,9 +13,13 @@ import {
   updateOnlyDiff,
 } from "../../../../providers/aws/awsConnection";
 import { type ReleaseGateProps, releaseGateProvider } from "../../../../providers/aws/releaseGate";
-import { type ReleaseRetireProps, releaseRetireProvider } from "../../../../providers/aws/releaseRetire";
+import {
+  type ReleaseRetireProps,
+  releaseRetireProvider,
+} from "../../../../providers/aws/releaseRetire";
 
-const TG = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-a1b2c3/0123456789abcdef";
+const TG =
+  "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-a1b2c3/0123456789abcdef";
 const connection = { region: "eu-west-1", endpoint: "", profile: "", roleArn: "" };
 
 const gate: ReleaseGateProps = {
@@ -26,7 +30,9 @@ const gate: ReleaseGateProps = {
   targetGroupArn: TG,
   desiredCount: 3,
   minSize: 3,
-  listenerArns: ["arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/0123456789abcdef/0123456789abcdef"],
+  listenerArns: [
+    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/0123456789abcdef/0123456789abcdef",
+  ],
   timeoutSeconds: 600,
   pollSeconds: 5,
   settleSeconds: 0,
@@ -76,8 +82,14 @@ describe("release gate check", () => {
     };
     expect(await failures(releaseGateProvider.check!(NO_OLDS, bad))).toEqual([
       { property: "region", reason: 'region: must name an AWS region, e.g. us-east-1 (got "")' },
-      { property: "fleetTag", reason: 'fleetTag: must not be empty, e.g. phoenix/dev/web (got "")' },
-      { property: "release", reason: 'release: must be 12 hex (a release id) (got "0123456789AB")' },
+      {
+        property: "fleetTag",
+        reason: 'fleetTag: must not be empty, e.g. phoenix/dev/web (got "")',
+      },
+      {
+        property: "release",
+        reason: 'release: must be 12 hex (a release id) (got "0123456789AB")',
+      },
       {
         property: "targetGroupArn",
         reason: `must be a target group ARN (got "${bad.targetGroupArn}")`,
@@ -90,18 +102,21 @@ describe("release gate check", () => {
       { property: "pollSeconds", reason: "pollSeconds: must be positive (got 0)" },
       {
         property: "settleSeconds",
-        reason: "settleSeconds: must be 0 or more (how long a candidate must stay healthy) (got -1)",
+        reason:
+          "settleSeconds: must be 0 or more (how long a candidate must stay healthy) (got -1)",
       },
     ]);
   });
 
   it("names a bad listener ARN, no listener at all, and a negative minSize", async () => {
     const lb = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/x/1";
-    expect(await failures(releaseGateProvider.check!(NO_OLDS, { ...gate, listenerArns: [lb] }))).toEqual([
-      { property: "listenerArns", reason: `must be a listener ARN (got "${lb}")` },
-    ]);
     expect(
-      await failures(releaseGateProvider.check!(NO_OLDS, { ...gate, listenerArns: [], minSize: -1 })),
+      await failures(releaseGateProvider.check!(NO_OLDS, { ...gate, listenerArns: [lb] })),
+    ).toEqual([{ property: "listenerArns", reason: `must be a listener ARN (got "${lb}")` }]);
+    expect(
+      await failures(
+        releaseGateProvider.check!(NO_OLDS, { ...gate, listenerArns: [], minSize: -1 }),
+      ),
     ).toEqual([
       { property: "minSize", reason: "minSize: must be 0 or more (got -1)" },
       {
@@ -112,7 +127,9 @@ describe("release gate check", () => {
   });
 
   it("refuses a whole-number field given a fraction", async () => {
-    const got = await failures(releaseGateProvider.check!(NO_OLDS, { ...gate, desiredCount: 1.5, timeoutSeconds: 2.5 }));
+    const got = await failures(
+      releaseGateProvider.check!(NO_OLDS, { ...gate, desiredCount: 1.5, timeoutSeconds: 2.5 }),
+    );
     expect(got?.map((f) => f.property)).toEqual(["desiredCount", "timeoutSeconds"]);
   });
 
@@ -137,7 +154,10 @@ describe("release retire check", () => {
       desiredCount: 0,
     };
     expect(await failures(releaseRetireProvider.check!(NO_OLDS, bad))).toEqual([
-      { property: "fleetTag", reason: 'fleetTag: must not be empty, e.g. phoenix/dev/web (got "")' },
+      {
+        property: "fleetTag",
+        reason: 'fleetTag: must not be empty, e.g. phoenix/dev/web (got "")',
+      },
       { property: "servingRelease", reason: 'servingRelease: must be 12 hex (got "abc")' },
       { property: "servingTargetGroupArn", reason: 'must be a target group ARN (got "tg")' },
       { property: "stackTag", reason: 'stackTag: must not be empty, e.g. phoenix/prod (got "")' },
@@ -149,7 +169,9 @@ describe("release retire check", () => {
     const draining = { ...retire, drainingTargetGroupArn: TG };
     expect(await releaseRetireProvider.check!(NO_OLDS, draining)).toEqual({ inputs: draining });
     expect(
-      await failures(releaseRetireProvider.check!(NO_OLDS, { ...retire, drainingTargetGroupArn: "tg" })),
+      await failures(
+        releaseRetireProvider.check!(NO_OLDS, { ...retire, drainingTargetGroupArn: "tg" }),
+      ),
     ).toEqual([
       {
         property: "drainingTargetGroupArn",
@@ -165,11 +187,20 @@ describe("fleet audit check", () => {
   });
 
   it("names each bad property with its value and the fix", async () => {
-    const bad = { ...audit, stackTagKey: "", stackTagValue: "", asgNames: [""], launchTemplateIds: ["template-1"] };
+    const bad = {
+      ...audit,
+      stackTagKey: "",
+      stackTagValue: "",
+      asgNames: [""],
+      launchTemplateIds: ["template-1"],
+    };
     const got = await failures(fleetAuditProvider.check!(NO_OLDS, bad));
     expect(got).toEqual([
       { property: "stackTagKey", reason: 'stackTagKey: must not be empty (got "")' },
-      { property: "stackTagValue", reason: 'stackTagValue: must not be empty, e.g. phoenix/dev (got "")' },
+      {
+        property: "stackTagValue",
+        reason: 'stackTagValue: must not be empty, e.g. phoenix/dev (got "")',
+      },
       { property: "asgNames", reason: expect.stringMatching(/\(got ""\)$/) },
       { property: "launchTemplateIds", reason: 'must look like lt-0123abcd (got "template-1")' },
     ]);
@@ -177,30 +208,47 @@ describe("fleet audit check", () => {
 });
 
 describe("connection check", () => {
-  const check = (c: Partial<typeof connection>) => failures(releaseGateProvider.check!(NO_OLDS, { ...gate, ...c }));
+  const check = (c: Partial<typeof connection>) =>
+    failures(releaseGateProvider.check!(NO_OLDS, { ...gate, ...c }));
 
   it("accepts an emulator endpoint and a role to assume", async () => {
     expect(
-      await check({ endpoint: "http://127.0.0.1:5000", roleArn: "arn:aws:iam::123456789012:role/deploy", profile: "ci" }),
+      await check({
+        endpoint: "http://127.0.0.1:5000",
+        roleArn: "arn:aws:iam::123456789012:role/deploy",
+        profile: "ci",
+      }),
     ).toBeUndefined();
-    expect(await check({ endpoint: "https://ecr.example", roleArn: "arn:aws-cn:iam::123456789012:role/a/b" })).toBeUndefined();
+    expect(
+      await check({
+        endpoint: "https://ecr.example",
+        roleArn: "arn:aws-cn:iam::123456789012:role/a/b",
+      }),
+    ).toBeUndefined();
   });
 
   it("refuses an endpoint that is not an http(s) URL and a role that is not an IAM role ARN", async () => {
     expect(await check({ endpoint: "127.0.0.1:5000", roleArn: "deploy" })).toEqual([
       {
         property: "endpoint",
-        reason: 'endpoint: must be empty or an http(s) URL, e.g. http://127.0.0.1:5000 (got "127.0.0.1:5000")',
+        reason:
+          'endpoint: must be empty or an http(s) URL, e.g. http://127.0.0.1:5000 (got "127.0.0.1:5000")',
       },
       {
         property: "roleArn",
-        reason: 'roleArn: must be empty or an IAM role ARN, e.g. arn:aws:iam::123456789012:role/deploy (got "deploy")',
+        reason:
+          'roleArn: must be empty or an IAM role ARN, e.g. arn:aws:iam::123456789012:role/deploy (got "deploy")',
       },
     ]);
     for (const endpoint of ["ftp://x", "http://", "http://a b", " http://a"]) {
       expect(await check({ endpoint }), endpoint).toHaveLength(1);
     }
-    for (const roleArn of ["arn:aws:iam::12345678901:role/x", "arn:aws:iam::123456789012:user/x", "arn:aws:iam::123456789012:role/", "xarn:aws:iam::123456789012:role/x"]) {
+    for (const roleArn of [
+      "arn:aws:iam::12345678901:role/x",
+      "arn:aws:iam::123456789012:user/x",
+      "arn:aws:iam::123456789012:role/",
+      "xarn:aws:iam::123456789012:role/x",
+    ]) {
       expect(await check({ roleArn }), roleArn).toHaveLength(1);
     }
   });
@@ -208,13 +256,19 @@ describe("connection check", () => {
 
 describe("diff of the providers that own nothing", () => {
   it("is no change for the same inputs", async () => {
-    expect(await releaseGateProvider.diff!("id", { ...gate, servingRelease: "x" } as never, gate)).toEqual({
+    expect(
+      await releaseGateProvider.diff!("id", { ...gate, servingRelease: "x" } as never, gate),
+    ).toEqual({
       changes: false,
       replaces: [],
       deleteBeforeReplace: false,
     });
-    expect(await releaseRetireProvider.diff!("id", retire as never, retire)).toMatchObject({ changes: false });
-    expect(await fleetAuditProvider.diff!("id", audit as never, audit)).toMatchObject({ changes: false });
+    expect(await releaseRetireProvider.diff!("id", retire as never, retire)).toMatchObject({
+      changes: false,
+    });
+    expect(await fleetAuditProvider.diff!("id", audit as never, audit)).toMatchObject({
+      changes: false,
+    });
   });
 
   it("is an update, never a replacement, for any changed input", async () => {
@@ -254,7 +308,9 @@ describe("diff of the providers that own nothing", () => {
     };
     expect(await releaseGateProvider.diff!("id", olds, gate)).toMatchObject({ changes: false });
     const audited = { ...audit, report: {}, findings: ["x"], clean: false };
-    expect(await fleetAuditProvider.diff!("id", audited as never, audit)).toMatchObject({ changes: false });
+    expect(await fleetAuditProvider.diff!("id", audited as never, audit)).toMatchObject({
+      changes: false,
+    });
   });
 
   it("compares lists and records by content", () => {
@@ -276,13 +332,17 @@ describe("connection helpers", () => {
 
   it("resolves credentials from the profile, or through the role to assume", () => {
     expect(typeof clientConfig({ ...connection, profile: "ci" }).credentials).toBe("function");
-    expect(typeof clientConfig({ ...connection, roleArn: "arn:aws:iam::123456789012:role/deploy" }).credentials).toBe(
-      "function",
-    );
+    expect(
+      typeof clientConfig({ ...connection, roleArn: "arn:aws:iam::123456789012:role/deploy" })
+        .credentials,
+    ).toBe("function");
   });
 
   it("reads AWS tags into a record", () => {
-    expect(tagRecord([{ Key: "a", Value: "1" }, { Key: "b" }, { Value: "orphan" }])).toEqual({ a: "1", b: "" });
+    expect(tagRecord([{ Key: "a", Value: "1" }, { Key: "b" }, { Value: "orphan" }])).toEqual({
+      a: "1",
+      b: "",
+    });
     expect(tagRecord(undefined)).toEqual({});
   });
 

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { crashed } from "../../../../providers/docker/dockerRuntime";
 
-const info = (state: { Running: boolean; Restarting: boolean; ExitCode: number }, RestartCount = 0) => ({
+const info = (
+  state: { Running: boolean; Restarting: boolean; ExitCode: number },
+  RestartCount = 0,
+) => ({
   State: state,
   RestartCount,
 });
@@ -12,11 +15,15 @@ describe("crashed", () => {
   });
 
   it("names the exit code of a stopped container", () => {
-    expect(crashed(info({ Running: false, Restarting: false, ExitCode: 137 }))).toBe("exited (code 137)");
+    expect(crashed(info({ Running: false, Restarting: false, ExitCode: 137 }))).toBe(
+      "exited (code 137)",
+    );
   });
 
   it("sees a crash that the restart policy hides: Docker says Running while it waits to restart", () => {
-    expect(crashed(info({ Running: true, Restarting: true, ExitCode: 1 }, 1))).toBe("exited (code 1)");
+    expect(crashed(info({ Running: true, Restarting: true, ExitCode: 1 }, 1))).toBe(
+      "exited (code 1)",
+    );
     expect(crashed(info({ Running: true, Restarting: false, ExitCode: 0 }, 2))).toBe(
       "exited and was restarted 2 time(s)",
     );
@@ -26,7 +33,9 @@ describe("crashed", () => {
     expect(crashed(info({ Running: true, Restarting: false, ExitCode: 0 }, 2), 1)).toBe(
       "exited (code 1) and was restarted 2 time(s)",
     );
-    expect(crashed(info({ Running: true, Restarting: true, ExitCode: 0 }, 1), 3)).toBe("exited (code 3)");
+    expect(crashed(info({ Running: true, Restarting: true, ExitCode: 0 }, 1), 3)).toBe(
+      "exited (code 3)",
+    );
     expect(crashed(info({ Running: true, Restarting: false, ExitCode: 0 }), 1)).toBeUndefined();
   });
 });

@@ -3,17 +3,25 @@ import { engineError } from "../../../../providers/docker/client";
 
 describe("engineError", () => {
   it("names the engine's address, why, and the fix when no engine answers", () => {
-    const err = engineError(Object.assign(new Error("connect ENOENT /x.sock"), { code: "ENOENT" }), "/x.sock");
+    const err = engineError(
+      Object.assign(new Error("connect ENOENT /x.sock"), { code: "ENOENT" }),
+      "/x.sock",
+    );
     expect((err as Error).message).toBe(
       "Docker engine at /x.sock: no Docker engine answers there (ENOENT); start one (`npm run setup` " +
         "starts Debian's docker.io where none runs) or point DOCKER_HOST at a running engine",
     );
     const refused = engineError(Object.assign(new Error("x"), { code: "ECONNREFUSED" }), "h:2375");
-    expect((refused as Error).message).toMatch(/^Docker engine at h:2375: no Docker engine answers there/);
+    expect((refused as Error).message).toMatch(
+      /^Docker engine at h:2375: no Docker engine answers there/,
+    );
   });
 
   it("says a user without access may not use it", () => {
-    const err = engineError(Object.assign(new Error("x"), { code: "EACCES" }), "/var/run/docker.sock");
+    const err = engineError(
+      Object.assign(new Error("x"), { code: "EACCES" }),
+      "/var/run/docker.sock",
+    );
     expect((err as Error).message).toMatch(/this user may not use it \(add it to the docker group/);
   });
 

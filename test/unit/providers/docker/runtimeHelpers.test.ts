@@ -2,7 +2,12 @@
 import type { ContainerInspectInfo } from "dockerode";
 import { describe, expect, it } from "vitest";
 import { dockerStatus, isNotFound } from "../../../../providers/docker/client";
-import { demux, failedInstance, healthGateError, ipOn } from "../../../../providers/docker/dockerRuntime";
+import {
+  demux,
+  failedInstance,
+  healthGateError,
+  ipOn,
+} from "../../../../providers/docker/dockerRuntime";
 import { testedRecordRef } from "../../../../providers/docker/imageTests";
 
 /** One frame of Docker's multiplexed stream: stream byte, 3 zero bytes, size (uint32 BE), payload. */
@@ -22,7 +27,14 @@ describe("dockerStatus and isNotFound", () => {
   });
 
   it("see no status in anything else", () => {
-    for (const err of [undefined, null, "404", 404, new Error("no such container"), { statusCode: "404" }]) {
+    for (const err of [
+      undefined,
+      null,
+      "404",
+      404,
+      new Error("no such container"),
+      { statusCode: "404" },
+    ]) {
       expect(dockerStatus(err), String(err)).toBeUndefined();
       expect(isNotFound(err)).toBe(false);
     }
@@ -31,16 +43,27 @@ describe("dockerStatus and isNotFound", () => {
 
 describe("demux", () => {
   it("splits stdout and stderr frames, keeping each stream's order", () => {
-    const raw = Buffer.concat([frame(1, "out 1\n"), frame(2, "err 1\n"), frame(1, "out 2\n"), frame(2, "é\n")]);
+    const raw = Buffer.concat([
+      frame(1, "out 1\n"),
+      frame(2, "err 1\n"),
+      frame(1, "out 2\n"),
+      frame(2, "é\n"),
+    ]);
     expect(demux(raw)).toEqual({ stdout: "out 1\nout 2\n", stderr: "err 1\né\n" });
   });
 
   it("keeps an empty frame from swallowing the next one", () => {
-    expect(demux(Buffer.concat([frame(1, ""), frame(2, "x")]))).toEqual({ stdout: "", stderr: "x" });
+    expect(demux(Buffer.concat([frame(1, ""), frame(2, "x")]))).toEqual({
+      stdout: "",
+      stderr: "x",
+    });
   });
 
   it("ignores a truncated header at the end, and reads nothing from nothing", () => {
-    expect(demux(Buffer.concat([frame(1, "ok"), Buffer.from([2, 0, 0])]))).toEqual({ stdout: "ok", stderr: "" });
+    expect(demux(Buffer.concat([frame(1, "ok"), Buffer.from([2, 0, 0])]))).toEqual({
+      stdout: "ok",
+      stderr: "",
+    });
     expect(demux(Buffer.alloc(0))).toEqual({ stdout: "", stderr: "" });
     expect(demux(frame(1, "exactly"))).toEqual({ stdout: "exactly", stderr: "" });
   });
@@ -51,7 +74,10 @@ describe("ipOn", () => {
     ({ NetworkSettings: { Networks: networks } }) as unknown as ContainerInspectInfo;
 
   it("is the container's address on the named network only", () => {
-    const c = info({ bridge: { IPAddress: "172.17.0.2" }, "dev-phoenix": { IPAddress: "10.9.0.3" } });
+    const c = info({
+      bridge: { IPAddress: "172.17.0.2" },
+      "dev-phoenix": { IPAddress: "10.9.0.3" },
+    });
     expect(ipOn(c, "dev-phoenix")).toBe("10.9.0.3");
     expect(ipOn(c, "other")).toBeUndefined();
   });
@@ -82,6 +108,9 @@ describe("healthGateError and failedInstance", () => {
 
 describe("testedRecordRef", () => {
   it("records a spec's passed tests as <phoenix-tested>/<name>:<spec hash>", () => {
-    expect(testedRecordRef("web", "a".repeat(64))).toEqual({ repo: "phoenix-tested/web", tag: "a".repeat(64) });
+    expect(testedRecordRef("web", "a".repeat(64))).toEqual({
+      repo: "phoenix-tested/web",
+      tag: "a".repeat(64),
+    });
   });
 });

@@ -1,7 +1,10 @@
 import { networkDiff } from "../../../../providers/local/localNetwork";
 import { describe, expect, it } from "vitest";
 import { fleetDiff, type LocalFleetOutputs } from "../../../../providers/local/localFleet";
-import { frontDoorDiff, type LocalFrontDoorOutputs } from "../../../../providers/local/localFrontDoor";
+import {
+  frontDoorDiff,
+  type LocalFrontDoorOutputs,
+} from "../../../../providers/local/localFrontDoor";
 import { localImageProvider, type LocalImageOutputs } from "../../../../providers/local/localImage";
 
 const HASH = "a".repeat(64);
@@ -60,7 +63,10 @@ describe("localFleetProvider.diff", () => {
   it("takes a fleet recorded before instances could be services for containers", async () => {
     const { instanceKind: _, ...recorded } = fleet;
     const before = recorded as LocalFleetOutputs;
-    expect(await diff({ instanceKind: "containers" }, before)).toEqual({ changes: false, replaces: [] });
+    expect(await diff({ instanceKind: "containers" }, before)).toEqual({
+      changes: false,
+      replaces: [],
+    });
     expect(await diff({ instanceKind: "services" }, before)).toEqual({
       changes: true,
       replaces: ["instanceKind"],
@@ -141,9 +147,7 @@ describe("localFrontDoorProvider.diff", () => {
   });
 
   it("replaces a front door refresh found stopped", async () => {
-    expect(
-      frontDoorDiff({ ...door, running: false }, door, true).replaces,
-    ).toEqual(["running"]);
+    expect(frontDoorDiff({ ...door, running: false }, door, true).replaces).toEqual(["running"]);
   });
 
   it("replaces a front door that is gone or stopped now, without a refresh first", () => {
@@ -166,13 +170,18 @@ describe("localFleetProvider.diff with refresh findings", () => {
   });
 
   it("updates in place when what runs now has drifted or is untracked, without a refresh first", () => {
-    const gone = { instances: [{ index: 1, id: "c1", name: "n1", drift: { kind: "missing" } }], orphans: [] };
+    const gone = {
+      instances: [{ index: 1, id: "c1", name: "n1", drift: { kind: "missing" } }],
+      orphans: [],
+    };
     expect(fleetDiff(fleet, fleet, gone as never)).toEqual({ changes: true, replaces: [] });
     expect(fleetDiff(fleet, fleet, { instances: fleet.instances, orphans: ["x"] })).toEqual({
       changes: true,
       replaces: [],
     });
-    expect(fleetDiff(fleet, fleet, { instances: fleet.instances, orphans: [] }).changes).toBe(false);
+    expect(fleetDiff(fleet, fleet, { instances: fleet.instances, orphans: [] }).changes).toBe(
+      false,
+    );
   });
 });
 
