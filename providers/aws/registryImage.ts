@@ -35,6 +35,23 @@ export type BuildInputs = Pick<
   "dockerfile" | "files" | "labels" | "buildArgs" | "platform" | "pins"
 >;
 
+/**
+ * Why a push failed, in the project's words first: an expired ECR token (they last 12 hours) says
+ * what to run; anything else names what to check.
+ */
+export function pushFailure(ref: string, error: string): string {
+  if (/authorization token has expired/i.test(error))
+    return (
+      `push of ${ref}: the ECR authorization token has expired (a token lasts 12 hours); run ` +
+      "`pulumi up` again, which fetches a new one. Nothing was pushed and the fleet is untouched.\n" +
+      error
+    );
+  return (
+    `push of ${ref} failed: ${error}; check that the repository exists and that the registry ` +
+    "credentials may push to it"
+  );
+}
+
 /** Provider inputs, as the engine hands them over (plain values). */
 export interface RegistryImageInputs {
   /** `host[:port]/path`, e.g. an ECR `repositoryUrl`. */
@@ -120,12 +137,7 @@ export async function pushImage(opts: {
       docker.modem.followProgress(stream, (err, out) => (err ? reject(err) : resolve(out))),
   );
   const failed = events.find((e) => e.error);
-  if (failed) {
-    throw new Error(
-      `push of ${opts.repository}:${opts.tag} failed: ${failed.error}; check that the repository ` +
-        `exists and that the registry credentials may push to it`,
-    );
-  }
+  if (failed) throw new Error(pushFailure(`${opts.repository}:${opts.tag}`, failed.error ?? ""));
   const digest = events.find((e) => e.aux?.Digest && e.aux.Tag === opts.tag)?.aux?.Digest;
   if (!digest || !isDigest(digest)) {
     throw new Error(

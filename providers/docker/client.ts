@@ -28,11 +28,27 @@ export function dockerClient(): Dockerode {
   return docker;
 }
 
+/** What the kernel says when a write finds no space left. */
+export const NO_SPACE = "no space left on device";
+
+/** The first line when the engine's disk is full, with the fix; `subject` is what failed. */
+export function diskFull(subject: string): string {
+  return (
+    `${subject}: the Docker engine's disk is full (${NO_SPACE}); free space (\`docker system df\` ` +
+    "shows what uses it, `docker image prune` removes images no container uses) and run again"
+  );
+}
+
 /**
  * An engine that cannot be reached, said with the fix first; any other error as it was. The codes
  * are the socket's: no such socket, nobody listening, not allowed.
  */
 export function engineError(err: unknown, where: string): unknown {
+  const message = (err as { message?: unknown } | undefined)?.message;
+  if (typeof message === "string" && message.includes(NO_SPACE))
+    return Object.assign(new Error(`${diskFull(`Docker engine at ${where}`)}\n${message}`), {
+      cause: err,
+    });
   const code = (err as { code?: unknown } | undefined)?.code;
   if (code !== "ENOENT" && code !== "ECONNREFUSED" && code !== "EACCES") return err;
   const why =

@@ -7,7 +7,7 @@
 import { formatMissingPins, missingVersions, plainText } from "../../lib/image/pins";
 import { tarArchive } from "../../lib/image/tar";
 import { readArchive } from "./aptArchive";
-import { dockerClient } from "./client";
+import { NO_SPACE, diskFull, dockerClient } from "./client";
 
 /** One file of the build context (the shape of lib/image/context.ts's ContextFile). */
 export interface BuildContextFile {
@@ -121,6 +121,8 @@ export async function buildImage(opts: DockerBuildOptions): Promise<{ imageId: s
   emit("\n");
   if (failure !== undefined) {
     const output = `docker build of ${opts.tag} failed: ${plainText(failure)}\n--- last build output ---\n${plainText(tail.join("\n"))}`;
+    if (output.includes(NO_SPACE))
+      throw new Error(`${diskFull(`docker build of ${opts.tag}`)}\n${output}`);
     const missing = missingVersions(seen.join("\n"));
     if (missing.length === 0 || !opts.pins) throw new Error(output);
     const archive = await readArchive(

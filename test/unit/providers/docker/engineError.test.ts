@@ -30,3 +30,18 @@ describe("engineError", () => {
     expect(engineError(other, "/x.sock")).toBe(other);
   });
 });
+
+describe("engineError on a full disk", () => {
+  it("says the engine's disk is full first, with the fix, then Docker's words", () => {
+    const raw = new Error(
+      "(HTTP code 500) server error - write /var/lib/docker/tmp/x: no space left on device",
+    );
+    const err = engineError(raw, "/var/run/docker.sock") as Error;
+    expect(err.message.split("\n")).toEqual([
+      "Docker engine at /var/run/docker.sock: the Docker engine's disk is full (no space left on " +
+        "device); free space (`docker system df` shows what uses it, `docker image prune` removes " +
+        "images no container uses) and run again",
+      raw.message,
+    ]);
+  });
+});
