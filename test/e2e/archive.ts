@@ -74,3 +74,21 @@ export async function patchVersions(
 export function setPins(specFile: string, versions: Readonly<Record<string, string>>): void {
   fs.writeFileSync(specFile, setPackageVersions(fs.readFileSync(specFile, "utf8"), versions));
 }
+
+/**
+ * The newest and the oldest version of `name` the base image's archive lists today (for bookworm's
+ * zlib1g-dev: the security update, and the main suite's, which the base image's zlib1g matches).
+ * Throws when the archive has only one, since then no update can be shown.
+ */
+export async function versionSpan(
+  base: string,
+  name: string,
+): Promise<{ older: string; newer: string }> {
+  const versions = ((await readArchive(base, [name])).get(name)?.versions ?? []).map(
+    (v) => v.version,
+  );
+  const [newer, older] = [versions[0], versions[versions.length - 1]];
+  if (newer === undefined || newer === older)
+    throw new Error(`the archive has one ${name} (${newer}) or none: no update to show`);
+  return { older, newer };
+}
