@@ -91,6 +91,16 @@ export function frontDoorDiff(
   return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
 }
 
+/** True when a front door container of `stack` publishes host port `port`. */
+async function ownFrontDoorOn(stack: string, port: number): Promise<boolean> {
+  const mine: Array<{ Ports?: Array<{ PublicPort?: number }> }> =
+    await dockerClient().listContainers({
+      all: true,
+      filters: { label: [`${LABELS.stack}=${stack}`, `${LABELS.role}=frontdoor`] },
+    });
+  return mine.some((c) => (c.Ports ?? []).some((p) => p.PublicPort === port));
+}
+
 /** True when the container exists and runs. */
 async function containerRunning(id: string | undefined): Promise<boolean> {
   if (!id) return false;
@@ -110,7 +120,9 @@ export const localFrontDoorProvider: pulumi.dynamic.ResourceProvider<
   async check(olds, news) {
     // A port another process holds is refused here, at preview, while the old front door still
     // serves: the replace deletes the old container before it binds the new port.
-    if (olds?.hostPort === news.hostPort) return { inputs: news };
+    // The stack's own front door holding the port is no conflict: a replace removes it first.
+    if (olds?.hostPort === news.hostPort || (await ownFrontDoorOn(news.stack, news.hostPort)))
+      return { inputs: news };
     const problem = await portTaken(news.hostPort);
     return problem ? { failures: [{ property: "hostPort", reason: problem }] } : { inputs: news };
   },
