@@ -4,17 +4,13 @@
  * story never depends on a version the archive has since dropped.
  */
 import { loadSpec } from "../lib/spec/spec";
-import { otherVersion } from "../providers/docker/aptArchive";
+import { patchVersions } from "../providers/docker/aptArchive";
 
 async function main(): Promise<void> {
   const [specFile, name] = process.argv.slice(2);
   if (!specFile || !name)
     throw new Error("usage: tsx scripts/patch-version.ts <spec.yaml> <package>");
-  const { spec } = loadSpec(specFile);
-  const from = spec.packages[name];
-  if (from === undefined) throw new Error(`${specFile}: packages.${name} is not pinned`);
-  const to = await otherVersion(spec.base, name, from);
-  if (to === undefined) throw new Error(`${specFile}: the archive has no other version of ${name}`);
+  const { from, to } = await patchVersions(loadSpec(specFile).spec, name, specFile);
   console.log(`${from} ${to}`);
 }
 

@@ -149,3 +149,19 @@ export async function otherVersion(
   if (pkg.candidate !== undefined && pkg.candidate !== from) return pkg.candidate;
   return pkg.versions.map((v) => v.version).find((v) => v !== from);
 }
+
+/**
+ * A patch of one pin for demos and tests: the spec's pin (`from`) and another version apt can
+ * install today (`to`, see otherVersion). Throws naming the spec when either is missing.
+ */
+export async function patchVersions(
+  spec: { readonly base: string; readonly packages: Readonly<Record<string, string>> },
+  name: string,
+  where: string,
+): Promise<{ from: string; to: string }> {
+  const from = spec.packages[name];
+  if (from === undefined) throw new Error(`${where}: packages.${name} is not pinned`);
+  const to = await otherVersion(spec.base, name, from);
+  if (to === undefined) throw new Error(`${where}: the archive has no other version of ${name}`);
+  return { from, to };
+}

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { planPinUpdate } from "../../lib/image/pins";
 import { loadSpec } from "../../lib/spec/spec";
 import { setPackageVersions } from "../../lib/spec/specEdit";
-import { otherVersion, readArchive } from "../../providers/docker/aptArchive";
+import { patchVersions as patchOf, readArchive } from "../../providers/docker/aptArchive";
 
 /** Every spec file the end-to-end tests build: the project's images and the test servers. */
 export function e2eSpecFiles(root: string): string[] {
@@ -62,12 +62,7 @@ export async function patchVersions(
   specFile: string,
   name: string,
 ): Promise<{ from: string; to: string }> {
-  const { spec } = loadSpec(specFile);
-  const from = spec.packages[name];
-  const to = from === undefined ? undefined : await otherVersion(spec.base, name, from);
-  if (from === undefined || to === undefined)
-    throw new Error(`${specFile}: the archive has no second version of ${name} to patch to`);
-  return { from, to };
+  return patchOf(loadSpec(specFile).spec, name, specFile);
 }
 
 /** Sets pins in a spec file, keeping the rest of it byte for byte. */
