@@ -81,6 +81,31 @@ async function pruneImages(name: string, keep: number, protect: string): Promise
   return removed;
 }
 
+/** The image's diff, given whether its image is still in the engine. */
+export function imageDiff(olds: LocalImageOutputs, news: LocalImageInputs, present: boolean) {
+  const replaces: string[] = [];
+  if (olds.specHash !== news.specHash) replaces.push("specHash");
+  if (olds.baseId !== news.baseId) replaces.push("baseId");
+  if (olds.name !== news.name) replaces.push("name");
+  if (replaces.length === 0 && !present) replaces.push("imageId");
+  // A new spec hash or base is a new image; keepImages only changes bookkeeping. The commit is
+  // not compared: a reused image keeps the revision label of the build that made it.
+  const changes = replaces.length > 0 || olds.keepImages !== news.keepImages;
+  return { changes, replaces, deleteBeforeReplace: false };
+}
+
+/** True when the engine still has the image. */
+async function imagePresent(id: string | undefined): Promise<boolean> {
+  if (!id) return false;
+  try {
+    await dockerClient().getImage(id).inspect();
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
 /** The LocalImage provider. */
 export const localImageProvider: pulumi.dynamic.ResourceProvider<
   LocalImageInputs,
@@ -108,14 +133,8 @@ export const localImageProvider: pulumi.dynamic.ResourceProvider<
   },
 
   async diff(_id, olds, news) {
-    const replaces: string[] = [];
-    if (olds.specHash !== news.specHash) replaces.push("specHash");
-    if (olds.baseId !== news.baseId) replaces.push("baseId");
-    if (olds.name !== news.name) replaces.push("name");
-    // A new spec hash or base is a new image; keepImages only changes bookkeeping. The commit is
-    // not compared: a reused image keeps the revision label of the build that made it.
-    const changes = replaces.length > 0 || olds.keepImages !== news.keepImages;
-    return { changes, replaces, deleteBeforeReplace: false };
+    // Read live, as refresh would: an image removed by hand is built again by a plain up.
+    return imageDiff(olds, news, await imagePresent(olds.imageId));
   },
 
   async create(inputs) {

@@ -64,13 +64,15 @@ describe("a plain pulumi up repairs what was changed by hand", { timeout: 10 * 6
     first = after;
   });
 
-  it("rebuilds everything of the stack removed with its network by a cleanup gone wide", async () => {
+  it("rebuilds everything of the stack removed with its network and image by a cleanup gone wide", async () => {
     for (const c of await stack.containers())
       await stack.docker.getContainer(c.Id).remove({ force: true });
     const nets = await stack.docker.listNetworks({
       filters: { label: [`io.phoenix.stack=${stack.name}`] },
     });
     for (const n of nets) await stack.docker.getNetwork(n.Id).remove();
+    // ...and the image with them (`docker image prune -a` once nothing uses it).
+    await stack.docker.getImage(first.imageRef).remove({ force: true });
     const after = (await stack.up()).outputs;
     expect(after.instanceIds).toHaveLength(COUNT);
     const res = await fetch(`${after.url}/`, { signal: AbortSignal.timeout(5_000) });

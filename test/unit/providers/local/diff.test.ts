@@ -5,7 +5,7 @@ import {
   frontDoorDiff,
   type LocalFrontDoorOutputs,
 } from "../../../../providers/local/localFrontDoor";
-import { localImageProvider, type LocalImageOutputs } from "../../../../providers/local/localImage";
+import { imageDiff, type LocalImageOutputs } from "../../../../providers/local/localImage";
 
 const HASH = "a".repeat(64);
 
@@ -108,8 +108,7 @@ const image: LocalImageOutputs = {
 };
 
 describe("localImageProvider.diff", () => {
-  const diff = (news: Partial<LocalImageOutputs>) =>
-    localImageProvider.diff!("id", image, { ...image, ...news });
+  const diff = (news: Partial<LocalImageOutputs>) => imageDiff(image, { ...image, ...news }, true);
 
   it("replaces the image when the spec hash changes", async () => {
     expect((await diff({ specHash: "d".repeat(64) })).replaces).toEqual(["specHash"]);
@@ -122,6 +121,14 @@ describe("localImageProvider.diff", () => {
   it("does not rebuild for a new commit or a new keepImages", async () => {
     expect(await diff({ gitCommit: "def" })).toMatchObject({ changes: false, replaces: [] });
     expect(await diff({ keepImages: 9 })).toMatchObject({ changes: true, replaces: [] });
+  });
+
+  it("builds the image again when it was removed by hand, without a refresh first", () => {
+    expect(imageDiff(image, image, false)).toEqual({
+      changes: true,
+      replaces: ["imageId"],
+      deleteBeforeReplace: false,
+    });
   });
 });
 
