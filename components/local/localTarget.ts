@@ -87,6 +87,7 @@ export class LocalTarget extends pulumi.ComponentResource implements Target {
       url: frontDoor.url,
       gitCommit: ctx.gitCommit,
       instanceIds: fleet.instanceIds,
+      rollout: fleet.lastRollout,
     };
     this.registerOutputs({ ...this.outputs });
   }
@@ -193,6 +194,8 @@ function fleetOf(
       scratch: spec.runtime.scratch,
       stopGraceSeconds: spec.app.stopGraceSeconds,
       frontDoor: deps.frontDoor.name,
+      rollout: args.config.rollout,
+      release: imageTag(spec, args.specHash),
       leavePoolMs: leaveMs,
       healthDeadlineMs: healthDeadlineMs({
         intervalMs: check.checkIntervalMs,

@@ -160,10 +160,10 @@ export const RolloutSchema = z.preprocess(
 );
 
 /** The policy in force for one `up`: none when unset or skipped through {@link ROLLOUT_ENV}. */
-export function effectivePolicy(
-  policy: RolloutPolicy | undefined,
+export function effectivePolicy<P extends RolloutPolicy>(
+  policy: P | undefined,
   env: Readonly<Record<string, string | undefined>>,
-): RolloutPolicy | undefined {
+): P | undefined {
   const v = env[ROLLOUT_ENV];
   if (v === undefined || v === "") return policy;
   if (v === "skip") return undefined;

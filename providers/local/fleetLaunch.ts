@@ -138,14 +138,14 @@ async function launchOne(fleetId: string, p: LocalFleetInputs, slot: number): Pr
 
 /**
  * Launches instances into `slots`, waits until they are healthy, admits them to the front door's
- * pool and waits until they are in it.
+ * pool and waits until they are in it. Resolves with them and their addresses on the network.
  * On any failure removes every container it started and throws with the failing one's log tail.
  */
 export async function launchGated(
   fleetId: string,
   p: LocalFleetInputs,
   slots: readonly number[],
-): Promise<FleetInstance[]> {
+): Promise<Array<FleetInstance & rt.Probed>> {
   const label = `${p.fleet} ${p.specHash.slice(0, 12)}`;
   const containers = p.instanceKind !== "services";
   // Swarm gives a service task the alias only once it is healthy; containers carry it from the
@@ -157,6 +157,7 @@ export async function launchGated(
   else await releaseSlots(p.frontDoor, []);
   const started: Array<rt.Probed & { index: number }> = [];
   const launch = p.instanceKind === "services" ? launchService : launchOne;
+  let healthy: rt.Probed[] = started;
   const results = await Promise.allSettled(
     slots.map(async (slot) => {
       started.push({ ...(await launch(fleetId, p, slot)), index: slot });
@@ -176,7 +177,6 @@ export async function launchGated(
       timeoutMs: p.health.timeoutSeconds * 1000,
       healthyThreshold: p.health.healthyThreshold,
     };
-    let healthy: rt.Probed[] = started;
     if (containers) {
       await rt.waitHealthy(started, { check, deadline, label });
       await admitToPool(started, { frontDoor: p.frontDoor, deadline, label });
@@ -217,7 +217,8 @@ export async function launchGated(
         rt.say(`${label}: could not make the front door's free slots ready again: ${err.message}`),
       );
   }
+  const ipOf = new Map(healthy.map((h) => [h.id, h.ip]));
   return started
-    .map((s) => ({ index: s.index, id: s.id, name: s.name }))
+    .map((s) => ({ index: s.index, id: s.id, name: s.name, ip: ipOf.get(s.id) ?? s.ip }))
     .sort((x, y) => x.index - y.index);
 }

@@ -17,6 +17,8 @@ export interface Stray {
   readonly name: string;
   /** The fleet id (LocalFleet resource id) it was launched by. */
   readonly fleetId: string;
+  /** The spec hash of the release it runs. */
+  readonly specHash: string;
 }
 
 /** Instance containers of the stack's fleet whose ids are not in `keep`. */
@@ -34,11 +36,13 @@ export async function strays(
     id: c.Id,
     name: (c.Names?.[0] ?? c.Id).replace(/^\//, ""),
     fleetId: c.Labels?.[LABELS.fleetId] ?? "?",
+    specHash: c.Labels?.[LABELS.specHash] ?? "",
   }));
   const services = (await servicesLabelled(labels)).map((s) => ({
     id: s.ID,
     name: s.Spec?.Name ?? s.ID,
     fleetId: s.Spec?.Labels?.[LABELS.fleetId] ?? "?",
+    specHash: s.Spec?.Labels?.[LABELS.specHash] ?? "",
   }));
   return [...containers, ...services].filter((c) => !kept.has(c.id));
 }
