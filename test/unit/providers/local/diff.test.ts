@@ -190,6 +190,29 @@ describe("localFleetProvider.diff with refresh findings", () => {
       false,
     );
   });
+
+  it("updates in place when a rollout cut short left the front door's weights off", () => {
+    const live = { instances: fleet.instances, orphans: [] };
+    expect(
+      fleetDiff(fleet, fleet, { ...live, weightsOff: ["app1 (172.18.0.3) at weight 0 of 1"] }),
+    ).toEqual({ changes: true, replaces: [] });
+    expect(fleetDiff(fleet, fleet, { ...live, weightsOff: [] }).changes).toBe(false);
+  });
+
+  it("changes nothing that runs when only the rollout policy or the release name changes", () => {
+    const policy = {
+      steps: [{ percent: 10, seconds: 60 }],
+      bakeSeconds: 120,
+      maxErrorRate: 0.01,
+      minRequests: 100,
+      inconclusive: "fail" as const,
+      alarms: [],
+    };
+    expect(fleetDiff(fleet, { ...fleet, rollout: policy, release: "v1-aaaaaaaaaaaa" })).toEqual({
+      changes: false,
+      replaces: [],
+    });
+  });
 });
 
 describe("localNetworkProvider.diff", () => {
