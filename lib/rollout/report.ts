@@ -86,3 +86,9 @@ export function inconclusiveMessage(
     "phoenix:rollout.inconclusive promote"
   );
 }
+
+/** `v3.4.1-1a2b3c4d5e6f promoted: canary 10% 0 of 412 failed, bake 0 of 2380 failed`. */
+export function rolloutSummary(release: string, windows: readonly WindowRecord[]): string {
+  const each = windows.map((w) => `${windowName(w)} ${w.failed} of ${w.requests} failed`);
+  return `${release} promoted: ${each.join(", ")}`;
+}

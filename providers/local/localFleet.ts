@@ -26,7 +26,7 @@ import {
   servingRelease,
   weightsOff,
 } from "./fleetRollout";
-import type { RolloutRecord, WindowRecord } from "../../lib/rollout/report";
+import { rolloutSummary, type RolloutRecord, type WindowRecord } from "../../lib/rollout/report";
 import type { LocalFleetInputs, LocalFleetOutputs } from "./fleetTypes";
 
 export type { LocalFleetInputs, LocalFleetOutputs } from "./fleetTypes";
@@ -173,6 +173,9 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
         await removeCandidates(inputs, instances);
         throw err;
       }
+      rt.say(
+        `${inputs.fleet}: ${rolloutSummary(inputs.release ?? inputs.specHash.slice(0, 12), windows)}`,
+      );
     } else if (policy !== undefined) {
       rt.say(`${inputs.fleet}: no previous release in the front door's pool: released at once`);
     }

@@ -4,6 +4,7 @@ import {
   inconclusiveMessage,
   limitText,
   progressLine,
+  rolloutSummary,
 } from "../../../../lib/rollout/report";
 
 const p = { maxErrorRate: 0.01, minRequests: 100 };
@@ -42,5 +43,15 @@ describe("rollout lines and errors", () => {
       "bake: 0 requests, 0 failed (0%), 0 s left",
     );
     expect(limitText(0.005)).toBe("0.5%");
+  });
+
+  it("sums a promoted rollout up in one line", () => {
+    const w = { seconds: 5, result: "passed" as const };
+    expect(
+      rolloutSummary("v1-abc", [
+        { ...w, phase: "canary", percent: 10, requests: 412, failed: 0 },
+        { ...w, phase: "bake", percent: 100, requests: 2380, failed: 1 },
+      ]),
+    ).toBe("v1-abc promoted: canary 10% 0 of 412 failed, bake 1 of 2380 failed");
   });
 });
