@@ -135,7 +135,7 @@ describe("canary steps and bake on the local target", { timeout: 15 * 60_000 }, 
     const out = up.stdout + up.stderr;
     expect(up.code).not.toBe(0);
     const m = new RegExp(
-      `canary ${STEP_PERCENT}%: (\\d+) of (\\d+) requests failed \\(([\\d.]+)%\\) > 1%: rolled back; ` +
+      `canary ${STEP_PERCENT}%: (\\d+) of (\\d+) requests failed \\(([\\d.]+)%\\) > 1%( \\(before [^)]*\\))?: rolled back; ` +
         `${releaseName(serving.specHash)} still serves 100%`,
     ).exec(out);
     expect(m, out).not.toBeNull();
