@@ -13,11 +13,21 @@ export const CANARY_FIXTURE = {
   copy: ["servers/www", "servers/canary"],
 } as const;
 
+const confOf = (stack: LocalStack) => path.join(stack.work, "servers", "canary", "nginx.conf");
+
+/** The stack's copy of the nginx config as it is now (what {@link restoreRelease} puts back). */
+export function readRelease(stack: LocalStack): string {
+  return fs.readFileSync(confOf(stack), "utf8");
+}
+
+/** Puts a config read by {@link readRelease} back: the release it was (the same spec hash). */
+export function restoreRelease(stack: LocalStack, text: string): void {
+  fs.writeFileSync(confOf(stack), text);
+}
+
 /** Rewrites the stack's copy of the nginx config: release `name`, failing its share when `bad`. */
 export function writeRelease(stack: LocalStack, name: string, bad = false): void {
-  const conf = path.join(stack.work, "servers", "canary", "nginx.conf");
-  const text = fs
-    .readFileSync(conf, "utf8")
+  const text = readRelease(stack)
     .replace(/return 200 "release: [^"]*\\n";/, `return 200 "release: ${name}\\n";`)
     .replace(
       /# failing share: (off|on)\n(\s*if \(\$phoenix_fail\) \{ return 500; \}\n)?/,
@@ -25,7 +35,7 @@ export function writeRelease(stack: LocalStack, name: string, bad = false): void
         ? "# failing share: on\n            if ($phoenix_fail) { return 500; }\n"
         : "# failing share: off\n",
     );
-  fs.writeFileSync(conf, text);
+  restoreRelease(stack, text);
 }
 
 /** Seconds from the last good reading to the new release at 0%, from a rolled-back `up`'s output. */

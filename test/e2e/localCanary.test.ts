@@ -5,7 +5,8 @@
  * with 0 failed requests; a bad one (health passes, 20% of GET / answer 500) is rolled back during
  * its step with the failed requests bounded by the step's share; one that turns bad after it took
  * 100% is switched back during the bake within 2 s; a `pulumi up` SIGKILLed during a step and
- * during the bake converges after `pulumi cancel` + `pulumi up`. Each time: the previous release
+ * during the bake converges after `pulumi cancel` + `pulumi up` (of the same spec, or of the reverted
+ * one). Each time: the previous release
  * serves 100% afterwards and nothing of the rolled-back one is left.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +15,14 @@ import { offWeightSlots, parseServersState } from "../../lib/local/haproxyRuntim
 import type { RolloutRecord } from "../../lib/rollout/report";
 import { frontDoorCommand } from "../../providers/local/frontDoorApi";
 import { REPO_ROOT, pulumiOk, runProgram } from "./harness";
-import { CANARY_FIXTURE, secondsToZero, turnBad, writeRelease } from "./canaryFixture";
+import {
+  CANARY_FIXTURE,
+  readRelease,
+  restoreRelease,
+  secondsToZero,
+  turnBad,
+  writeRelease,
+} from "./canaryFixture";
 import { upKilledWhen } from "./killedUp";
 import { startLoad, type Load } from "./load";
 import { LocalStack, describeLoad } from "./localStack";
@@ -210,7 +218,10 @@ describe("canary steps and bake on the local target", { timeout: 15 * 60_000 }, 
     expect(sentBetween(before, load.snapshot()).failed).toBe(0);
   });
 
-  it("converges after pulumi up is killed during the bake, with no failed request", async () => {
+  it("converges after pulumi up is killed during the bake and the spec is reverted, with no failed request", async () => {
+    // The serving release's config, to come back to: the fleet in the state is the previous one,
+    // at weight 0 after the kill, and the killed release serves alone.
+    const servingConf = readRelease(stack);
     release("sixth");
     const before = load.snapshot();
     await upKilledWhen(stack.name, "a bake", async () => {
@@ -218,7 +229,11 @@ describe("canary steps and bake on the local target", { timeout: 15 * 60_000 }, 
       if (fresh.length !== COUNT) return false;
       return (await slots()).some((s) => s.uweight === 0 && s.addr !== "-");
     });
+    restoreRelease(stack, servingConf);
+    const ids = [...serving.instanceIds].sort();
     await recover();
+    // The revert kept the fleet the state records: weights back first, then the killed release out.
+    expect([...serving.instanceIds].sort()).toEqual(ids);
     expect(sentBetween(before, load.snapshot()).failed).toBe(0);
   });
 
