@@ -10,10 +10,10 @@ import {
   SWARM_SERVICE_LABEL,
   type ListedService,
   type SwarmTask,
-} from "../../lib/local/serviceSpec";
+} from "../../../lib/local/serviceSpec";
 import type { ContainerInspectInfo } from "dockerode";
-import { dockerClient, dockerStatus, isNotFound } from "../docker/client";
-import * as rt from "../docker/dockerRuntime";
+import { dockerClient, dockerStatus, isNotFound } from "../../docker/client";
+import * as rt from "../../docker/dockerRuntime";
 
 /** True when the daemon is a Swarm manager (it can run services). */
 export async function isSwarmManager(): Promise<boolean> {

@@ -9,18 +9,18 @@
  * delete drains each instance out of the front door's pool before stopping it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "../dynamicResource";
-import { planFleetUpdate, type FleetInstance } from "../../lib/local/fleetPlan";
-import { LABELS } from "../../lib/core/identifiers";
-import * as rt from "../docker/dockerRuntime";
-import { drainAndRemove, type DrainOptions } from "./fleetDrain";
-import { launchGated, randomSuffix } from "./fleetLaunch";
-import { plainContainersLabelled, servicesLabelled } from "./fleetServices";
-import { observeFleet, observeSettled } from "./fleetRead";
-import { sweepStrays } from "./fleetSweep";
-import type { LocalFleetInputs, LocalFleetOutputs } from "./fleetTypes";
+import { DynamicResource } from "../../dynamicResource";
+import { planFleetUpdate, type FleetInstance } from "../../../lib/local/fleetPlan";
+import { LABELS } from "../../../lib/core/identifiers";
+import * as rt from "../../docker/dockerRuntime";
+import { drainAndRemove, type DrainOptions } from "./drain";
+import { launchGated, randomSuffix } from "./launch";
+import { plainContainersLabelled, servicesLabelled } from "./services";
+import { observeFleet, observeSettled } from "./read";
+import { sweepStrays } from "./sweep";
+import type { LocalFleetInputs, LocalFleetOutputs } from "./types";
 
-export type { LocalFleetInputs, LocalFleetOutputs } from "./fleetTypes";
+export type { LocalFleetInputs, LocalFleetOutputs } from "./types";
 
 /** Fields whose change replaces the whole fleet (never modify a running instance). */
 const REPLACE_ON = [

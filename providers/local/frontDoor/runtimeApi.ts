@@ -14,15 +14,15 @@ import {
   slotsOf,
   slotsToHold,
   type SlotState,
-} from "../../lib/local/haproxyRuntime";
+} from "../../../lib/local/haproxyRuntime";
 import {
   FRONT_DOOR_BACKEND,
   parseHaproxyStats,
   poolState,
   type ServerState,
-} from "../../lib/local/haproxyConfig";
-import { dockerClient, isNotFound } from "../docker/client";
-import * as rt from "../docker/dockerRuntime";
+} from "../../../lib/local/haproxyConfig";
+import { dockerClient, isNotFound } from "../../docker/client";
+import * as rt from "../../docker/dockerRuntime";
 
 /** Sends the commands to the admin socket in one connection; one line, `;`-separated. */
 const CLIENT = [

@@ -5,15 +5,15 @@
  * that the state does not track. Serialized by value with the LocalFleet provider.
  */
 import type Dockerode from "dockerode";
-import { classifyDrift, describeDrift, type ContainerChange } from "../../lib/local/drift";
-import type { FleetInstance } from "../../lib/local/fleetPlan";
-import { poolState } from "../../lib/local/haproxyConfig";
-import { dockerClient, isNotFound } from "../docker/client";
-import * as rt from "../docker/dockerRuntime";
-import { frontDoorServers } from "./frontDoorApi";
-import { serviceTarget } from "./fleetServices";
-import { strays } from "./fleetSweep";
-import type { LocalFleetOutputs } from "./fleetTypes";
+import { classifyDrift, describeDrift, type ContainerChange } from "../../../lib/local/drift";
+import type { FleetInstance } from "../../../lib/local/fleetPlan";
+import { poolState } from "../../../lib/local/haproxyConfig";
+import { dockerClient, isNotFound } from "../../docker/client";
+import * as rt from "../../docker/dockerRuntime";
+import { frontDoorServers } from "../frontDoor/runtimeApi";
+import { serviceTarget } from "./services";
+import { strays } from "./sweep";
+import type { LocalFleetOutputs } from "./types";
 
 /** Docker answers `null` for a pristine container, which dockerode hands over as a raw Buffer. */
 function parseChanges(raw: unknown): ContainerChange[] {

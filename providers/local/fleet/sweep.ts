@@ -5,11 +5,11 @@
  * fleet drains and removes them once its own instances are live. Serialized by value with the
  * LocalFleet provider.
  */
-import { LABELS } from "../../lib/core/identifiers";
-import { plainContainersLabelled, servicesLabelled } from "./fleetServices";
-import * as rt from "../docker/dockerRuntime";
-import { drainAndRemove } from "./fleetDrain";
-import type { LocalFleetInputs } from "./fleetTypes";
+import { LABELS } from "../../../lib/core/identifiers";
+import { plainContainersLabelled, servicesLabelled } from "./services";
+import * as rt from "../../docker/dockerRuntime";
+import { drainAndRemove } from "./drain";
+import type { LocalFleetInputs } from "./types";
 
 /** One container the state does not track. */
 export interface Stray {

@@ -5,13 +5,13 @@
  * the grace period and SIGKILL. Once Docker's DNS has forgotten the removed instances, their slots
  * are made ready again for the instances that come next. Serialized by value with the providers.
  */
-import { parseHaproxyStats } from "../../lib/local/haproxyConfig";
-import { forcedFreeSlots, setState, type SlotState } from "../../lib/local/haproxyRuntime";
-import { dockerClient, dockerStatus, isNotFound } from "../docker/client";
-import * as rt from "../docker/dockerRuntime";
-import { FRONT_DOOR_BACKEND } from "../../lib/local/haproxyConfig";
-import { removeServices, serviceTarget } from "./fleetServices";
-import { frontDoorCommand, frontDoorRunning, slotStates } from "./frontDoorApi";
+import { parseHaproxyStats } from "../../../lib/local/haproxyConfig";
+import { forcedFreeSlots, setState, type SlotState } from "../../../lib/local/haproxyRuntime";
+import { dockerClient, dockerStatus, isNotFound } from "../../docker/client";
+import * as rt from "../../docker/dockerRuntime";
+import { FRONT_DOOR_BACKEND } from "../../../lib/local/haproxyConfig";
+import { removeServices, serviceTarget } from "./services";
+import { frontDoorCommand, frontDoorRunning, slotStates } from "../frontDoor/runtimeApi";
 
 /** How to drain instances. */
 export interface DrainOptions {

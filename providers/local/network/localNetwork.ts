@@ -6,17 +6,17 @@
  * service, container and volume labelled with the stack that the state did not track.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "../dynamicResource";
-import { LABELS } from "../../lib/core/identifiers";
-import { dockerClient, isNotFound } from "../docker/client";
-import { attachesTo } from "../../lib/local/serviceSpec";
+import { DynamicResource } from "../../dynamicResource";
+import { LABELS } from "../../../lib/core/identifiers";
+import { dockerClient, isNotFound } from "../../docker/client";
+import { attachesTo } from "../../../lib/local/serviceSpec";
 import {
   isSwarmManager,
   notSwarmManager,
   plainContainersLabelled,
   removeServices,
   servicesLabelled,
-} from "./fleetServices";
+} from "../fleet/services";
 
 /** Inputs of a LocalNetwork. */
 export interface LocalNetworkInputs {

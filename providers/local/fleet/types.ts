@@ -1,6 +1,6 @@
 /** The shape of a LocalFleet's inputs and outputs, shared by the provider and its launch helpers. */
-import type { LocalInstanceKind } from "../../lib/config/stackConfig";
-import type { FleetInstance } from "../../lib/local/fleetPlan";
+import type { LocalInstanceKind } from "../../../lib/config/stackConfig";
+import type { FleetInstance } from "../../../lib/local/fleetPlan";
 
 /** Inputs of a LocalFleet, as the provider receives them. */
 export interface LocalFleetInputs {

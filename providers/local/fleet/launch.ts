@@ -4,16 +4,16 @@
  * has them in it, and clean up everything a failed launch started. Used by the LocalFleet provider (serialized by value into
  * the state with it: no module-level state, dockerode required inside calls).
  */
-import { instanceName, type FleetInstance } from "../../lib/local/fleetPlan";
-import { LABELS } from "../../lib/core/identifiers";
-import { SCRATCH_TMPFS_OPTIONS } from "../../lib/image/render";
-import { fastInterMs } from "../../lib/local/haproxyConfig";
-import { dockerClient } from "../docker/client";
-import * as rt from "../docker/dockerRuntime";
-import { drainAndRemove, releaseSlots } from "./fleetDrain";
-import { createInstanceService, waitServicesHealthy } from "./fleetServices";
-import { admitToPool, holdFreeSlots, waitInPool } from "./frontDoorApi";
-import type { LocalFleetInputs } from "./fleetTypes";
+import { instanceName, type FleetInstance } from "../../../lib/local/fleetPlan";
+import { LABELS } from "../../../lib/core/identifiers";
+import { SCRATCH_TMPFS_OPTIONS } from "../../../lib/image/render";
+import { fastInterMs } from "../../../lib/local/haproxyConfig";
+import { dockerClient } from "../../docker/client";
+import * as rt from "../../docker/dockerRuntime";
+import { drainAndRemove, releaseSlots } from "./drain";
+import { createInstanceService, waitServicesHealthy } from "./services";
+import { admitToPool, holdFreeSlots, waitInPool } from "../frontDoor/runtimeApi";
+import type { LocalFleetInputs } from "./types";
 
 /** Four random base-36 characters, keeping container and fleet names unique. */
 export function randomSuffix(): string {

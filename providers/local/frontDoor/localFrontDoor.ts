@@ -6,12 +6,12 @@
  * the port, so it is deleted before its replacement is created.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "../dynamicResource";
-import { FRONT_DOOR_LISTEN_PORT } from "../../lib/local/haproxyConfig";
-import { LABELS } from "../../lib/core/identifiers";
-import * as rt from "../docker/dockerRuntime";
-import { dockerClient, isNotFound } from "../docker/client";
-import { frontDoorServers } from "./frontDoorApi";
+import { DynamicResource } from "../../dynamicResource";
+import { FRONT_DOOR_LISTEN_PORT } from "../../../lib/local/haproxyConfig";
+import { LABELS } from "../../../lib/core/identifiers";
+import * as rt from "../../docker/dockerRuntime";
+import { dockerClient, isNotFound } from "../../docker/client";
+import { frontDoorServers } from "./runtimeApi";
 
 /** Inputs of a LocalFrontDoor. */
 export interface LocalFrontDoorInputs {
