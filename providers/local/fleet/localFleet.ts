@@ -15,7 +15,7 @@ import { LABELS } from "../../../lib/core/identifiers";
 import * as rt from "../../docker/dockerRuntime";
 import { drainAndRemove, type DrainOptions } from "./drain";
 import { launchGated, randomSuffix } from "./launch";
-import { plainContainersLabelled, servicesLabelled } from "./services";
+import { listAny } from "./instances";
 import { observeFleet, observeSettled } from "./read";
 import { sweepStrays } from "./sweep";
 import type { LocalFleetInputs, LocalFleetOutputs } from "./types";
@@ -178,11 +178,7 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
 
   async delete(id, props) {
     // Also sweep instances of this fleet the state does not know (e.g. an interrupted update).
-    const label = [`${LABELS.fleetId}=${id}`];
-    const labelled = [
-      ...(await plainContainersLabelled(label)).map((c) => c.Id),
-      ...(await servicesLabelled(label)).map((s) => s.ID),
-    ];
+    const labelled = (await listAny([`${LABELS.fleetId}=${id}`])).map((i) => i.id);
     const ids = [...new Set([...(props.instances ?? []).map((i) => i.id), ...labelled])];
     await drainAndRemove(ids, drainOptions(props, `${props.fleet} ${props.specHash.slice(0, 12)}`));
   },

@@ -1,17 +1,18 @@
 /**
- * What the state does not track: instances (containers or services) labelled with the stack and the fleet that
- * are not part of the fleet the state records (left by a deployment whose engine was killed, or
- * started by hand with the stack's labels). Refresh names them, and every create or update of the
- * fleet drains and removes them once its own instances are live. Serialized by value with the
- * LocalFleet provider.
+ * What the state does not track: instances (containers or services) labelled with the stack and
+ * the fleet that are not part of the fleet the state records (left by a deployment whose engine
+ * was killed, or started by hand with the stack's labels). Refresh names them, and every create or
+ * update of the fleet drains and removes them once its own instances are live. Serialized by value
+ * with the LocalFleet provider.
  */
 import { LABELS } from "../../../lib/core/identifiers";
-import { plainContainersLabelled, servicesLabelled } from "./services";
+import { fleetSelector } from "../../../lib/local/instanceSpec";
 import * as rt from "../../docker/dockerRuntime";
 import { drainAndRemove } from "./drain";
+import { listAny } from "./instances";
 import type { LocalFleetInputs } from "./types";
 
-/** One container the state does not track. */
+/** One instance (container or service) the state does not track. */
 export interface Stray {
   readonly id: string;
   readonly name: string;
@@ -19,33 +20,23 @@ export interface Stray {
   readonly fleetId: string;
 }
 
-/** Instance containers of the stack's fleet whose ids are not in `keep`. */
+/** Instances of the stack's fleet, of either kind, whose ids are not in `keep`. */
 export async function strays(
   p: Pick<LocalFleetInputs, "stack" | "fleet">,
   keep: readonly string[],
 ): Promise<Stray[]> {
   const kept = new Set(keep);
-  const labels = [
-    `${LABELS.stack}=${p.stack}`,
-    `${LABELS.role}=instance`,
-    `${LABELS.fleet}=${p.fleet}`,
-  ];
-  const containers = (await plainContainersLabelled(labels)).map((c) => ({
-    id: c.Id,
-    name: (c.Names?.[0] ?? c.Id).replace(/^\//, ""),
-    fleetId: c.Labels?.[LABELS.fleetId] ?? "?",
+  const found = (await listAny(fleetSelector(p))).map((i) => ({
+    id: i.id,
+    name: i.name,
+    fleetId: i.labels[LABELS.fleetId] ?? "?",
   }));
-  const services = (await servicesLabelled(labels)).map((s) => ({
-    id: s.ID,
-    name: s.Spec?.Name ?? s.ID,
-    fleetId: s.Spec?.Labels?.[LABELS.fleetId] ?? "?",
-  }));
-  return [...containers, ...services].filter((c) => !kept.has(c.id));
+  return found.filter((c) => !kept.has(c.id));
 }
 
 /**
- * Drains and removes every instance container of the stack's fleet but `keep` (see the module
- * comment). `what` names them in the log line.
+ * Drains and removes every instance of the stack's fleet but `keep` (see the module comment).
+ * `what` names them in the log line.
  */
 export async function sweepStrays(
   p: LocalFleetInputs,

@@ -1,26 +1,17 @@
 /**
- * haproxy's runtime API on the front door's admin socket (a UNIX socket inside the front door
- * container, never published): the providers put instances into drain and maintenance before
- * any signal reaches them, and read each slot's admin state. Commands run through `docker exec`
- * with the perl of the image's base system (perl-base is Essential in Debian), so the socket is
- * reachable by nothing on the stack network. Serialized by value with the providers: no
- * module-level state, dockerode required inside calls.
+ * The transport of haproxy's runtime API on the front door's admin socket (a UNIX socket inside the
+ * front door container, never published), and its two reads: each slot's admin state and the
+ * servers' statistics. Commands run through `docker exec` with the perl of the image's base system
+ * (perl-base is Essential in Debian), so the socket is reachable by nothing on the stack network.
+ * Everything else uses these through `frontDoor(name)` (./frontDoor.ts). Serialized by value with
+ * the providers: no module-level state, dockerode required inside calls.
  */
 import {
   FRONT_DOOR_ADMIN_SOCKET,
-  heldSlotsOf,
   parseServersState,
-  setState,
-  slotsOf,
-  slotsToHold,
   type SlotState,
 } from "../../../lib/local/haproxyRuntime";
-import {
-  FRONT_DOOR_BACKEND,
-  parseHaproxyStats,
-  poolState,
-  type ServerState,
-} from "../../../lib/local/haproxyConfig";
+import { parseHaproxyStats, type ServerState } from "../../../lib/local/haproxyConfig";
 import { dockerClient, isNotFound } from "../../docker/client";
 import * as rt from "../../docker/dockerRuntime";
 
@@ -103,82 +94,5 @@ export async function frontDoorServers(frontDoor: string): Promise<ServerState[]
     return parseHaproxyStats(out.slice(Math.max(0, out.indexOf("# pxname"))));
   } catch {
     return undefined;
-  }
-}
-
-/**
- * Waits until the front door sends traffic to every instance (each is fully UP in its pool).
- * Resolves at once when there is no front door.
- */
-export async function waitInPool(
-  instances: readonly rt.Probed[],
-  gate: { readonly frontDoor?: string; readonly deadline: number; readonly label: string },
-): Promise<void> {
-  const { frontDoor, deadline, label } = gate;
-  if (frontDoor === undefined) return;
-  let reported = -1;
-  for (;;) {
-    const rows = await frontDoorServers(frontDoor);
-    if (rows === undefined) {
-      rt.say(`${label}: front door ${frontDoor} not reachable; not waiting for its pool`);
-      return;
-    }
-    const up = instances.filter((i) => poolState(rows, i.ip).fullyUp).length;
-    if (up !== reported) {
-      rt.say(`${label}: ${up}/${instances.length} in the front door's pool`);
-      reported = up;
-    }
-    if (up === instances.length) return;
-    if (Date.now() > deadline) {
-      const missing = instances.find((i) => !poolState(rows, i.ip).fullyUp)!;
-      throw rt.healthGateError(
-        `${missing.name} (${missing.ip}) never came UP in the front door's pool`,
-        missing,
-      );
-    }
-    await rt.pause(200);
-  }
-}
-
-/**
- * Holds the fleet backend's free slots in maintenance (see `slotsToHold`), before a launch of
- * instances that carry the fleet's alias from their start. Nothing to do without a running front
- * door. `releaseSlots` makes them ready again once the launch is over.
- */
-export async function holdFreeSlots(frontDoor: string | undefined): Promise<void> {
-  if (frontDoor === undefined) return;
-  const slots = await slotStates(frontDoor, FRONT_DOOR_BACKEND);
-  const hold = slotsToHold(slots ?? []);
-  if (hold.length > 0) await frontDoorCommand(frontDoor, setState(hold, "maint"));
-}
-
-/**
- * Puts instances that passed their health gate into the pool: makes ready the held slots that
- * Docker's DNS handed them, waiting until it has handed each one a slot. Resolves at once without
- * a running front door (waitInPool says so).
- */
-export async function admitToPool(
-  instances: readonly rt.Probed[],
-  gate: { readonly frontDoor?: string; readonly deadline: number; readonly label: string },
-): Promise<void> {
-  const { frontDoor, deadline } = gate;
-  if (frontDoor === undefined) return;
-  const waiting = new Set(instances.map((i) => i.ip));
-  for (;;) {
-    const slots = await slotStates(frontDoor, FRONT_DOOR_BACKEND);
-    if (slots === undefined) return;
-    const placed = slotsOf(slots, [...waiting]);
-    const held = heldSlotsOf(placed, [...waiting]);
-    if (held.length > 0) await frontDoorCommand(frontDoor, setState(held, "ready"));
-    for (const s of placed) waiting.delete(s.addr);
-    if (waiting.size === 0) return;
-    if (Date.now() > deadline) {
-      const missing = instances.find((i) => waiting.has(i.ip))!;
-      throw rt.healthGateError(
-        `${missing.name} (${missing.ip}) got no slot in the front door's pool (the front door did not resolve it)`,
-        missing,
-      );
-    }
-    await rt.pause(200);
   }
 }
