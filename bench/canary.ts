@@ -19,7 +19,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseServersState } from "../lib/local/haproxyRuntime";
-import { frontDoorCommand } from "../providers/local/frontDoorApi";
+import { frontDoorCommand } from "../providers/local/frontDoor/runtimeApi";
 import { REPO_ROOT, pulumiOk, runProgram } from "../test/e2e/harness";
 import { CANARY_FIXTURE, secondsToZero, turnBad, writeRelease } from "../test/e2e/canaryFixture";
 import { startLoad } from "../test/e2e/load";

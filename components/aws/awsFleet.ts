@@ -283,7 +283,11 @@ export class AwsFleet extends pulumi.ComponentResource {
   }
 }
 
-/** What the helpers below share: the fleet's name, its args, the component and the common tags. */
+/**
+ * The boot script's input (lib/aws/userData.ts) for one image reference and the SSM versions of the
+ * stack secrets: the constructor calls it once with the longest values they can take, to check the
+ * script's size at preview, and once with the deployed values.
+ */
 function bootInput(
   args: AwsFleetArgs,
   ssmPrefix: string,

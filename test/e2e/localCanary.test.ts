@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LABELS } from "../../lib/core/identifiers";
 import { offWeightSlots, parseServersState } from "../../lib/local/haproxyRuntime";
 import type { RolloutRecord } from "../../lib/rollout/report";
-import { frontDoorCommand } from "../../providers/local/frontDoorApi";
+import { frontDoorCommand } from "../../providers/local/frontDoor/runtimeApi";
 import { REPO_ROOT, pulumiOk, runProgram } from "./harness";
 import {
   CANARY_FIXTURE,

@@ -112,7 +112,7 @@ describe("pulumi up killed at any point of a rollout", { timeout: 10 * 60_000 },
   it("during the old fleet's drain", async () => {
     await nextRelease();
     const [fd] = await stack.containers("frontdoor");
-    const { frontDoorCommand } = await import("../../providers/local/frontDoorApi");
+    const { frontDoorCommand } = await import("../../providers/local/frontDoor/runtimeApi");
     const { parseServersState, ADMIN } = await import("../../lib/local/haproxyRuntime");
     await upKilledWhen("a drain", async () => {
       const slots = parseServersState(await frontDoorCommand(fd.Id, ["show servers state app"]));

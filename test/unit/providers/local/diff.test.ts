@@ -1,11 +1,11 @@
-import { networkDiff } from "../../../../providers/local/localNetwork";
+import { networkDiff } from "../../../../providers/local/network/localNetwork";
 import { describe, expect, it } from "vitest";
-import { fleetDiff, type LocalFleetOutputs } from "../../../../providers/local/localFleet";
+import { fleetDiff, type LocalFleetOutputs } from "../../../../providers/local/fleet/localFleet";
 import {
   frontDoorDiff,
   type LocalFrontDoorOutputs,
-} from "../../../../providers/local/localFrontDoor";
-import { imageDiff, type LocalImageOutputs } from "../../../../providers/local/localImage";
+} from "../../../../providers/local/frontDoor/localFrontDoor";
+import { imageDiff, type LocalImageOutputs } from "../../../../providers/local/image/localImage";
 
 const HASH = "a".repeat(64);
 

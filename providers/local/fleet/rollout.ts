@@ -8,31 +8,31 @@
  * its weight back and the new one 0 in one runtime API call, before anything else. Serialized by
  * value with the LocalFleet provider: no module-level state.
  */
-import { setWeight, shareWeights } from "../../lib/local/canaryWeights";
-import { FRONT_DOOR_BACKEND, parseServerCounters } from "../../lib/local/haproxyConfig";
-import { isFree, offWeightSlots, slotsOf, type SlotState } from "../../lib/local/haproxyRuntime";
+import { shareWeights } from "../../../lib/local/canaryWeights";
+import { FRONT_DOOR_BACKEND } from "../../../lib/local/haproxyConfig";
+import { isFree, offWeightSlots, slotsOf, type SlotState } from "../../../lib/local/haproxyRuntime";
 import {
   judgeBake,
   judgeStep,
   tallySince,
   type Counters,
   type Verdict,
-} from "../../lib/rollout/analysis";
-import type { RolloutPolicy } from "../../lib/rollout/policy";
+} from "../../../lib/rollout/analysis";
+import type { RolloutPolicy } from "../../../lib/rollout/policy";
 import {
   breachMessage,
   inconclusiveMessage,
   progressLine,
   windowName,
   type WindowRecord,
-} from "../../lib/rollout/report";
-import { LABELS } from "../../lib/core/identifiers";
-import { dockerClient } from "../docker/client";
-import * as rt from "../docker/dockerRuntime";
-import { drainAndRemove } from "./fleetDrain";
-import { frontDoorCommand, slotStates } from "./frontDoorApi";
-import { strays } from "./fleetSweep";
-import type { LocalFleetInputs } from "./fleetTypes";
+} from "../../../lib/rollout/report";
+import { LABELS } from "../../../lib/core/identifiers";
+import { dockerClient } from "../../docker/client";
+import * as rt from "../../docker/dockerRuntime";
+import { frontDoor, type FrontDoor } from "../frontDoor/frontDoor";
+import { drainAndRemove } from "./drain";
+import { strays } from "./sweep";
+import type { LocalFleetInputs } from "./types";
 
 /** How often a window reads the counters; a breach is acted on within one period. */
 const POLL_MS = 250;
@@ -71,31 +71,30 @@ function sides(slots: readonly SlotState[], candidateIps: readonly string[]) {
  * instances take that share as they join. A policy with no step starts with the bake: normal weights.
  */
 export async function prepareWeights(
-  frontDoor: string | undefined,
+  name: string | undefined,
   policy: RolloutPolicy | undefined,
   count: number,
 ): Promise<{ previous: number }> {
-  if (frontDoor === undefined) return { previous: 0 };
-  const slots = await slotStates(frontDoor, FRONT_DOOR_BACKEND);
+  const door = frontDoor(name);
+  const slots = await door.slotStates();
   if (slots === undefined) return { previous: 0 };
   const { previous, free } = sides(slots, []);
   const first = policy?.steps[0];
   if (first === undefined || previous.length === 0) {
-    await frontDoorCommand(frontDoor, setWeight([...previous, ...free], "100%"));
+    await door.setWeights([[[...previous, ...free], "100%"]]);
     return { previous: previous.length };
   }
   const w = shareWeights(first.percent, count, previous.length);
-  await frontDoorCommand(frontDoor, [
-    ...setWeight(previous, w.previous),
-    ...setWeight(free, w.candidate),
+  await door.setWeights([
+    [previous, w.previous],
+    [free, w.candidate],
   ]);
   return { previous: previous.length };
 }
 
 /** The cumulative counters of the slots at `ips`, keyed by slot and address (a reused slot restarts). */
-async function countersOf(frontDoor: string, ips: readonly string[]) {
-  const out = await frontDoorCommand(frontDoor, ["show stat"]);
-  const rows = parseServerCounters(out.slice(Math.max(0, out.indexOf("# pxname")))).filter(
+async function countersOf(door: FrontDoor, ips: readonly string[]) {
+  const rows = (await door.counters()).filter(
     (r) => r.proxy === FRONT_DOOR_BACKEND && ips.includes(r.addr.split(":")[0]),
   );
   const counters = new Map<string, Counters>(
@@ -124,17 +123,18 @@ export interface RolloutRun {
  * previous fleet back at its normal weight and the new one at 0 (the caller removes it).
  */
 export async function runRollout(run: RolloutRun): Promise<WindowRecord[]> {
-  const { frontDoor, policy } = run;
+  const { policy } = run;
+  const door = frontDoor(run.frontDoor);
   const ips = run.candidates.map((c) => c.ip);
   const windows: WindowRecord[] = [];
-  const pool = async () => sides((await slotStates(frontDoor, FRONT_DOOR_BACKEND)) ?? [], ips);
+  const pool = async () => sides((await door.slotStates()) ?? [], ips);
 
   for (const step of policy.steps) {
     const s = await pool();
     const w = shareWeights(step.percent, s.candidate.length, s.previous.length);
-    await frontDoorCommand(frontDoor, [
-      ...setWeight(s.previous, w.previous),
-      ...setWeight(s.candidate, w.candidate),
+    await door.setWeights([
+      [s.previous, w.previous],
+      [s.candidate, w.candidate],
     ]);
     rt.say(
       `${run.label}: canary ${step.percent}%: ${s.candidate.length} new instance(s) at weight ` +
@@ -147,9 +147,9 @@ export async function runRollout(run: RolloutRun): Promise<WindowRecord[]> {
   // The new release takes 100% and the previous fleet no new request: it stays healthy in the pool
   // at weight 0 for the bake, or until the caller drains it.
   const s = await pool();
-  await frontDoorCommand(frontDoor, [
-    ...setWeight(s.candidate, "100%"),
-    ...setWeight(s.previous, 0),
+  await door.setWeights([
+    [s.candidate, "100%"],
+    [s.previous, 0],
   ]);
   if (policy.bakeSeconds > 0) {
     rt.say(
@@ -169,16 +169,17 @@ async function watch(
   s: { candidate: string[]; previous: string[] },
   done: readonly WindowRecord[],
 ): Promise<WindowRecord> {
-  const { frontDoor, policy } = run;
+  const { policy } = run;
+  const door = frontDoor(run.frontDoor);
   const ips = run.candidates.map((c) => c.ip);
-  const baseline = (await countersOf(frontDoor, ips)).counters;
+  const baseline = (await countersOf(door, ips)).counters;
   const started = Date.now();
   let extended = false;
   let lastClean = started;
   let printed = started;
   for (;;) {
     await rt.pause(POLL_MS);
-    const now = await countersOf(frontDoor, ips);
+    const now = await countersOf(door, ips);
     const t = tallySince(baseline, now.counters);
     const elapsed = Date.now() - started;
     const verdict: Verdict =
@@ -221,7 +222,7 @@ async function watch(
       rt.say(`${run.label}: ${progressLine(window, t, 0)}: ${result}`);
       return record(result);
     }
-    const toZeroMs = await rollBack(frontDoor, s, lastClean);
+    const toZeroMs = await rollBack(door, s, lastClean);
     const why =
       now.down.length > 0
         ? `${windowName(window)}: new instance(s) at ${now.down.join(", ")} left the front door's ` +
@@ -241,13 +242,13 @@ async function watch(
 
 /** Previous fleet back to its normal weight first, then the new one to 0: one runtime API call. */
 async function rollBack(
-  frontDoor: string,
+  door: FrontDoor,
   s: { candidate: string[]; previous: string[] },
   lastClean: number,
 ): Promise<number> {
-  await frontDoorCommand(frontDoor, [
-    ...setWeight(s.previous, "100%"),
-    ...setWeight(s.candidate, 0),
+  await door.setWeights([
+    [s.previous, "100%"],
+    [s.candidate, 0],
   ]);
   return Date.now() - lastClean;
 }
@@ -260,16 +261,9 @@ async function rollBack(
 export async function dropLeftovers(p: LocalFleetInputs): Promise<void> {
   const found = (await strays(p, [])).filter((s) => s.specHash === p.specHash);
   if (found.length === 0) return;
-  if (p.frontDoor !== undefined) {
-    const slots = (await slotStates(p.frontDoor, FRONT_DOOR_BACKEND)) ?? [];
-    await frontDoorCommand(
-      p.frontDoor,
-      setWeight(
-        slots.map((s) => s.server),
-        "100%",
-      ),
-    );
-  }
+  const door = frontDoor(p.frontDoor);
+  const slots = (await door.slotStates()) ?? [];
+  await door.setWeights([[slots.map((s) => s.server), "100%"]]);
   rt.say(
     `${p.fleet}: removing ${found.length} instance(s) of this release an interrupted deployment ` +
       `left: ${found.map((s) => s.name).join(", ")}`,
@@ -310,17 +304,15 @@ export async function removeCandidates(
   p: LocalFleetInputs,
   candidates: readonly rt.Probed[],
 ): Promise<void> {
-  if (p.frontDoor !== undefined) {
-    const slots = (await slotStates(p.frontDoor, FRONT_DOOR_BACKEND)) ?? [];
-    const s = sides(
-      slots,
-      candidates.map((c) => c.ip),
-    );
-    await frontDoorCommand(p.frontDoor, [
-      ...setWeight(s.previous, "100%"),
-      ...setWeight(s.candidate, 0),
-    ]);
-  }
+  const door = frontDoor(p.frontDoor);
+  const s = sides(
+    (await door.slotStates()) ?? [],
+    candidates.map((c) => c.ip),
+  );
+  await door.setWeights([
+    [s.previous, "100%"],
+    [s.candidate, 0],
+  ]);
   await drainAndRemove(
     candidates.map((c) => c.id),
     {
@@ -333,9 +325,8 @@ export async function removeCandidates(
 }
 
 /** Servers of the front door whose weight a rollout cut short left other than normal (none: []). */
-export async function weightsOff(frontDoor: string | undefined): Promise<string[]> {
-  if (frontDoor === undefined) return [];
-  return offWeightSlots((await slotStates(frontDoor, FRONT_DOOR_BACKEND)) ?? []).map(
+export async function weightsOff(name: string | undefined): Promise<string[]> {
+  return offWeightSlots((await frontDoor(name).slotStates()) ?? []).map(
     (s) => `${s.server} (${s.addr}) at weight ${s.uweight} of ${s.iweight}`,
   );
 }

@@ -9,15 +9,15 @@
  * delete drains each instance out of the front door's pool before stopping it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "../dynamicResource";
-import { planFleetUpdate, type FleetInstance } from "../../lib/local/fleetPlan";
-import { LABELS } from "../../lib/core/identifiers";
-import * as rt from "../docker/dockerRuntime";
-import { drainAndRemove, type DrainOptions } from "./fleetDrain";
-import { launchGated, randomSuffix } from "./fleetLaunch";
-import { plainContainersLabelled, servicesLabelled } from "./fleetServices";
-import { observeFleet, observeSettled } from "./fleetRead";
-import { sweepStrays } from "./fleetSweep";
+import { DynamicResource } from "../../dynamicResource";
+import { planFleetUpdate, type FleetInstance } from "../../../lib/local/fleetPlan";
+import { LABELS } from "../../../lib/core/identifiers";
+import * as rt from "../../docker/dockerRuntime";
+import { drainAndRemove, type DrainOptions } from "./drain";
+import { launchGated, randomSuffix } from "./launch";
+import { listAny } from "./instances";
+import { observeFleet, observeSettled } from "./read";
+import { sweepStrays } from "./sweep";
 import {
   dropLeftovers,
   prepareWeights,
@@ -25,11 +25,11 @@ import {
   runRollout,
   servingRelease,
   weightsOff,
-} from "./fleetRollout";
-import { rolloutSummary, type RolloutRecord, type WindowRecord } from "../../lib/rollout/report";
-import type { LocalFleetInputs, LocalFleetOutputs } from "./fleetTypes";
+} from "./rollout";
+import { rolloutSummary, type RolloutRecord, type WindowRecord } from "../../../lib/rollout/report";
+import type { LocalFleetInputs, LocalFleetOutputs } from "./types";
 
-export type { LocalFleetInputs, LocalFleetOutputs } from "./fleetTypes";
+export type { LocalFleetInputs, LocalFleetOutputs } from "./types";
 
 /** Fields whose change replaces the whole fleet (never modify a running instance). */
 const REPLACE_ON = [
@@ -229,11 +229,7 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
 
   async delete(id, props) {
     // Also sweep instances of this fleet the state does not know (e.g. an interrupted update).
-    const label = [`${LABELS.fleetId}=${id}`];
-    const labelled = [
-      ...(await plainContainersLabelled(label)).map((c) => c.Id),
-      ...(await servicesLabelled(label)).map((s) => s.ID),
-    ];
+    const labelled = (await listAny([`${LABELS.fleetId}=${id}`])).map((i) => i.id);
     const ids = [...new Set([...(props.instances ?? []).map((i) => i.id), ...labelled])];
     await drainAndRemove(ids, drainOptions(props, `${props.fleet} ${props.specHash.slice(0, 12)}`));
   },

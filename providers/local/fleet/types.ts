@@ -1,8 +1,8 @@
 /** The shape of a LocalFleet's inputs and outputs, shared by the provider and its launch helpers. */
-import type { LocalInstanceKind } from "../../lib/config/stackConfig";
-import type { FleetInstance } from "../../lib/local/fleetPlan";
-import type { RolloutPolicy } from "../../lib/rollout/policy";
-import type { RolloutRecord } from "../../lib/rollout/report";
+import type { LocalInstanceKind } from "../../../lib/config/stackConfig";
+import type { FleetInstance } from "../../../lib/local/fleetPlan";
+import type { RolloutPolicy } from "../../../lib/rollout/policy";
+import type { RolloutRecord } from "../../../lib/rollout/report";
 
 /** Inputs of a LocalFleet, as the provider receives them. */
 export interface LocalFleetInputs {
