@@ -78,12 +78,14 @@ async function measure(size: number, rate: number): Promise<SizeResult> {
     if ((await up(true)).code !== 0) throw new Error("release B failed");
     const canaryRuns: number[] = [];
     const skipRuns: number[] = [];
+    // B serves: every canary swap goes to A, every skip swap back to B (both images exist).
     for (let i = 0; i < 3; i++) {
-      release(i % 2 === 0 ? "A" : "B");
+      release("A");
       const c = await up(false);
-      if (c.code !== 0) throw new Error(`canary swap failed:\n${c.out.slice(-3000)}`);
+      if (c.code !== 0 || !/ promoted: canary 10%/.test(c.out))
+        throw new Error(`canary swap failed:\n${c.out.slice(-3000)}`);
       canaryRuns.push(round1(c.seconds));
-      release(i % 2 === 0 ? "B" : "A");
+      release("B");
       const s = await up(true);
       if (s.code !== 0) throw new Error(`skip swap failed:\n${s.out.slice(-3000)}`);
       skipRuns.push(round1(s.seconds));
