@@ -26,7 +26,7 @@ import {
   servingRules,
   settleSeconds,
   switchWhenHealthy,
-} from "./awsRelease";
+} from "./releaseTraffic";
 import {
   type FleetContext,
   instanceSecurityGroup,

@@ -16,7 +16,7 @@ import {
   pause,
   updateOnlyDiff,
 } from "./awsConnection";
-import { fleetGroups, scaleGroup, servingRuleForwards, targetHealth } from "./releaseAws";
+import { fleetGroups, scaleGroup, servingRuleForwards, targetHealth } from "./fleetApi";
 
 /** Plain inputs of the gate, as the provider receives them. */
 export interface ReleaseGateProps extends AwsConnection {

@@ -15,7 +15,7 @@ import {
   fleetGroups,
   fleetTargetGroups,
   targetHealth,
-} from "./releaseAws";
+} from "./fleetApi";
 
 /** Plain inputs of the retire, as the provider receives them. */
 export interface ReleaseRetireProps extends AwsConnection {

@@ -362,7 +362,7 @@ describe("the drain, against moto behind a stand-in for target health (unused, d
     await group({ name: `${prefix}-old`, tg: old, fleetTag, count: 2, net });
     await group({ name: `${prefix}-live`, tg: live, fleetTag, count: 2, net });
     const rule = await servingRule(net.listenerArn, [{ arn: old, weight: 1 }], standIn.endpoint);
-    // The switch as the serving rule makes it (components/aws/awsRelease.ts, servingForward).
+    // The switch as the serving rule makes it (components/aws/releaseTraffic.ts, servingForward).
     await clients(standIn.endpoint).elb.send(
       new ModifyRuleCommand({
         RuleArn: rule,
