@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { RolloutRecord } from "../lib/rollout/report";
 
 /**
  * The stack outputs of either target: the same names with the same formats, so scripts, tests and
@@ -23,6 +24,11 @@ export interface StackOutputs {
   readonly instanceIds?: pulumi.Input<string[]>;
   /** aws only: what the last refresh found wrong with the fleet (empty when clean). */
   readonly auditFindings?: pulumi.Input<string[]>;
+  /**
+   * The last rollout of the fleet (phoenix:rollout): `promoted` with each canary step and the bake
+   * it passed, or `immediate` (no policy, or PHOENIX_ROLLOUT=skip).
+   */
+  readonly rollout?: pulumi.Input<RolloutRecord>;
   /** aws only: the ECR repository the stack's image is in (what a promoting stack deploys from). */
   readonly repositoryUrl?: pulumi.Input<string>;
 }
