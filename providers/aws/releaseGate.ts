@@ -103,9 +103,7 @@ function propsSchema() {
  * target group if every listener agrees on one (see servingOf), the one kept at weight 0, and the
  * rules themselves.
  */
-async function liveNow(
-  props: ReleaseGateProps,
-): Promise<{
+async function liveNow(props: ReleaseGateProps): Promise<{
   live?: string;
   zero?: string;
   forwards: Record<string, WeightedTarget[] | undefined>;
