@@ -55,11 +55,12 @@ describe("AwsFleet with phoenix:rollout", () => {
     mocks = await setupMocks({ project: "phoenix", stack: "prod" });
     fleetModule = await import("../../../../components/aws/awsFleet");
     warn.mockClear();
-    for (const [name, config] of Object.entries({
+    const configs: Record<string, Record<string, string>> = {
       canary: { rollout: ROLLOUT },
       plain: {},
       bakeOnly: { rollout: JSON.stringify({ bakeSeconds: 300 }) },
-    })) {
+    };
+    for (const [name, config] of Object.entries(configs)) {
       const f = fleet(name, config);
       records[name] = await outputOf(f.rollout);
       await outputOf(f.retired.urn);
