@@ -8,18 +8,17 @@
 import {
   CloudWatchClient,
   PutMetricAlarmCommand,
-  PutMetricDataCommand,
   SetAlarmStateCommand,
 } from "@aws-sdk/client-cloudwatch";
-import { AddTagsCommand, DescribeRulesCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { AddTagsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { metricDimensions } from "../../lib/aws/canary";
-import { RELEASE_TAG_KEY, SERVING_RULE_PRIORITY, type WeightedTarget } from "../../lib/aws/release";
+import { RELEASE_TAG_KEY } from "../../lib/aws/release";
 import { RolloutSchema } from "../../lib/rollout/policy";
 import { releaseGateProvider } from "../../providers/aws/releaseGate";
 import { releaseRetireProvider } from "../../providers/aws/releaseRetire";
 import { type Moto, startMoto } from "./moto";
 import { releaseWorld } from "./releaseWorld";
+import { servingForwardOf, startTraffic } from "./albTraffic";
 
 const REGION = "us-east-1";
 const RELEASE_A = "a".repeat(12);
@@ -37,66 +36,15 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-/** The serving rule's weighted target groups now. */
-async function forwardNow(listenerArn: string): Promise<WeightedTarget[]> {
-  const rules = await world
-    .clients()
-    .elb.send(new DescribeRulesCommand({ ListenerArn: listenerArn }));
-  const rule = rules.Rules?.find((r) => r.Priority === String(SERVING_RULE_PRIORITY));
-  return (rule?.Actions?.[0]?.ForwardConfig?.TargetGroups ?? []).map((t) => ({
-    arn: t.TargetGroupArn ?? "",
-    weight: t.Weight ?? 1,
-  }));
-}
+const forwardNow = (listenerArn: string) => servingForwardOf(moto.endpoint, listenerArn);
 
-/**
- * Stands in for the load balancer's traffic: every 200 ms, each target group of the serving rule
- * with a weight gets its share of 100 requests in its RequestCount, and `failing(share)` of them in
- * HTTPCode_Target_5XX_Count (a release failing at every share, or only once it takes all requests).
- * Records every forward action it saw.
- */
-function traffic(listenerArn: string, failing: Record<string, (share: number) => number>) {
-  const cw = new CloudWatchClient({ region: REGION, endpoint: moto.endpoint });
-  const seen: string[] = [];
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      const forward = await forwardNow(listenerArn);
-      const key = JSON.stringify(forward);
-      if (seen[seen.length - 1] !== key) seen.push(key);
-      const total = forward.reduce((s, t) => s + t.weight, 0);
-      for (const t of forward.filter((x) => x.weight > 0)) {
-        const share = t.weight / total;
-        const requests = Math.round(100 * share);
-        const failed = Math.round(requests * (failing[t.arn]?.(share) ?? 0));
-        const d = metricDimensions(t.arn, listenerArn);
-        const Dimensions = [
-          { Name: "TargetGroup", Value: d.TargetGroup },
-          { Name: "LoadBalancer", Value: d.LoadBalancer },
-        ];
-        await cw.send(
-          new PutMetricDataCommand({
-            Namespace: "AWS/ApplicationELB",
-            MetricData: [
-              { MetricName: "RequestCount", Dimensions, Value: requests, Unit: "Count" },
-              ...(failed > 0
-                ? [{ MetricName: "HTTPCode_Target_5XX_Count", Dimensions, Value: failed }]
-                : []),
-            ],
-          }),
-        );
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  })();
-  return {
-    seen: () => seen.map((s) => JSON.parse(s) as WeightedTarget[]),
-    async stop() {
-      stopped = true;
-      await loop;
-    },
-  };
-}
+/** Traffic on the serving rule, with `failing[arn](share)` of each target group's requests failed. */
+const traffic = (listenerArn: string, failing: Record<string, (share: number) => number>) =>
+  startTraffic({
+    endpoint: moto.endpoint,
+    listenerArn,
+    failing: (arn, share) => failing[arn]?.(share) ?? 0,
+  });
 
 let running: ReturnType<typeof traffic> | undefined;
 afterEach(async () => {
@@ -117,14 +65,12 @@ async function fleet(prefix: string) {
     [live, RELEASE_A],
     [cand, RELEASE_B],
   ]) {
-    await world
-      .clients()
-      .elb.send(
-        new AddTagsCommand({
-          ResourceArns: [arn],
-          Tags: [{ Key: RELEASE_TAG_KEY, Value: release }],
-        }),
-      );
+    await world.clients().elb.send(
+      new AddTagsCommand({
+        ResourceArns: [arn],
+        Tags: [{ Key: RELEASE_TAG_KEY, Value: release }],
+      }),
+    );
   }
   await world.group({ name: `${prefix}-live`, tg: live, fleetTag, count: 2, net });
   await world.group({ name: `${prefix}-cand`, tg: cand, fleetTag, count: 2, net });

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import {
   CreateRuleCommand,
   DeleteRuleCommand,
+  DescribeTagsCommand,
   ModifyRuleCommand,
   DescribeRulesCommand,
   DescribeTargetGroupsCommand,
@@ -23,6 +24,8 @@ import { type TargetHealthStandIn, startTargetHealthStandIn } from "./targetHeal
 import { initStack, removeStack, runProgram, setConfig, uniqueStackName } from "./harness";
 import { type Moto, MOTO_ENV, startMoto } from "./moto";
 import { releaseWorld } from "./releaseWorld";
+import { type Traffic, startTraffic } from "./albTraffic";
+import { ERRORS_TAG } from "./fixtures/release/standIns";
 
 const REGION = "us-east-1";
 let moto: Moto;
@@ -646,6 +649,109 @@ describe("the release lifecycle with the real engine (stand-ins for group, targe
     expect(await serving()).toEqual(before);
     expect(standIn.violations).toEqual([]);
   }, 600_000);
+
+  describe("with phoenix:rollout (a canary step at 50%, a bake; traffic from albTraffic.ts)", () => {
+    let traffic: Traffic;
+    const errorsOf = new Map<string, string>();
+
+    beforeAll(async () => {
+      await setConfig(
+        stack,
+        dir,
+        "release:rollout",
+        JSON.stringify({ steps: [{ percent: 50, seconds: 3 }], bakeSeconds: 3, minRequests: 10 }),
+      );
+      // Requests on a target group tagged standin:errors fail: half of them, always or only once
+      // it takes every request.
+      traffic = startTraffic({
+        endpoint: moto.endpoint,
+        listenerArn: net.listenerArn,
+        failing: async (arn, share) => {
+          if (!errorsOf.has(arn)) {
+            const tags = await clients().elb.send(new DescribeTagsCommand({ ResourceArns: [arn] }));
+            const tag = tags.TagDescriptions?.[0]?.Tags?.find((t) => t.Key === ERRORS_TAG);
+            errorsOf.set(arn, tag?.Value ?? "");
+          }
+          const errors = errorsOf.get(arn);
+          return errors === "always" || (errors === "at-full" && share === 1) ? 0.5 : 0;
+        },
+      });
+    });
+
+    afterAll(async () => {
+      await traffic?.stop();
+    });
+
+    async function upWith(version: string, errors: string) {
+      await setConfig(stack, dir, "release:errors", errors);
+      return up(version, false);
+    }
+
+    it("B passes health but breaches the canary: rolled back to weight 0, scaled to 0, the up fails", async () => {
+      const before = await serving();
+      const e = await upWith("E", "always");
+      expect(e.code).not.toBe(0);
+      expect(e.stdout + e.stderr).toMatch(
+        /canary 50%: \d+ of \d+ requests failed \(\d+\.\d%\) > 1%.*: rolled back; release [0-9a-f]{12} still serves 100%/,
+      );
+      expect(await serving()).toEqual(before);
+      const forward = await servingForwardNow();
+      expect(liveTargetGroup(forward)).toBe(before.tg);
+      const failed = (await groupsOf(fleetTag)).filter(
+        (g) => !g.targetGroupArns.includes(before.tg),
+      );
+      expect(failed.every((g) => g.desired === 0)).toBe(true);
+      // The candidate stays in the rule at weight 0 while its instances drain.
+      expect(forward.filter((t) => t.weight > 0)).toEqual([{ arn: before.tg, weight: 1 }]);
+      expect(standIn.violations).toEqual([]);
+    }, 600_000);
+
+    it("B breaches during the bake: switched back to the previous release, still warm, and the up fails", async () => {
+      const before = await serving();
+      const f = await upWith("F", "at-full");
+      expect(f.code).not.toBe(0);
+      expect(f.stdout + f.stderr).toMatch(
+        /bake: \d+ of \d+ requests failed \(\d+\.\d%\) > 1%.*: rolled back; release [0-9a-f]{12} still serves 100%/,
+      );
+      // The previous release takes everything back with the instances it had: never retired.
+      expect(await serving()).toEqual(before);
+      const groups = await groupsOf(fleetTag);
+      expect(groups.find((g) => g.targetGroupArns.includes(before.tg))).toMatchObject({
+        desired: 2,
+        instances: 2,
+      });
+      expect(
+        groups.filter((g) => !g.targetGroupArns.includes(before.tg)).every((g) => g.desired === 0),
+      ).toBe(true);
+      expect(standIn.violations).toEqual([]);
+    }, 600_000);
+
+    it("a good release after both passes the canary and the bake and converges", async () => {
+      const before = await serving();
+      const g = await upWith("G", "none");
+      expect(g.code, g.stdout + g.stderr).toBe(0);
+      const now = await serving();
+      expect(now.healthy).toBe(2);
+      expect(now.tg).not.toBe(before.tg);
+      expect(await servingForwardNow()).toEqual([
+        { arn: now.tg, weight: 1 },
+        { arn: before.tg, weight: 0 },
+      ]);
+      // Exactly desiredCount instances: the releases that failed and the one before are gone.
+      expect(await groupsOf(fleetTag)).toEqual([
+        expect.objectContaining({ targetGroupArns: [now.tg], instances: 2 }),
+      ]);
+      expect(g.result?.outputs.rolloutRecord).toMatchObject({
+        outcome: "promoted",
+        release: g.result?.outputs.candidateRelease,
+        windows: [
+          expect.objectContaining({ phase: "canary", percent: 50, result: "passed" }),
+          expect.objectContaining({ phase: "bake", percent: 100, result: "passed" }),
+        ],
+      });
+      expect(standIn.violations).toEqual([]);
+    }, 600_000);
+  });
 
   it("pulumi destroy drains and deletes every release of the fleet, and leaves nothing of it", async () => {
     expect((await groupsOf(fleetTag)).length).toBeGreaterThan(0);
