@@ -216,15 +216,25 @@ export function alarmMessage(window: string, firing: readonly string[], previous
   );
 }
 
-/** The error of a rollout whose named alarms do not exist, before any request moved. */
-export function missingAlarmsMessage(missing: readonly string[], region: string): string {
+/**
+ * The error of a rollout whose named alarms do not exist: before a canary step nothing moved yet;
+ * before the bake the new release already serves and nothing is retired.
+ */
+export function missingAlarmsMessage(
+  missing: readonly string[],
+  region: string,
+  phase: "canary" | "bake",
+): string {
+  const names = missing.map((m) => JSON.stringify(m)).join(", ");
+  const state =
+    phase === "canary"
+      ? "nothing was shifted to the new release"
+      : "the new release serves and nothing was retired (the next up bakes again)";
   return (
-    `phoenix:rollout.alarms: no CloudWatch alarm named ${missing.map((m) => JSON.stringify(m)).join(", ")} ` +
-    `in ${region}; nothing was shifted to the new release. Create the alarm(s) or fix the name(s) ` +
-    "(aws cloudwatch describe-alarms --alarm-names <name>)"
+    `phoenix:rollout.alarms: no CloudWatch alarm named ${names} in ${region}; ${state}. ` +
+    "Create the alarm(s) or fix the name(s) (aws cloudwatch describe-alarms --alarm-names <name>)"
   );
 }
-
 /**
  * The stack output `rollout` of an aws fleet: the serving release with the canary steps its gate
  * watched and the bake its retire watched; `immediate` when neither watched anything.

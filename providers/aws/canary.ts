@@ -75,9 +75,9 @@ export async function rollBack(run: RolloutRun): Promise<void> {
 }
 
 /** Fails the rollout before anything moved when a named alarm does not exist. */
-export async function checkAlarmsExist(run: RolloutRun): Promise<void> {
+export async function checkAlarmsExist(run: RolloutRun, phase: "canary" | "bake"): Promise<void> {
   const { missing } = alarmVerdict(run.rollout.alarms, await alarmStates(run, run.rollout.alarms));
-  if (missing.length > 0) throw new Error(missingAlarmsMessage(missing, run.region));
+  if (missing.length > 0) throw new Error(missingAlarmsMessage(missing, run.region, phase));
 }
 
 /**
@@ -153,7 +153,7 @@ async function watchWindow(
  * the last step's weights; the switch to 100% follows.
  */
 export async function runCanary(run: RolloutRun): Promise<WindowRecord[]> {
-  await checkAlarmsExist(run);
+  await checkAlarmsExist(run, "canary");
   const windows: WindowRecord[] = [];
   for (const step of run.rollout.steps) {
     await setServingForward(
@@ -182,7 +182,7 @@ export async function runCanary(run: RolloutRun): Promise<WindowRecord[]> {
  * weight 0; judged like a step, without a minimum of requests.
  */
 export async function runBake(run: RolloutRun): Promise<WindowRecord> {
-  await checkAlarmsExist(run);
+  await checkAlarmsExist(run, "bake");
   return watchWindow(
     run,
     { phase: "bake", percent: 100, seconds: run.rollout.bakeSeconds },

@@ -168,8 +168,11 @@ describe("alarmVerdict", () => {
     expect(alarmMessage("canary 10%", ["5xx"], "release aaaaaaaaaaaa")).toBe(
       "canary 10%: CloudWatch alarm(s) 5xx in ALARM (phoenix:rollout.alarms): rolled back; release aaaaaaaaaaaa still serves 100%",
     );
-    expect(missingAlarmsMessage(["typo"], "eu-west-1")).toMatch(
+    expect(missingAlarmsMessage(["typo"], "eu-west-1", "canary")).toMatch(
       /^phoenix:rollout\.alarms: no CloudWatch alarm named "typo" in eu-west-1; nothing was shifted/,
+    );
+    expect(missingAlarmsMessage(["typo"], "eu-west-1", "bake")).toMatch(
+      /; the new release serves and nothing was retired \(the next up bakes again\)\. Create/,
     );
   });
 });
