@@ -19,7 +19,7 @@ import {
   updateOnlyDiff,
 } from "./awsConnection";
 import { fleetGroups, scaleGroup, servingRuleForwards, targetHealth } from "./fleetApi";
-import { gateWritesSwitch, servingOf } from "../../lib/aws/canary";
+import { gateWritesSwitch, rollbackForward, servingOf } from "../../lib/aws/canary";
 import type { RolloutPolicy } from "../../lib/rollout/policy";
 import type { WindowRecord } from "../../lib/rollout/report";
 import { runCanary } from "./canary";
@@ -181,6 +181,16 @@ export async function awaitHealthy(
   // A candidate that is also what the listeners forward to (a scale change of the live release) is
   // never scaled down: it is all the traffic has.
   const scaled = live === props.targetGroupArn ? [] : failed.map((g) => g.name);
+  // A run killed during a canary step left the candidate a share: it goes back to weight 0 before
+  // its instances do (never the case without a rollout: no rule names a candidate then).
+  if (live && gateWritesSwitch(now.forwards, props.targetGroupArn, live)) {
+    const draining = now.zero ?? drainingBefore;
+    await setServingForward(
+      props,
+      props.listenerArns,
+      rollbackForward({ previous: live, candidate: props.targetGroupArn, draining }),
+    );
+  }
   for (const name of scaled) await scaleGroup(props, name, { minSize: 0, desiredCapacity: 0 });
   const up = upCommand(props.fleetTag);
   throw new Error(

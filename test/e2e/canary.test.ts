@@ -252,6 +252,25 @@ describe("the release gate's canary steps against moto", () => {
     expect(await sizes(f.fleetTag)).toEqual({ "killed-live": 2, "killed-cand": 2 });
   }, 60_000);
 
+  it("takes the share a killed canary left from a candidate that is no longer healthy", async () => {
+    const f = await fleet("dead");
+    await world.servingRule(f.net.listenerArn, [
+      { arn: f.live, weight: 50 },
+      { arn: f.cand, weight: 50 },
+    ]);
+    await world.stopInstancesOf("dead-cand");
+    await expect(
+      releaseGateProvider.update!(f.fleetTag, f.olds, { ...f.gate, timeoutSeconds: 1, rollout }),
+    ).rejects.toThrow(
+      /release b{12}: 0\/2 targets healthy .* after 1s; the listener still forwards to/,
+    );
+    expect(await forwardNow(f.net.listenerArn)).toEqual([
+      { arn: f.live, weight: 1 },
+      { arn: f.cand, weight: 0 },
+    ]);
+    expect(await sizes(f.fleetTag)).toEqual({ "dead-live": 2, "dead-cand": 0 });
+  }, 60_000);
+
   it("writes the switch itself when a rule already names the candidate, even without a rollout", async () => {
     const f = await fleet("rewrite");
     // A bake rolled back earlier: the engine's record of the rule already says [B:1, A:0].
