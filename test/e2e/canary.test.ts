@@ -232,11 +232,11 @@ describe("the release gate's canary steps against moto", () => {
 
   it("starts over from the release before a canary step a killed run left, and converges", async () => {
     const f = await fleet("killed");
-    // A run died during the 50% step: the rule carries the step's weights, the gate's state the
-    // release before.
+    // A run died during a 90% step: the rule carries the step's weights (the candidate the larger
+    // share), the gate's state the release before.
     await world.servingRule(f.net.listenerArn, [
-      { arn: f.live, weight: 50 },
-      { arn: f.cand, weight: 50 },
+      { arn: f.live, weight: 10 },
+      { arn: f.cand, weight: 90 },
     ]);
     running = traffic(f.net.listenerArn, {});
     const passed = await releaseGateProvider.update!(f.fleetTag, f.olds, { ...f.gate, rollout });
