@@ -77,7 +77,7 @@ function usage(message: string): never {
 
 const seconds = (ms: number): string => `${Math.round(ms / 1000)} s`;
 
-function printTargets(results: readonly TargetResult[]): void {
+function printTargets(results: readonly TargetResult[], left: readonly string[]): void {
   console.log("\nTargets:");
   for (const { target, tally, met, below } of results) {
     const score = Number.isNaN(tally.score) ? "   n/a" : `${tally.score.toFixed(2).padStart(6)}%`;
@@ -86,6 +86,8 @@ function printTargets(results: readonly TargetResult[]): void {
         `no coverage ${tally.noCoverage}  ${met ? `>= ${target.min} ok` : `< ${target.min} MISSED`}`,
     );
     if (!met) console.log(`    lowest files: ${below.slice(0, 8).join(", ")}`);
+    const old = left.filter(target.files);
+    if (old.length > 0) console.log(`    ${old.length} of its files stale: scores of older code`);
   }
 }
 
@@ -164,7 +166,7 @@ async function main(): Promise<void> {
   }
 
   const targets = checkTargets(results);
-  printTargets(targets);
+  printTargets(targets, left);
   const missed = targets.filter((t) => !t.met);
   let failed = false;
   if (left.length > 0) {
