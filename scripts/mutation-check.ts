@@ -5,16 +5,19 @@
  *    result is stale: no result, its code changed, a covering test file changed or is gone, or a
  *    test file imports it that its result does not name (scripts/mutation/results.ts `staleness`;
  *    hashes ignore layout and comments, scripts/mutation/tree.ts).
- * 2. Re-runs Stryker on each stale file alone, against the test files that cover it, cheapest first,
- *    until the deadline, and writes each new result into results.json in the working copy.
+ * 2. Re-runs Stryker on each stale file alone, cheapest first, until the deadline, and writes each
+ *    new result into results.json in the working copy. Stryker runs the unit tests that import the
+ *    file (vitest `related`), then each mutant against the tests that cover it.
  * 3. Prints every target (scripts/mutation/results.ts `TARGETS`) and exits 1 when one is missed or a
  *    stale result was left: each such file is named with the command that refreshes it.
  *
- * Usage: npx tsx scripts/mutation-check.ts [--budget <seconds>] [--dry-run] [file...]
+ * Usage: npx tsx scripts/mutation-check.ts [--budget <seconds>] [--dry-run] [--narrow] [file...]
  *
  *   --budget <s>   stop starting or running Stryker after this many seconds (env
  *                  PHOENIX_MUTATION_BUDGET_S; default: no limit). CI sets it.
  *   --dry-run      only say what is stale and check the targets; run nothing, write nothing.
+ *   --narrow       run only the test files the file's result names and those importing it: a
+ *                  faster dry run, but a lower bound where the result missed a covering test.
  *   file...        consider only these files (re-run each if stale).
  *
  * PHOENIX_MUTATION_CONCURRENCY sets Stryker's test runners (default 1: the machines here have two
@@ -43,6 +46,7 @@ import { readTree } from "./mutation/tree";
 interface Options {
   readonly budgetMs: number;
   readonly dryRun: boolean;
+  readonly narrow: boolean;
   readonly only: readonly string[];
   readonly concurrency: number;
 }
@@ -50,10 +54,12 @@ interface Options {
 function parseOptions(argv: readonly string[]): Options {
   let budget = process.env.PHOENIX_MUTATION_BUDGET_S;
   let dryRun = false;
+  let narrow = false;
   const only: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--budget") budget = argv[++i];
     else if (argv[i] === "--dry-run") dryRun = true;
+    else if (argv[i] === "--narrow") narrow = true;
     else if (argv[i].startsWith("-")) usage(`unknown option ${argv[i]}`);
     else only.push(argv[i]);
   }
@@ -64,13 +70,13 @@ function parseOptions(argv: readonly string[]): Options {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     usage(`PHOENIX_MUTATION_CONCURRENCY must be a whole number >= 1, got "${concurrency}"`);
   }
-  return { budgetMs: seconds * 1000, dryRun, only, concurrency };
+  return { budgetMs: seconds * 1000, dryRun, narrow, only, concurrency };
 }
 
 function usage(message: string): never {
   console.error(
     `mutation-check: ${message}\n` +
-      "usage: npx tsx scripts/mutation-check.ts [--budget <seconds>] [--dry-run] [file...]",
+      "usage: npx tsx scripts/mutation-check.ts [--budget <seconds>] [--dry-run] [--narrow] [file...]",
   );
   process.exit(2);
 }
@@ -130,8 +136,11 @@ async function main(): Promise<void> {
         left.push(file);
         continue;
       }
-      const tests = testsToRun(file, committed, tree.importers);
-      console.log(`\n== stryker: ${file} against ${tests.length} test file(s)`);
+      const tests = options.narrow ? testsToRun(file, committed, tree.importers) : [];
+      console.log(
+        `\n== stryker: ${file}` +
+          (options.narrow ? ` against ${tests.length} test file(s)` : ", related unit tests"),
+      );
       const outcome = await runStryker({
         root,
         file,

@@ -11,7 +11,12 @@
  * the test files whose tests covered or killed one of its mutants, and the test files that import it
  * (directly or through helpers under test/), which also covers static mutants, for which Stryker
  * records no covering test. And no other test file imports it today. A mutated file without a result
- * is stale too; a result for a file that is no longer mutated is dropped.
+ * is stale too, and so is one whose report named no test for a mutant it counts as detected; a
+ * result for a file that is no longer mutated is dropped.
+ *
+ * New tests can only raise a score (a covered mutant can go from survived to killed), so a test
+ * that reaches a file through other product code and is not yet named leaves its result a lower
+ * bound, never an overstatement; a changed or deleted covering test can lower it, hence stale.
  */
 import { z } from "zod";
 
@@ -68,6 +73,11 @@ export const fileResultSchema = z.object({
   mutants: z.partialRecord(z.enum(STATUSES), z.number().int().nonnegative()),
   /** detected / (detected + survived + no coverage), in percent; null when no mutant counts. */
   score: z.number().nullable(),
+  /**
+   * True when the report named no test for a mutant it counts as detected (older incremental files
+   * lost some): `tests` may then miss the test that killed it, so the result is stale.
+   */
+  coverageMissing: z.literal(true).optional(),
 });
 export type FileResult = z.infer<typeof fileResultSchema>;
 
@@ -102,6 +112,16 @@ export function tally(counts: readonly FileResult["mutants"][]): Tally {
 /** Rounds a score for the committed file, so a result reads the same on every machine. */
 function roundScore(score: number): number | null {
   return Number.isNaN(score) ? null : Math.round(score * 100) / 100;
+}
+
+/** Whether some detected mutant of `mutants` names no test that covered or killed it. */
+export function coverageMissing(mutants: Report["files"][string]["mutants"]): boolean {
+  return mutants.some(
+    (m) =>
+      (m.status === "Killed" || m.status === "Timeout") &&
+      (m.coveredBy ?? []).length === 0 &&
+      (m.killedBy ?? []).length === 0,
+  );
 }
 
 /** The test files whose tests covered or killed a mutant of each file of `report`. */
@@ -147,6 +167,7 @@ export function summarize(report: Report, inputs: SummaryInputs): Results {
       tests: Object.fromEntries(testFiles.map((t) => [t, inputs.testHash(t) ?? null])),
       mutants: Object.fromEntries(STATUSES.filter((s) => counts[s]).map((s) => [s, counts[s]])),
       score: roundScore(tally([counts]).score),
+      ...(coverageMissing(mutants) ? { coverageMissing: true as const } : {}),
     };
   }
   return { files };
@@ -173,6 +194,7 @@ export function mergeResults(
 export type Reason =
   | { readonly kind: "no result" }
   | { readonly kind: "source changed" }
+  | { readonly kind: "coverage missing" }
   | { readonly kind: "test changed"; readonly test: string }
   | { readonly kind: "test gone"; readonly test: string }
   | { readonly kind: "test version unknown"; readonly test: string }
@@ -206,6 +228,7 @@ export function staleness(results: Results, tree: Tree): Staleness {
     }
     const reasons: Reason[] = [];
     if (tree.hash(file) !== result.source) reasons.push({ kind: "source changed" });
+    if (result.coverageMissing) reasons.push({ kind: "coverage missing" });
     for (const [test, then] of Object.entries(result.tests)) {
       const now = tree.hash(test);
       if (now === undefined) reasons.push({ kind: "test gone", test });

@@ -79,6 +79,16 @@ describe("summarize", () => {
     });
   });
 
+  it("marks a result whose report names no test for a detected mutant", () => {
+    const lost: Report = {
+      files: {
+        "x.ts": { source: "", mutants: [{ status: "Killed", killedBy: [], coveredBy: [] }] },
+      },
+    };
+    expect(summarize(lost, inputs).files["x.ts"].coverageMissing).toBe(true);
+    expect(summarize(report, inputs).files["lib/a.ts"].coverageMissing).toBeUndefined();
+  });
+
   it("rounds the score to two decimals and gives null for a file with no counted mutant", () => {
     const r = summarize(
       {
@@ -146,6 +156,15 @@ describe("staleness", () => {
     const s = staleness(results, tree({ ...same, "lib/b.ts": "B2" }));
     expect(s.stale.get("lib/new.ts")).toEqual([{ kind: "no result" }]);
     expect(s.stale.get("lib/b.ts")).toEqual([{ kind: "source changed" }]);
+  });
+
+  it("names a result whose coverage was not recorded", () => {
+    const lost = mergeResults(results, {
+      files: { "lib/b.ts": { ...results.files["lib/b.ts"], coverageMissing: true } },
+    });
+    expect(staleness(lost, tree(same)).stale.get("lib/b.ts")).toEqual([
+      { kind: "coverage missing" },
+    ]);
   });
 
   it("names a covering test that changed, is gone or whose version was not known", () => {
