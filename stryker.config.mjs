@@ -13,9 +13,11 @@ export default {
   // PHOENIX_MUTATION_TEST_DIR narrows the tests to one module's own (e.g. test/unit/lib/spec): a
   // module whose mutants are mostly static (module-level schemas) otherwise runs every unit test
   // once per mutant.
+  // PHOENIX_MUTATION_RELATED=0 runs every unit test, for a file no test imports (scripts/mutation-check.ts).
   vitest: {
     configFile: "test/mutation/vitest.config.ts",
     dir: process.env.PHOENIX_MUTATION_TEST_DIR ?? "test/unit",
+    related: process.env.PHOENIX_MUTATION_RELATED !== "0",
   },
   checkers: ["typescript"],
   tsconfigFile: "tsconfig.json",

@@ -141,21 +141,30 @@ async function main(): Promise<void> {
         `\n== stryker: ${file}` +
           (options.narrow ? ` against ${tests.length} test file(s)` : ", related unit tests"),
       );
-      const outcome = await runStryker({
-        root,
-        file,
-        tests,
-        concurrency: options.concurrency,
-        timeoutMs: Math.min(remaining, 2 ** 31 - 1),
-      });
+      const run = (allTests: boolean) =>
+        runStryker({
+          root,
+          file,
+          tests,
+          allTests,
+          concurrency: options.concurrency,
+          timeoutMs: Math.min(deadline - Date.now(), 2 ** 31 - 1),
+        });
+      let outcome = await run(false);
+      if (!outcome.ok && outcome.noTests) {
+        console.log("   no related unit test: again with every unit test");
+        outcome = await run(true);
+      }
       if (!outcome.ok) {
         console.log(`   ${outcome.why} after ${seconds(outcome.ms)} (log: ${outcome.log})`);
         left.push(file);
         continue;
       }
-      const update = await resultsOfReport(root, readReport(outcome.report), true, [file]);
-      const mine = update.files[file];
-      // A file with nothing to mutate is left out of Stryker's report: record it with no mutant.
+      const mine =
+        outcome.report === undefined
+          ? undefined
+          : (await resultsOfReport(root, readReport(outcome.report), true, [file])).files[file];
+      // A file with nothing to mutate has no report: record it with no mutant.
       const fresh = mine ?? {
         source: tree.hash(file) as string,
         tests: {},

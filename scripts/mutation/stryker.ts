@@ -23,11 +23,25 @@ export interface RunArgs {
   readonly concurrency: number;
   /** Milliseconds before the run is stopped. */
   readonly timeoutMs: number;
+  /**
+   * Run every unit test, not only those vitest finds related to the file (stryker.config.mjs reads
+   * PHOENIX_MUTATION_RELATED): for a file no test imports, whose mutants then count as uncovered.
+   */
+  readonly allTests?: boolean;
 }
 
 export type RunOutcome =
   | { readonly ok: true; readonly report: string; readonly log: string; readonly ms: number }
-  | { readonly ok: false; readonly why: string; readonly log: string; readonly ms: number };
+  /** The file has nothing to mutate (types only): Stryker stops before writing a report. */
+  | { readonly ok: true; readonly report: undefined; readonly log: string; readonly ms: number }
+  | {
+      readonly ok: false;
+      readonly why: string;
+      /** No unit test is related to the file: run again with `allTests`. */
+      readonly noTests: boolean;
+      readonly log: string;
+      readonly ms: number;
+    };
 
 /**
  * Runs `stryker run --mutate <file>` without the type checker (a mutant that does not compile then
@@ -59,6 +73,7 @@ export async function runStryker(args: RunArgs): Promise<RunOutcome> {
     env: {
       ...process.env,
       ...(args.tests.length > 0 ? { PHOENIX_MUTATION_TEST_FILES: args.tests.join(",") } : {}),
+      ...(args.allTests ? { PHOENIX_MUTATION_RELATED: "0" } : {}),
     },
   });
   let timedOut = false;
@@ -77,8 +92,14 @@ export async function runStryker(args: RunArgs): Promise<RunOutcome> {
   clearTimeout(timer);
   fs.closeSync(out);
   const ms = Date.now() - started;
-  if (timedOut) return { ok: false, why: "stopped at the deadline", log, ms };
+  if (timedOut) return { ok: false, why: "stopped at the deadline", noTests: false, log, ms };
   const written = fs.existsSync(report) && fs.statSync(report).mtimeMs >= started;
-  if (!written) return { ok: false, why: `stryker exited ${code} without a report`, log, ms };
-  return { ok: true, report, log, ms };
+  if (written) return { ok: true, report, log, ms };
+  // Stryker's own log lines, the only place these two cases show.
+  const text = fs.readFileSync(path.join(root, log), "utf8");
+  if (/Instrumented 1 source file\(s\) with 0 mutant\(s\)/.test(text)) {
+    return { ok: true, report: undefined, log, ms };
+  }
+  const noTests = /No tests were executed/.test(text);
+  return { ok: false, why: `stryker exited ${code} without a report`, noTests, log, ms };
 }
