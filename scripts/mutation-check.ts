@@ -23,6 +23,8 @@
  * PHOENIX_MUTATION_CONCURRENCY sets Stryker's test runners (default 1: the machines here have two
  * cores shared with other work).
  */
+import * as fs from "fs";
+import * as path from "path";
 import {
   type Results,
   type TargetResult,
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
   }
   const todo = refreshOrder(
     [...stale.keys()].filter((f) => wanted === undefined || wanted.has(f)),
-    committed,
+    (f) => fs.statSync(path.join(root, f)).size,
   );
   console.log(
     `${tree.mutated.length} mutated files, ${stale.size} stale` +

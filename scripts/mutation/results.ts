@@ -263,16 +263,12 @@ export function testsToRun(
 }
 
 /**
- * Stale files in the order a re-run under a deadline takes them: the cheapest first (fewest
- * mutants tested last time; a file never run goes after those of known cost), so a budget that
- * cannot take them all refreshes as many as it can.
+ * Stale files in the order a re-run under a deadline takes them: the cheapest first by `cost` (the
+ * check uses the size of the file's code today: its mutants grow with it, and a file that grew since
+ * its last run would be misjudged by its old count), so a budget that cannot take them all refreshes
+ * as many as it can.
  */
-export function refreshOrder(stale: readonly string[], results: Results): string[] {
-  const cost = (f: string): number => {
-    const m = results.files[f]?.mutants;
-    if (m === undefined) return Number.MAX_SAFE_INTEGER;
-    return STATUSES.filter((s) => s !== "Ignored").reduce((n, s) => n + (m[s] ?? 0), 0);
-  };
+export function refreshOrder(stale: readonly string[], cost: (file: string) => number): string[] {
   return [...stale].sort((a, b) => cost(a) - cost(b) || a.localeCompare(b));
 }
 

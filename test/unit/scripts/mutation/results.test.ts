@@ -204,10 +204,11 @@ describe("testsToRun", () => {
 });
 
 describe("refreshOrder", () => {
-  it("takes the files with fewest mutants tested last time first and never-run files last", () => {
-    expect(refreshOrder(["lib/new.ts", "lib/a.ts", "lib/b.ts"], results)).toEqual([
-      "lib/b.ts",
+  it("takes the cheapest files first, in path order among equals", () => {
+    const size: Record<string, number> = { "lib/new.ts": 900, "lib/a.ts": 100, "lib/b.ts": 100 };
+    expect(refreshOrder(["lib/new.ts", "lib/b.ts", "lib/a.ts"], (f) => size[f])).toEqual([
       "lib/a.ts",
+      "lib/b.ts",
       "lib/new.ts",
     ]);
   });
