@@ -8,7 +8,7 @@
  * 2. Re-runs Stryker on each stale file alone, cheapest first, until the deadline, and writes each
  *    new result into results.json in the working copy. Stryker runs the unit tests that import the
  *    file (vitest `related`), then each mutant against the tests that cover it.
- * 3. Prints every target (scripts/mutation/results.ts `TARGETS`) and exits 1 when one is missed or a
+ * 3. Prints every target (scripts/mutation/targets.ts `TARGETS`) and exits 1 when one is missed or a
  *    stale result was left: each such file is named with the command that refreshes it.
  *
  * Usage: npx tsx scripts/mutation-check.ts [--budget <seconds>] [--dry-run] [--narrow] [file...]
@@ -27,14 +27,13 @@ import * as fs from "fs";
 import * as path from "path";
 import {
   type Results,
-  type TargetResult,
-  checkTargets,
   describeReason,
   mergeResults,
   refreshOrder,
   staleness,
   testsToRun,
 } from "./mutation/results";
+import { type TargetResult, checkTargets } from "./mutation/targets";
 import {
   RESULTS_FILE,
   readReport,

@@ -3,8 +3,6 @@ import {
   type Report,
   type Results,
   type Tree,
-  TARGETS,
-  checkTargets,
   coveringTestFiles,
   isMutated,
   mergeResults,
@@ -222,34 +220,6 @@ describe("mergeResults", () => {
     const merged = mergeResults(results, update, ["lib/gone.ts"]);
     expect(Object.keys(merged.files)).toEqual(["lib/0.ts", "lib/a.ts", "lib/b.ts"]);
     expect(merged.files["lib/a.ts"]).toBe(results.files["lib/b.ts"]);
-  });
-});
-
-describe("checkTargets", () => {
-  it("gates components/ and the named modules at 90% and lib/ at 80%", () => {
-    const min = Object.fromEntries(TARGETS.map((t) => [t.name, t.min]));
-    expect(min["components/"]).toBe(90);
-    expect(min["lib/"]).toBe(80);
-    const policy = TARGETS.find((t) => t.name.startsWith("policy"));
-    expect(policy?.files("policy/policies.ts")).toBe(true);
-    expect(policy?.files("lib/guardrails/specDiff.ts")).toBe(false);
-  });
-
-  it("misses a group whose mutants together score below its target, naming its lowest files", () => {
-    const low: Results = mergeResults(results, {
-      files: {
-        "lib/c.ts": { source: "", tests: {}, mutants: { Killed: 1, Survived: 3 }, score: 25 },
-      },
-    });
-    const lib = checkTargets(low).find((t) => t.target.name === "lib/");
-    expect(lib?.met).toBe(false);
-    expect(lib?.tally.score).toBe(66.66666666666667);
-    expect(lib?.below).toEqual(["lib/c.ts"]);
-    expect(checkTargets(results).find((t) => t.target.name === "lib/")?.met).toBe(true);
-  });
-
-  it("meets a target no result falls under", () => {
-    expect(checkTargets(results).find((t) => t.target.name === "components/")?.met).toBe(true);
   });
 });
 
