@@ -8,12 +8,15 @@ import { specHash as hashOf } from "./lib/image/hash";
 import { renderDockerfile } from "./lib/image/render";
 import { loadSpec } from "./lib/spec/spec";
 import { CONFIG_NAMESPACE, namespaceConfig, parseStackConfig } from "./lib/config/stackConfig";
+import { effectivePolicy } from "./lib/rollout/policy";
 
 // spec -> hash -> image -> fleet. `phoenix:target` picks where the fleet runs: local (dev) or aws.
 const cfg = new pulumi.Config(CONFIG_NAMESPACE);
 // Every key of the namespace, not only the known ones: a typo or a key of a feature that does not
 // exist fails preview and up, with "did you mean", instead of being silently ignored.
-const config = parseStackConfig(namespaceConfig(pulumi.runtime.allConfig()));
+const parsed = parseStackConfig(namespaceConfig(pulumi.runtime.allConfig()));
+// PHOENIX_ROLLOUT=skip: one emergency `up` without canary steps or bake, the stack's config untouched.
+const config = { ...parsed, rollout: effectivePolicy(parsed.rollout, process.env) };
 const loaded = loadSpec(path.resolve(__dirname, config.spec));
 const hash = hashOf(loaded);
 const common = {

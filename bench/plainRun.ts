@@ -25,7 +25,7 @@ export async function plainParallelRun(opts: {
           name: `${tag}-${i}`,
           Image: opts.imageId,
           Env: ["DB_PASSWORD=bench-only"],
-          // The fleet's own container settings (fleetLaunch.ts), so only the orchestration differs.
+          // The fleet's own container settings (lib/local/instanceSpec.ts), so only the orchestration differs.
           Healthcheck: { Test: ["NONE"] },
           HostConfig: { NetworkMode: tag, Init: true, ReadonlyRootfs: true, Tmpfs: { "/tmp": "" } },
         });

@@ -25,7 +25,7 @@ import { imageTag, specHash } from "../lib/image/hash";
 import { renderDockerfile } from "../lib/image/render";
 import { loadSpec } from "../lib/spec/spec";
 import { buildImage } from "../providers/docker/dockerBuild";
-import { localImageInputs, localImageProvider } from "../providers/local/localImage";
+import { localImageInputs, localImageProvider } from "../providers/local/image/localImage";
 import {
   REPO_ROOT,
   exportStack,

@@ -28,7 +28,7 @@ export async function build(args: readonly string[], io: Io): Promise<number> {
     const hash = specHash(loaded);
     // Loaded here: the provider pulls in the Pulumi SDK, which every other command can do without.
     const { localImageInputs, localImageProvider } =
-      require("../providers/local/localImage") as typeof import("../providers/local/localImage");
+      require("../providers/local/image/localImage") as typeof import("../providers/local/image/localImage");
     const commit = tree?.commit ?? gitCommit(path.dirname(path.resolve(spec)));
     // keepImages only prunes; a review build must never remove the images a stack keeps.
     const inputs = localImageInputs({ loaded, hash, keepImages: 1000, gitCommit: commit });

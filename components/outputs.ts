@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { RolloutRecord } from "../lib/rollout/report";
 
 /**
  * The stack outputs of either target: the same names with the same formats, so scripts, tests and
@@ -19,6 +20,8 @@ export interface StackOutputs {
   readonly url: pulumi.Input<string>;
   /** Git commit of the checkout that deployed (the image's revision label, never a resource tag). */
   readonly gitCommit: pulumi.Input<string>;
+  /** The last release's rollout: its canary windows with their figures, and how it ended. */
+  readonly rollout?: pulumi.Input<RolloutRecord | undefined>;
   /** local only: the instances' container ids, in slot order. */
   readonly instanceIds?: pulumi.Input<string[]>;
   /** aws only: what the last refresh found wrong with the fleet (empty when clean). */

@@ -26,7 +26,7 @@ import {
   servingRules,
   settleSeconds,
   switchWhenHealthy,
-} from "./awsRelease";
+} from "./releaseTraffic";
 import {
   type FleetContext,
   instanceSecurityGroup,
@@ -38,6 +38,9 @@ import { coveredInstanceSubnets, ebsKeyAccess } from "./fleetChecks";
 import { formatIssues } from "../../lib/core/errors";
 import { COMPONENT_TYPES, TAGS } from "../../lib/core/identifiers";
 import { missingSecretIssues } from "../../lib/config/secrets";
+import { effectivePolicy } from "../../lib/rollout/policy";
+import type { RolloutRecord } from "../../lib/rollout/report";
+import { rolloutTimingWarnings } from "../../lib/aws/canary";
 
 /** How long a release may take to have `desiredCount` healthy targets before it fails. */
 export const DEFAULT_CAPACITY_TIMEOUT = "10m";
@@ -86,6 +89,8 @@ export class AwsFleet extends pulumi.ComponentResource {
   readonly servingRelease: pulumi.Output<string>;
   /** The retire step; depend on it for anything that must see only the serving release. */
   readonly retired: pulumi.Resource;
+  /** The last rollout: the canary steps and bake the serving release passed (stack output `rollout`). */
+  readonly rollout: pulumi.Output<RolloutRecord>;
   /** `http://<alb dns>/`. */
   readonly url: pulumi.Output<string>;
   /** Launch template id. */
@@ -222,6 +227,11 @@ export class AwsFleet extends pulumi.ComponentResource {
       this,
     );
     const capacityTimeout = args.waitForCapacityTimeout ?? DEFAULT_CAPACITY_TIMEOUT;
+    // PHOENIX_ROLLOUT=skip: one emergency up without canary steps or bake.
+    const rollout = effectivePolicy(config.rollout, process.env);
+    for (const warning of rollout ? rolloutTimingWarnings(rollout) : []) {
+      pulumi.log.warn(warning, this);
+    }
     const asg = releaseGroup(
       name,
       {
@@ -238,7 +248,7 @@ export class AwsFleet extends pulumi.ComponentResource {
       },
       this,
     );
-    const { gate, retire } = switchWhenHealthy(
+    const switched = switchWhenHealthy(
       name,
       {
         connection,
@@ -252,6 +262,7 @@ export class AwsFleet extends pulumi.ComponentResource {
         // Stryker disable next-line StringLiteral: the name shows only in the duration error, and validate() refused such a value already
         timeoutSeconds: durationSeconds("waitForCapacityTimeout", capacityTimeout),
         settleSeconds: settleSeconds(args.spec.app),
+        rollout,
         candidateRules: candidate,
         group: asg,
         route: (forward, opts) =>
@@ -266,8 +277,9 @@ export class AwsFleet extends pulumi.ComponentResource {
 
     this.asgName = asg.name;
     this.targetGroupArn = tg.arn;
-    this.servingRelease = gate.servingRelease;
-    this.retired = retire;
+    this.servingRelease = switched.gate.servingRelease;
+    this.retired = switched.retire;
+    this.rollout = switched.rollout;
     this.url = frontDoor.url;
     this.launchTemplateId = lt.id;
     this.instanceSecurityGroupId = sg.id;
@@ -276,6 +288,7 @@ export class AwsFleet extends pulumi.ComponentResource {
       release: this.release,
       targetGroupArn: this.targetGroupArn,
       servingRelease: this.servingRelease,
+      rollout: this.rollout,
       url: this.url,
       launchTemplateId: this.launchTemplateId,
       instanceSecurityGroupId: this.instanceSecurityGroupId,
@@ -283,7 +296,11 @@ export class AwsFleet extends pulumi.ComponentResource {
   }
 }
 
-/** What the helpers below share: the fleet's name, its args, the component and the common tags. */
+/**
+ * The boot script's input (lib/aws/userData.ts) for one image reference and the SSM versions of the
+ * stack secrets: the constructor calls it once with the longest values they can take, to check the
+ * script's size at preview, and once with the deployed values.
+ */
 function bootInput(
   args: AwsFleetArgs,
   ssmPrefix: string,

@@ -24,7 +24,7 @@ export interface AwsFrontDoorArgs {
  * The stable front door of an AWS fleet: an internet-facing ALB in the public subnets, its security
  * group (80, and 443 with a certificate, from anywhere) and its listeners (see frontDoorListeners.ts:
  * HTTPS + 301, or HTTP only). Releases come and go behind it: each brings its own target group, and
- * the fleet's listener rules (components/aws/awsRelease.ts) forward every listener in
+ * the fleet's listener rules (components/aws/releaseTraffic.ts) forward every listener in
  * `trafficListeners` to the serving release; until a first release is healthy they answer 503.
  * Nothing here depends on the image, so it is never replaced by a release.
  */

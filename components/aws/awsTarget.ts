@@ -91,6 +91,7 @@ export class AwsTarget extends pulumi.ComponentResource implements Target {
       gitCommit: args.gitCommit,
       auditFindings: audit.findings,
       repositoryUrl: image.repositoryUrl,
+      rollout: fleet.rollout,
     };
     this.registerOutputs({ ...this.outputs });
   }

@@ -1,7 +1,7 @@
 /**
  * What every release's instances start from: their security group (the app port from the load
  * balancer only, SSH never) and the launch template (no key pair, no public IP, IMDSv2, encrypted
- * root volume). AwsFleet wires them; the release (group, target group, gate) is in awsRelease.ts.
+ * root volume). AwsFleet wires them; the release (group, target group, gate) is in releaseTraffic.ts.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

@@ -13,7 +13,7 @@ export interface FrontDoorListenersArgs {
   readonly securityGroupId: pulumi.Input<string>;
   /**
    * The target group the forwarding listener's default action sends traffic to.
-   * @default - 503 "no release is serving yet": the fleet's serving rule (components/aws/awsRelease.ts)
+   * @default - 503 "no release is serving yet": the fleet's serving rule (components/aws/releaseTraffic.ts)
    * forwards to the serving release's target group, so the default only answers before the first one
    */
   readonly forwardTargetGroupArn?: pulumi.Input<string>;

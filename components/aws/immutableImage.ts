@@ -33,7 +33,11 @@ export interface ImmutableImageArgs {
   readonly dockerfile: string;
   /** Images the ECR lifecycle policy keeps for rollback (stack config `keepImages`). */
   readonly keepImages: number;
-  /** Git commit of the checkout: the GIT_COMMIT build arg (image revision label) and a tag. */
+  /**
+   * Git commit of the checkout: the GIT_COMMIT build arg, so the image's revision label when this
+   * deployment builds it. Never an image tag or a resource tag: a commit-only change is no change
+   * of the registry image (its diff ignores build inputs).
+   */
   readonly gitCommit: string;
   /**
    * Stack config `phoenix:imageSource`: `build` looks the spec's tag up in the registry and builds

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { RELEASE_TAG_KEY } from "../../lib/aws/release";
 import { AwsStackConfig } from "../../lib/config/stackConfig";
-import { releaseResourceOptions } from "./awsRelease";
+import { releaseResourceOptions } from "./releaseTraffic";
 
 /** Arguments of {@link releaseGroup}. */
 export interface ReleaseGroupArgs {

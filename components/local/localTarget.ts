@@ -5,10 +5,10 @@ import { frontDoorEnv, leavePoolMs } from "../../lib/local/haproxyConfig";
 import { specHash } from "../../lib/image/hash";
 import { LoadedSpec, loadSpec } from "../../lib/spec/spec";
 import { LocalStackConfig } from "../../lib/config/stackConfig";
-import { LocalFleet } from "../../providers/local/localFleet";
-import { LocalFrontDoor } from "../../providers/local/localFrontDoor";
-import { LocalImage, localImageInputs } from "../../providers/local/localImage";
-import { LocalNetwork } from "../../providers/local/localNetwork";
+import { LocalFleet } from "../../providers/local/fleet/localFleet";
+import { LocalFrontDoor } from "../../providers/local/frontDoor/localFrontDoor";
+import { LocalImage, localImageInputs } from "../../providers/local/image/localImage";
+import { LocalNetwork } from "../../providers/local/network/localNetwork";
 import { formatIssues } from "../../lib/core/errors";
 import { COMPONENT_TYPES } from "../../lib/core/identifiers";
 import { missingSecretIssues } from "../../lib/config/secrets";
@@ -87,6 +87,7 @@ export class LocalTarget extends pulumi.ComponentResource implements Target {
       url: frontDoor.url,
       gitCommit: ctx.gitCommit,
       instanceIds: fleet.instanceIds,
+      rollout: fleet.lastRollout,
     };
     this.registerOutputs({ ...this.outputs });
   }
@@ -193,6 +194,8 @@ function fleetOf(
       scratch: spec.runtime.scratch,
       stopGraceSeconds: spec.app.stopGraceSeconds,
       frontDoor: deps.frontDoor.name,
+      rollout: args.config.rollout,
+      release: imageTag(spec, args.specHash),
       leavePoolMs: leaveMs,
       healthDeadlineMs: healthDeadlineMs({
         intervalMs: check.checkIntervalMs,

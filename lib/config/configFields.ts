@@ -22,6 +22,16 @@ export const toBoolean = (v: unknown): unknown =>
     ? v.trim().toLowerCase() === "true"
     : v;
 
+/** A JSON mapping given as text (what `pulumi.Config.get` returns for a `--path` key) parsed; else as is. */
+export function toMapping(v: unknown): unknown {
+  if (typeof v !== "string" || !v.trim().startsWith("{")) return v;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return v;
+  }
+}
+
 /** Accepts an array, a JSON array string (what `pulumi.Config.get` returns for a list) or "a,b". */
 export function toList(v: unknown): unknown {
   if (typeof v !== "string") return v;

@@ -6,7 +6,8 @@ import {
   awsProductionFields,
   awsProductionIssues,
 } from "./awsProductionConfig";
-import { CONFIG_NAMESPACE, int, setHint, text, toList, toNumber } from "./configFields";
+import { CONFIG_NAMESPACE, int, setHint, text, toList, toMapping, toNumber } from "./configFields";
+import { RolloutSchema } from "../rollout/policy";
 import {
   ECR_REPOSITORY_URL_EXAMPLE,
   ECR_REPOSITORY_URL_RE,
@@ -21,7 +22,7 @@ import {
 export { CONFIG_NAMESPACE };
 
 /** Keys every target accepts. */
-export const COMMON_KEYS = ["target", "spec", "desiredCount", "keepImages"] as const;
+export const COMMON_KEYS = ["target", "spec", "desiredCount", "keepImages", "rollout"] as const;
 /** Keys only the local target accepts. */
 export const LOCAL_KEYS = ["frontDoorPort", "instances"] as const;
 /** Keys only the aws target accepts. */
@@ -67,6 +68,7 @@ const specPath = z
 const common = {
   spec: specPath.default("images/web.yaml"),
   desiredCount: int("desiredCount", 1, 100, "3").default(3),
+  rollout: RolloutSchema.optional(),
 };
 
 const CommonSchema = z.object({
@@ -79,6 +81,12 @@ const LocalSchema = z.object({
   target: z.literal("local"),
   ...common,
   keepImages: int("keepImages", 1, 100, "5").default(5),
+  rollout: RolloutSchema.refine((r) => r.alarms.length === 0, {
+    path: ["alarms"],
+    error:
+      "only applies to target aws (CloudWatch alarms); the local target judges the front door's " +
+      `own counters: remove it with \`pulumi config rm --path ${CONFIG_NAMESPACE}:rollout.alarms\``,
+  }).optional(),
   frontDoorPort: int("frontDoorPort", 1, 65535, "8080").default(8080),
   instances: z
     .enum(LOCAL_INSTANCE_KINDS, {
@@ -178,7 +186,7 @@ function keyPath(path: readonly PropertyKey[]): string {
 
 function valueAt(values: Record<string, unknown>, path: readonly PropertyKey[]): unknown {
   let v: unknown = values[String(path[0])];
-  if (path.length > 1) v = toList(v);
+  if (path.length > 1) v = toList(toMapping(v));
   for (const p of path.slice(1)) {
     if (v === null || typeof v !== "object") return undefined;
     v = (v as Record<PropertyKey, unknown>)[p];
@@ -353,7 +361,9 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   } else {
     for (const iss of result.error.issues) {
       const bad = valueAt(values, iss.path);
-      const shown = bad === undefined || iss.message.includes(", got ") ? "" : `, got ${show(bad)}`;
+      const quiet =
+        bad === undefined || iss.code === "unrecognized_keys" || iss.message.includes(", got ");
+      const shown = quiet ? "" : `, got ${show(bad)}`;
       issues.push({ path: keyPath(iss.path), message: `${iss.message}${shown}` });
     }
   }

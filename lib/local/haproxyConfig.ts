@@ -120,10 +120,11 @@ export interface ServerState {
 }
 
 /**
- * Parses haproxy's `show stat` CSV (the `/stats;csv` page) into server rows; frontend and backend
- * summary rows are skipped. Columns are located by name from the `# pxname,svname,...` header.
+ * The server rows of haproxy's `show stat` CSV (the `/stats;csv` page) with the named columns;
+ * frontend and backend summary rows are skipped. Columns are located by name from the
+ * `# pxname,svname,...` header. Throws on a missing header or column.
  */
-export function parseHaproxyStats(csv: string): ServerState[] {
+function statRows<C extends string>(csv: string, columns: readonly C[]): Record<C, string>[] {
   const lines = csv.split("\n").filter((l) => l.trim() !== "");
   const head = lines[0];
   if (head === undefined || !head.startsWith("# ")) {
@@ -132,26 +133,65 @@ export function parseHaproxyStats(csv: string): ServerState[] {
     );
   }
   const cols = head.slice(2).split(",");
-  const at = (name: string): number => {
+  const at = columns.map((name) => {
     const i = cols.indexOf(name);
     if (i < 0)
       throw new Error(`haproxy stats: column ${name} missing from header ${JSON.stringify(head)}`);
     return i;
-  };
-  const [px, sv, addr, status, scur] = ["pxname", "svname", "addr", "status", "scur"].map(at);
-  const rows: ServerState[] = [];
-  for (const line of lines.slice(1)) {
-    const f = line.split(",");
-    if (f[sv] === "FRONTEND" || f[sv] === "BACKEND") continue;
-    rows.push({
-      proxy: f[px] ?? "",
-      server: f[sv] ?? "",
-      addr: f[addr] ?? "",
-      status: f[status] ?? "",
-      current: Number(f[scur] ?? 0) || 0,
-    });
-  }
-  return rows;
+  });
+  const sv = cols.indexOf("svname");
+  return lines
+    .slice(1)
+    .map((line) => line.split(","))
+    .filter((f) => f[sv] !== "FRONTEND" && f[sv] !== "BACKEND")
+    .map(
+      (f) => Object.fromEntries(columns.map((c, j) => [c, f[at[j]] ?? ""])) as Record<C, string>,
+    );
+}
+
+/** Parses haproxy's `show stat` CSV into server rows (see `statRows`). */
+export function parseHaproxyStats(csv: string): ServerState[] {
+  return statRows(csv, ["pxname", "svname", "addr", "status", "scur"]).map((r) => ({
+    proxy: r.pxname,
+    server: r.svname,
+    addr: r.addr,
+    status: r.status,
+    current: Number(r.scur) || 0,
+  }));
+}
+
+/**
+ * What a canary is judged on, per server (`show stat` columns; haproxy management guide, "9.1. CSV
+ * format"). `stot` counts every request sent to the server, retried ones included. Failed: 5xx
+ * answers passed on (`hrsp_5xx`), connection errors (`econ`), broken or timed-out answers
+ * (`eresp`), and the attempts the front door retried elsewhere (`wretr`): its `retry-on
+ * all-retryable-errors` sends a request that got a 500, 502, 503, 504, a reset or no answer to
+ * another instance, so the client often never sees the failure, and only `wretr` counts it.
+ */
+const FAILED = ["hrsp_5xx", "econ", "eresp", "wretr"] as const;
+
+/** A server row with its cumulative request counters. */
+export interface ServerCounters extends Omit<ServerState, "current"> {
+  /** Requests sent to it, retried ones included. */
+  readonly requests: number;
+  /** 5xx answers, connection errors, resets and timeouts, retried or not. */
+  readonly failed: number;
+}
+
+/** The server rows of `show stat` with the counters a canary is judged on. */
+export function parseServerCounters(csv: string): ServerCounters[] {
+  const n = (v: string) => Number(v) || 0;
+  return statRows(csv, ["pxname", "svname", "addr", "status", "stot", ...FAILED]).map((r) => {
+    const failed = FAILED.reduce((sum, c) => sum + n(r[c]), 0);
+    return {
+      proxy: r.pxname,
+      server: r.svname,
+      addr: r.addr,
+      status: r.status,
+      requests: Math.max(n(r.stot), failed),
+      failed,
+    };
+  });
 }
 
 /** Where an instance (by IP) stands in the front door's pool. */

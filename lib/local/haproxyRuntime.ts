@@ -28,6 +28,10 @@ export interface SlotState {
   readonly op: number;
   /** srv_admin_state bit field (see {@link ADMIN}). */
   readonly admin: number;
+  /** Weight set through the runtime API (srv_uweight); `iweight` until one is set. */
+  readonly uweight?: number;
+  /** Weight from the configuration (srv_iweight): the slot's normal weight. */
+  readonly iweight?: number;
 }
 
 /**
@@ -49,12 +53,14 @@ export function parseServersState(text: string): SlotState[] {
     if (i < 0) throw new Error(`haproxy show servers state: column ${name} missing from ${head}`);
     return i;
   };
-  const [be, name, addr, op, admin] = [
+  const [be, name, addr, op, admin, uweight, iweight] = [
     "be_name",
     "srv_name",
     "srv_addr",
     "srv_op_state",
     "srv_admin_state",
+    "srv_uweight",
+    "srv_iweight",
   ].map(at);
   return lines
     .filter((l) => l !== "" && l !== "1" && !l.startsWith("#"))
@@ -65,6 +71,8 @@ export function parseServersState(text: string): SlotState[] {
       addr: f[addr] ?? "",
       op: Number(f[op]),
       admin: Number(f[admin]),
+      uweight: Number(f[uweight]),
+      iweight: Number(f[iweight]),
     }));
 }
 
@@ -108,11 +116,16 @@ export function heldSlotsOf(slots: readonly SlotState[], ips: readonly string[])
 }
 
 /** True when no instance is behind the slot: its address is gone from DNS, or it never had one. */
-function isFree(s: SlotState): boolean {
+export function isFree(s: SlotState): boolean {
   return (s.admin & ADMIN.resolutionMaint) !== 0 || !isAddr(s.addr);
 }
 
 /** True when the slot points at a real address. */
 function isAddr(addr: string): boolean {
   return addr !== "" && addr !== "-" && addr !== "0.0.0.0";
+}
+
+/** Slots with an instance behind them whose weight is not their normal one (a rollout cut short). */
+export function offWeightSlots(slots: readonly SlotState[]): SlotState[] {
+  return slots.filter((s) => !isFree(s) && s.uweight !== s.iweight);
 }

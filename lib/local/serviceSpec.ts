@@ -5,8 +5,10 @@
  * instance always comes back with exactly the image's filesystem. Swarm puts a task's address
  * under the fleet's alias only once the image's HEALTHCHECK passes, which is what keeps the front
  * door from seeing an instance that is still starting; the start period is the launch's health
- * deadline, so a slow start is never taken for a failure.
+ * deadline, so a slow start is never taken for a failure. What it shares with an instance
+ * container (init, scratch size, log cap, name and labels) is in ./instanceSpec.ts.
  */
+import { envList, INSTANCE, LOG_CAP, type InstanceParams } from "./instanceSpec";
 
 /** Swarm's label of a task container: the id of its service. */
 export const SWARM_SERVICE_LABEL = "com.docker.swarm.service.id";
@@ -14,25 +16,8 @@ export const SWARM_SERVICE_LABEL = "com.docker.swarm.service.id";
 /** Pause before Swarm starts a replacement task (nanoseconds): short, without spinning. */
 export const RESTART_DELAY_NS = 500_000_000;
 
-/** Size of each scratch tmpfs (the containers' `size=64m`). */
-const SCRATCH_BYTES = 64 * 1024 * 1024;
-
-/** What an instance service is made from. */
-export interface InstanceServiceParams {
-  readonly name: string;
-  readonly labels: Record<string, string>;
-  readonly imageId: string;
-  /** Run-time environment (plain and secret), KEY -> value. */
-  readonly env: Record<string, string>;
-  readonly network: string;
-  readonly alias: string;
-  readonly sysctls: Record<string, string>;
-  readonly readOnlyRootFilesystem: boolean;
-  readonly scratch: readonly string[];
-  readonly stopGraceSeconds: number;
-  /** Start period of the image's health check: the launch's health deadline, ms. */
-  readonly healthStartMs: number;
-}
+/** What an instance service is made from: the same as an instance container. */
+export type InstanceServiceParams = InstanceParams;
 
 /** The Docker Engine API body of `POST /services/create` for one instance. */
 export function instanceServiceSpec(p: InstanceServiceParams): Record<string, unknown> {
@@ -43,16 +28,15 @@ export function instanceServiceSpec(p: InstanceServiceParams): Record<string, un
       ContainerSpec: {
         Image: p.imageId,
         Labels: p.labels,
-        Env: Object.entries(p.env).map(([k, v]) => `${k}=${v}`),
-        // docker-init as PID 1: the server gets its signals even if it ignores them as PID 1.
-        Init: true,
+        Env: envList(p.env),
+        Init: INSTANCE.init,
         ReadOnly: p.readOnlyRootFilesystem,
         // Swarm's tmpfs takes a size and a mode only: world-writable, sticky, for the app user.
         Mounts: p.readOnlyRootFilesystem
           ? p.scratch.map((target) => ({
               Type: "tmpfs",
               Target: target,
-              TmpfsOptions: { SizeBytes: SCRATCH_BYTES, Mode: 0o1777 },
+              TmpfsOptions: { SizeBytes: INSTANCE.scratchMiB * 1024 * 1024, Mode: 0o1777 },
             }))
           : [],
         Sysctls: p.sysctls,
@@ -61,7 +45,7 @@ export function instanceServiceSpec(p: InstanceServiceParams): Record<string, un
         Healthcheck: { StartPeriod: p.healthStartMs * 1_000_000 },
       },
       RestartPolicy: { Condition: "any", Delay: RESTART_DELAY_NS, MaxAttempts: 0 },
-      LogDriver: { Name: "json-file", Options: { "max-size": "1m", "max-file": "2" } },
+      LogDriver: { Name: LOG_CAP.driver, Options: { ...LOG_CAP.options } },
       Networks: [{ Target: p.network, Aliases: [p.alias] }],
     },
     Mode: { Replicated: { Replicas: 1 } },

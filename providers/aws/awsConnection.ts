@@ -3,7 +3,7 @@ import type { ConnectionCredentials } from "../../lib/aws/providerConnection";
 
 /**
  * Where and as whom the dynamic providers call AWS: the same region, profile and assumed role as the
- * stack's aws provider (see `awsProviderConnection` in components/aws/awsRelease.ts), so an audit
+ * stack's aws provider (see `awsProviderConnection` in components/aws/releaseTraffic.ts), so an audit
  * or a retire never acts on another account than the one the stack deploys to. It is stored in the
  * state with the resource: when `credentials` holds `aws:secretKey` or `aws:token`, the caller
  * passes the whole connection as a secret Output, so the state keeps it encrypted.

@@ -6,7 +6,9 @@ import {
   gateProblem,
   groupsToRestore,
   liveTargetGroup,
+  servingForward,
   settleRead,
+  type WeightedTarget,
 } from "../../lib/aws/release";
 import {
   TARGET_GROUP_ARN,
@@ -16,7 +18,12 @@ import {
   pause,
   updateOnlyDiff,
 } from "./awsConnection";
-import { fleetGroups, scaleGroup, servingRuleForwards, targetHealth } from "./releaseAws";
+import { fleetGroups, scaleGroup, servingRuleForwards, targetHealth } from "./fleetApi";
+import { gateWritesSwitch, rollbackForward, servingOf } from "../../lib/aws/canary";
+import type { RolloutPolicy } from "../../lib/rollout/policy";
+import type { WindowRecord } from "../../lib/rollout/report";
+import { runCanary } from "./canary";
+import { setServingForward } from "./canaryApi";
 
 /** Plain inputs of the gate, as the provider receives them. */
 export interface ReleaseGateProps extends AwsConnection {
@@ -40,6 +47,11 @@ export interface ReleaseGateProps extends AwsConnection {
   pollSeconds: number;
   /** How long the candidate must pass every health read before it may take traffic. */
   settleSeconds: number;
+  /**
+   * The rollout policy (phoenix:rollout): canary steps after the health gate. Absent without one,
+   * so a stack without it has the inputs it always had.
+   */
+  rollout?: RolloutPolicy;
 }
 
 /** What the gate records: its inputs plus the release that serves. */
@@ -52,6 +64,8 @@ export interface ReleaseGateOutputs extends ReleaseGateProps {
    * weight 0, so the retire drains its instances while the load balancer still uses it.
    */
   drainingTargetGroupArn: string;
+  /** The canary steps this gate watched (empty without steps, or when nothing served before). */
+  canary?: WindowRecord[];
 }
 
 /** A listener ARN. */
@@ -78,14 +92,30 @@ function propsSchema() {
     settleSeconds: z
       .number()
       .min(0, "settleSeconds: must be 0 or more (how long a candidate must stay healthy)"),
+    rollout: z
+      .custom<RolloutPolicy>((v) => typeof v === "object" && v !== null && "steps" in v)
+      .optional(),
   });
 }
 
-/** Where the listeners forward now: the serving rules' live target group, if they agree on one. */
-async function liveNow(props: ReleaseGateProps): Promise<string | undefined> {
+/**
+ * What the serving rules forward to now, seen with `candidate` as the release to judge: the live
+ * target group if every listener agrees on one (see servingOf), the one kept at weight 0, and the
+ * rules themselves.
+ */
+async function liveNow(props: ReleaseGateProps): Promise<{
+  live?: string;
+  zero?: string;
+  forwards: Record<string, WeightedTarget[] | undefined>;
+}> {
   const forwards = await servingRuleForwards(props, props.listenerArns);
-  const live = new Set(Object.values(forwards).map((f) => (f ? liveTargetGroup(f) : undefined)));
-  return live.size === 1 ? [...live][0] : undefined;
+  const seen = Object.values(forwards).map((f) => servingOf(f ?? [], props.targetGroupArn));
+  const live = new Set(seen.map((x) => x.live));
+  return {
+    live: live.size === 1 ? [...live][0] : undefined,
+    zero: seen.find((x) => x.zero)?.zero,
+    forwards,
+  };
 }
 
 /**
@@ -101,9 +131,10 @@ async function liveNow(props: ReleaseGateProps): Promise<string | undefined> {
  */
 export async function awaitHealthy(
   props: ReleaseGateProps,
-  live: string | undefined,
+  now: Awaited<ReturnType<typeof liveNow>>,
   drainingBefore = "",
 ): Promise<ReleaseGateOutputs> {
+  const { live } = now;
   const restore = groupsToRestore({
     fleetTag: props.fleetTag,
     candidateTargetGroupArn: props.targetGroupArn,
@@ -137,15 +168,7 @@ export async function awaitHealthy(
     );
     settle = read.state;
     problem = read.problem;
-    if (read.passed) {
-      return {
-        ...props,
-        servingRelease: props.release,
-        servingTargetGroupArn: props.targetGroupArn,
-        servingImageRef: props.imageRef,
-        drainingTargetGroupArn: live && live !== props.targetGroupArn ? live : drainingBefore,
-      };
-    }
+    if (read.passed) return passed(props, now, now.zero ?? drainingBefore);
     if (Date.now() >= deadline) break;
     await pause(props.pollSeconds * 1000);
   }
@@ -158,6 +181,16 @@ export async function awaitHealthy(
   // A candidate that is also what the listeners forward to (a scale change of the live release) is
   // never scaled down: it is all the traffic has.
   const scaled = live === props.targetGroupArn ? [] : failed.map((g) => g.name);
+  // A run killed during a canary step left the candidate a share: it goes back to weight 0 before
+  // its instances do (never the case without a rollout: no rule names a candidate then).
+  if (live && gateWritesSwitch(now.forwards, props.targetGroupArn, live)) {
+    const draining = now.zero ?? drainingBefore;
+    await setServingForward(
+      props,
+      props.listenerArns,
+      rollbackForward({ previous: live, candidate: props.targetGroupArn, draining }),
+    );
+  }
   for (const name of scaled) await scaleGroup(props, name, { minSize: 0, desiredCapacity: 0 });
   const up = upCommand(props.fleetTag);
   throw new Error(
@@ -172,6 +205,42 @@ export async function awaitHealthy(
   );
 }
 
+/**
+ * A candidate that passed its health gate: its canary steps when a rollout has some and another
+ * release serves, then the switch written by the gate itself when a rule already names the
+ * candidate (gateWritesSwitch); otherwise the engine's serving rules make the switch.
+ */
+async function passed(
+  props: ReleaseGateProps,
+  now: Awaited<ReturnType<typeof liveNow>>,
+  draining: string,
+): Promise<ReleaseGateOutputs> {
+  const { live } = now;
+  const candidate = props.targetGroupArn;
+  const judged = live !== undefined && live !== candidate;
+  const canary =
+    judged && props.rollout && props.rollout.steps.length > 0
+      ? await runCanary({
+          ...props,
+          rollout: props.rollout,
+          candidate,
+          previous: live,
+          draining,
+        })
+      : [];
+  if (judged && (canary.length > 0 || gateWritesSwitch(now.forwards, candidate, live))) {
+    await setServingForward(props, props.listenerArns, servingForward(candidate, live));
+  }
+  return {
+    ...props,
+    servingRelease: props.release,
+    servingTargetGroupArn: candidate,
+    servingImageRef: props.imageRef,
+    drainingTargetGroupArn: judged ? live : draining,
+    canary,
+  };
+}
+
 /** The command that runs the stack of a fleet tag (`<project>/<stack>/<fleet>`) again. */
 export function upCommand(fleetTag: string): string {
   const stack = fleetTag.split("/")[1];
@@ -181,11 +250,13 @@ export function upCommand(fleetTag: string): string {
 function inputsOf(p: ReleaseGateProps): ReleaseGateProps {
   const { region, endpoint, profile, roleArn, fleetTag, release, imageRef, targetGroupArn } = p;
   const { desiredCount, minSize, listenerArns, timeoutSeconds, pollSeconds, settleSeconds } = p;
-  const { credentials } = p;
+  const { credentials, rollout } = p;
   return {
     ...{ region, endpoint, profile, roleArn },
-    // Only when set: an undefined output property cannot be serialized into the state.
+    // Only when set: an undefined output property cannot be serialized into the state, and a stack
+    // without a rollout keeps the inputs it had (no gate run on upgrade).
     ...(credentials ? { credentials } : {}),
+    ...(rollout ? { rollout } : {}),
     ...{ fleetTag, release, imageRef, targetGroupArn },
     ...{ desiredCount, minSize, listenerArns, timeoutSeconds, pollSeconds, settleSeconds },
   };
@@ -235,9 +306,10 @@ export const releaseGateProvider: pulumi.dynamic.ResourceProvider<
   },
   async update(_id, olds, news) {
     const props = inputsOf(news);
-    return {
-      outs: await awaitHealthy(props, await liveNow(props), olds.drainingTargetGroupArn ?? ""),
-    };
+    const outs = await awaitHealthy(props, await liveNow(props), olds.drainingTargetGroupArn ?? "");
+    // The same release gated again (a scale change, a re-check): its rollout record stands.
+    const kept = outs.servingRelease === olds.servingRelease && outs.canary?.length === 0;
+    return { outs: kept ? { ...outs, canary: olds.canary ?? [] } : outs };
   },
   async delete() {
     // The gate created nothing in AWS.
@@ -262,6 +334,8 @@ export interface ReleaseGateArgs {
   readonly pollSeconds?: pulumi.Input<number>;
   /** How long the candidate must pass every health read before it may take traffic. */
   readonly settleSeconds: pulumi.Input<number>;
+  /** @default - no canary steps: the candidate takes all traffic once it passed its health gate */
+  readonly rollout?: RolloutPolicy;
 }
 
 /**
@@ -273,6 +347,7 @@ export class ReleaseGate extends pulumi.dynamic.Resource {
   declare public readonly servingTargetGroupArn: pulumi.Output<string>;
   declare public readonly servingImageRef: pulumi.Output<string>;
   declare public readonly drainingTargetGroupArn: pulumi.Output<string>;
+  declare public readonly canary: pulumi.Output<WindowRecord[] | undefined>;
 
   constructor(name: string, args: ReleaseGateArgs, opts: pulumi.CustomResourceOptions = {}) {
     const c = pulumi.output(args.connection);
@@ -295,10 +370,12 @@ export class ReleaseGate extends pulumi.dynamic.Resource {
         timeoutSeconds: args.timeoutSeconds,
         pollSeconds: args.pollSeconds ?? 5,
         settleSeconds: args.settleSeconds,
+        ...(args.rollout ? { rollout: args.rollout } : {}),
         servingRelease: undefined,
         servingTargetGroupArn: undefined,
         servingImageRef: undefined,
         drainingTargetGroupArn: undefined,
+        canary: undefined,
       },
       opts,
       DYNAMIC_MODULE,

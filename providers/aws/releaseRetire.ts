@@ -15,7 +15,10 @@ import {
   fleetGroups,
   fleetTargetGroups,
   targetHealth,
-} from "./releaseAws";
+} from "./fleetApi";
+import type { RolloutPolicy } from "../../lib/rollout/policy";
+import type { WindowRecord } from "../../lib/rollout/report";
+import { runBake } from "./canary";
 
 /** Plain inputs of the retire, as the provider receives them. */
 export interface ReleaseRetireProps extends AwsConnection {
@@ -35,6 +38,12 @@ export interface ReleaseRetireProps extends AwsConnection {
   stackTag: string;
   /** Healthy targets the serving release must have before anything else is retired. */
   desiredCount: number;
+  /**
+   * The rollout policy when it has a bake (phoenix:rollout.bakeSeconds > 0), with the listeners
+   * whose serving rules a breach moves back. Absent otherwise, so a stack without a bake has the
+   * inputs it always had.
+   */
+  bake?: { rollout: RolloutPolicy; listenerArns: string[]; pollSeconds: number };
 }
 
 /** What the retire records: its inputs plus what it removed. */
@@ -43,6 +52,8 @@ export interface ReleaseRetireOutputs extends ReleaseRetireProps {
   retiredTargetGroups: string[];
   /** The live tag on the serving image ("" when the image is not in ECR). */
   liveTag: string;
+  /** The bake this run watched (empty: no bake, or no previous release to fall back on). */
+  baked?: WindowRecord[];
 }
 
 function propsSchema() {
@@ -58,6 +69,9 @@ function propsSchema() {
     servingImageRef: z.string(),
     stackTag: z.string().min(1, "stackTag: must not be empty, e.g. phoenix/prod"),
     desiredCount: z.number().int().min(1, "desiredCount: must be at least 1"),
+    bake: z
+      .custom<ReleaseRetireProps["bake"]>((v) => typeof v === "object" && v !== null)
+      .optional(),
   });
 }
 
@@ -67,13 +81,16 @@ function propsSchema() {
  * has fewer than `desiredCount` healthy targets. Every step is idempotent, so an interrupted retire
  * finishes on the next run.
  */
-export async function retire(props: ReleaseRetireProps): Promise<ReleaseRetireOutputs> {
-  const groups = await fleetGroups(props, props.fleetTag);
+export async function retire(
+  props: ReleaseRetireProps,
+  previousRelease?: string,
+): Promise<ReleaseRetireOutputs> {
+  const before = await fleetGroups(props, props.fleetTag);
   const problem = gateProblem({
     release: props.servingRelease,
     targetGroupArn: props.servingTargetGroupArn,
     targets: await targetHealth(props, props.servingTargetGroupArn),
-    groups,
+    groups: before,
     desiredCount: props.desiredCount,
   });
   if (problem) {
@@ -81,6 +98,8 @@ export async function retire(props: ReleaseRetireProps): Promise<ReleaseRetireOu
       `retire: refusing to remove older releases while the serving one is not healthy: ${problem}`,
     );
   }
+  const bake = await bakeFirst(props, previousRelease);
+  const groups = bake.length > 0 ? await fleetGroups(props, props.fleetTag) : before;
   // Protect what serves before anything else: its digest must outlive any number of newer pushes.
   const tag = await protectLiveImage(props, {
     imageRef: props.servingImageRef,
@@ -102,7 +121,46 @@ export async function retire(props: ReleaseRetireProps): Promise<ReleaseRetireOu
     retiredGroups: plan.groups.map((g) => g.name),
     retiredTargetGroups: plan.targetGroupArns,
     liveTag: tag,
+    baked: bake,
   };
+}
+
+/**
+ * The bake, before anything is retired: only for a serving release that just changed (not yet
+ * baked: a run killed during the bake recorded nothing, so the next one bakes again) and that has a
+ * previous release to fall back on, still registered and healthy at weight 0. A breach moves the
+ * serving rules back to it, scales the new release to 0 and fails the `up` (providers/aws/canary.ts).
+ */
+async function bakeFirst(
+  props: ReleaseRetireProps,
+  previousRelease: string | undefined,
+): Promise<WindowRecord[]> {
+  const previous = props.drainingTargetGroupArn;
+  if (!props.bake || previousRelease === props.servingRelease || previous === "") return [];
+  const warm = gateProblem({
+    release: "before",
+    targetGroupArn: previous,
+    targets: await targetHealth(props, previous),
+    groups: await fleetGroups(props, props.fleetTag),
+    desiredCount: props.desiredCount,
+  });
+  if (warm) {
+    const log = require("@pulumi/pulumi/log") as typeof import("@pulumi/pulumi/log");
+    await log.warn(`rollout: no bake: the previous release cannot take traffic back (${warm})`);
+    return [];
+  }
+  const { rollout, listenerArns, pollSeconds } = props.bake;
+  return [
+    await runBake({
+      ...props,
+      rollout,
+      listenerArns,
+      pollSeconds,
+      candidate: props.servingTargetGroupArn,
+      previous,
+      draining: "",
+    }),
+  ];
 }
 
 /**
@@ -121,11 +179,12 @@ export async function drainFleet(c: AwsConnection & { fleetTag: string }): Promi
 function inputsOf(p: ReleaseRetireProps): ReleaseRetireProps {
   const { region, endpoint, profile, roleArn, credentials, fleetTag } = p;
   const { servingRelease, servingTargetGroupArn, servingImageRef, stackTag, desiredCount } = p;
-  const { drainingTargetGroupArn } = p;
+  const { drainingTargetGroupArn, bake } = p;
   return {
     ...{ region, endpoint, profile, roleArn, fleetTag, drainingTargetGroupArn },
     // Only when set: an undefined output property cannot be serialized into the state.
     ...(credentials ? { credentials } : {}),
+    ...(bake ? { bake } : {}),
     ...{ servingRelease, servingTargetGroupArn, servingImageRef, stackTag, desiredCount },
   };
 }
@@ -148,8 +207,11 @@ export const releaseRetireProvider: pulumi.dynamic.ResourceProvider<
   async create(inputs) {
     return { id: inputs.fleetTag, outs: await retire(inputsOf(inputs)) };
   },
-  async update(_id, _olds, news) {
-    return { outs: await retire(inputsOf(news)) };
+  async update(_id, olds, news) {
+    const outs = await retire(inputsOf(news), olds.servingRelease);
+    // The same release retired again: the bake it had stands in its record.
+    const kept = news.servingRelease === olds.servingRelease;
+    return { outs: kept ? { ...outs, baked: olds.baked ?? [] } : outs };
   },
   async delete(_id, props) {
     // The stack (or this fleet) is being destroyed: groups are retained on delete (against
@@ -171,6 +233,8 @@ export interface ReleaseRetireArgs {
   /** `<project>/<stack>`. */
   readonly stackTag: pulumi.Input<string>;
   readonly desiredCount: pulumi.Input<number>;
+  /** @default - no bake: older releases are retired as soon as the serving one is healthy */
+  readonly bake?: pulumi.Input<ReleaseRetireProps["bake"]>;
 }
 
 /** Retires every release of the fleet but the serving one, once the serving one is healthy. */
@@ -178,6 +242,7 @@ export class ReleaseRetire extends pulumi.dynamic.Resource {
   declare public readonly retiredGroups: pulumi.Output<string[]>;
   declare public readonly retiredTargetGroups: pulumi.Output<string[]>;
   declare public readonly liveTag: pulumi.Output<string>;
+  declare public readonly baked: pulumi.Output<WindowRecord[] | undefined>;
 
   constructor(name: string, args: ReleaseRetireArgs, opts: pulumi.CustomResourceOptions = {}) {
     const c = pulumi.output(args.connection);
@@ -197,9 +262,11 @@ export class ReleaseRetire extends pulumi.dynamic.Resource {
         servingImageRef: args.servingImageRef,
         stackTag: args.stackTag,
         desiredCount: args.desiredCount,
+        ...(args.bake ? { bake: args.bake } : {}),
         retiredGroups: undefined,
         retiredTargetGroups: undefined,
         liveTag: undefined,
+        baked: undefined,
       },
       opts,
       DYNAMIC_MODULE,

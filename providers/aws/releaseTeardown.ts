@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DYNAMIC_MODULE, DYNAMIC_NAMES } from "../../lib/core/identifiers";
 import { type AwsConnection, checkResult, connectionShape, updateOnlyDiff } from "./awsConnection";
-import { deleteTargetGroup, fleetTargetGroups } from "./releaseAws";
+import { deleteTargetGroup, fleetTargetGroups } from "./fleetApi";
 import { drainFleet } from "./releaseRetire";
 
 /** Plain inputs of the teardown, as the provider receives them. */

@@ -15,17 +15,32 @@ export function dockerClient(): Dockerode {
   const Docker = require("dockerode") as typeof Dockerode;
   const docker = new Docker();
   // Every API call dials through here: an engine that is not there is named in the project's words.
-  const modem = docker.modem as unknown as {
+  const modem = docker.modem as unknown as EngineModem & {
     dial(options: unknown, callback: (err: unknown, data?: unknown) => void): unknown;
-    socketPath?: string;
-    host?: string;
-    port?: string | number;
   };
   const dial = modem.dial.bind(modem);
-  const where = modem.socketPath ?? `${modem.host ?? "localhost"}:${modem.port ?? ""}`;
   modem.dial = (options, callback) =>
-    dial(options, (err, data) => callback(err ? engineError(err, String(where)) : err, data));
+    dial(options, (err, data) =>
+      callback(err ? engineError(err, engineAddress(modem)) : err, data),
+    );
   return docker;
+}
+
+/** What docker-modem knows of where it dials. */
+export interface EngineModem {
+  /** A path, or (docker-modem 5 without DOCKER_HOST) a function that finds the default socket. */
+  socketPath?: string | (() => unknown);
+  /** The path that function found, once a call has dialled. */
+  socketPathCache?: string;
+  host?: string;
+  port?: string | number;
+}
+
+/** The engine's address as a user would type it: the socket's path, or host:port. */
+export function engineAddress(modem: EngineModem): string {
+  if (typeof modem.socketPath === "string") return modem.socketPath;
+  if (modem.socketPath !== undefined) return modem.socketPathCache ?? "the default Docker socket";
+  return `${modem.host ?? "localhost"}:${modem.port ?? ""}`;
 }
 
 /** What the kernel says when a write finds no space left. */

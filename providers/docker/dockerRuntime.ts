@@ -4,7 +4,6 @@
  * serialize this file by value into the state, so it holds no module-level state and requires
  * dockerode inside each call.
  */
-import * as http from "node:http";
 import type { ContainerInspectInfo } from "dockerode";
 import { guardEngine } from "../engineGuard";
 import { dockerClient } from "./client";
@@ -28,6 +27,9 @@ export function httpGet(
   url: string,
   timeoutMs: number,
 ): Promise<{ status: number; body: string } | undefined> {
+  // Required here, as dockerode is: a provider that merely reaches this function (every one that
+  // can remove an instance) then carries no module binding of node:http in its closure.
+  const http = require("node:http") as typeof import("node:http");
   return new Promise((resolve) => {
     const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
       let body = "";

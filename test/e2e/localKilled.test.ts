@@ -9,11 +9,10 @@
  * desiredCount instances of the current spec, nothing else labelled with the stack exists, and at the end
  * `pulumi destroy` leaves nothing labelled with the stack.
  */
-import { execFileSync, spawn } from "node:child_process";
-import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LABELS } from "../../lib/core/identifiers";
-import { REPO_ROOT, phoenixEnv, pulumiOk } from "./harness";
+import { REPO_ROOT, pulumiOk } from "./harness";
+import { upKilledWhen as killedWhen } from "./killedUp";
 import { startLoad, type Load } from "./load";
 import { LocalStack, describeLoad } from "./localStack";
 
@@ -30,83 +29,9 @@ const stack = new LocalStack({
 let load: Load;
 let release = 0;
 
-/** `pulumi up` in its own process group; resolves when `when` holds, after SIGKILLing the group. */
-async function upKilledWhen(
-  what: string,
-  when: (output: string) => Promise<boolean>,
-): Promise<{ output: string; code: number | null }> {
-  const child = spawn(
-    "pulumi",
-    ["up", "--yes", "--skip-preview", "--non-interactive", "--color=never", "--stack", stack.name],
-    { cwd: REPO_ROOT, env: phoenixEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
-  let done = false;
-  void exited.then(() => (done = true));
-  const deadline = Date.now() + 5 * 60_000;
-  while (!(await when(output))) {
-    if (done) throw new Error(`pulumi up ended before ${what}:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`no ${what} within 5 minutes:\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const providers = descendants(child.pid!).filter((p) => cmdline(p).includes("dynamic-provider"));
-  process.kill(-child.pid!, "SIGKILL");
-  const code = await exited;
-  await allGone(providers, 15_000);
-  return { output, code };
-}
-
-/** Pids of every process below `pid` (the engine's language host and provider processes). */
-function descendants(pid: number): number[] {
-  const rows = execFileSync("ps", ["-e", "-o", "pid=,ppid="], { encoding: "utf8" })
-    .trim()
-    .split("\n")
-    .map((l) => l.trim().split(/\s+/).map(Number));
-  const below: number[] = [];
-  for (let front = [pid]; front.length > 0;) {
-    front = rows.filter(([, ppid]) => front.includes(ppid!)).map(([p]) => p!);
-    below.push(...front);
-  }
-  return below;
-}
-
-/** A process's command line, "" once it is gone. */
-function cmdline(pid: number): string {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-  } catch {
-    return "";
-  }
-}
-
-/**
- * Waits until none of `pids` runs: a dynamic provider process, in a process group of its own,
- * must end with its killed engine rather than linger (or spin on its broken output pipe).
- */
-async function allGone(pids: readonly number[], deadlineMs: number): Promise<void> {
-  const alive = () =>
-    pids.filter((p) => {
-      try {
-        process.kill(p, 0);
-        return !fs.readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]?.startsWith("Z");
-      } catch {
-        return false;
-      }
-    });
-  const start = Date.now();
-  while (alive().length > 0) {
-    if (Date.now() - start > deadlineMs) {
-      const left = alive().map((p) => `${p}: ${cmdline(p)}`);
-      throw new Error(
-        `${left.length} process(es) of the killed engine still run after ${deadlineMs} ms:\n${left.join("\n")}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** `pulumi up` of the stack, SIGKILLed (its whole process group) once `when` holds. */
+const upKilledWhen = (what: string, when: (output: string) => Promise<boolean>) =>
+  killedWhen(stack.name, what, when);
 
 /**
  * The next release: a spec hash no earlier run has built (a config value unique to this stack),
@@ -187,7 +112,7 @@ describe("pulumi up killed at any point of a rollout", { timeout: 10 * 60_000 },
   it("during the old fleet's drain", async () => {
     await nextRelease();
     const [fd] = await stack.containers("frontdoor");
-    const { frontDoorCommand } = await import("../../providers/local/frontDoorApi");
+    const { frontDoorCommand } = await import("../../providers/local/frontDoor/runtimeApi");
     const { parseServersState, ADMIN } = await import("../../lib/local/haproxyRuntime");
     await upKilledWhen("a drain", async () => {
       const slots = parseServersState(await frontDoorCommand(fd.Id, ["show servers state app"]));

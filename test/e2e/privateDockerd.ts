@@ -15,7 +15,7 @@ import * as path from "node:path";
 import Docker from "dockerode";
 import { specHash } from "../../lib/image/hash";
 import { loadSpec } from "../../lib/spec/spec";
-import { localImageInputs, localImageProvider } from "../../providers/local/localImage";
+import { localImageInputs, localImageProvider } from "../../providers/local/image/localImage";
 import { REPO_ROOT } from "./harness";
 import type { LoadReport } from "./load";
 

@@ -1,29 +1,12 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
-  AutoScalingClient,
-  CreateAutoScalingGroupCommand,
-  DescribeAutoScalingGroupsCommand,
-} from "@aws-sdk/client-auto-scaling";
-import {
-  CreateLaunchTemplateCommand,
-  DescribeSubnetsCommand,
-  EC2Client,
-  StopInstancesCommand,
-} from "@aws-sdk/client-ec2";
-import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
   CreateRuleCommand,
-  CreateTargetGroupCommand,
   DeleteRuleCommand,
   DescribeTagsCommand,
   ModifyRuleCommand,
-  ModifyTargetGroupAttributesCommand,
   DescribeRulesCommand,
   DescribeTargetGroupsCommand,
-  DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import {
   CreateRepositoryCommand,
@@ -32,7 +15,7 @@ import {
   PutImageCommand,
 } from "@aws-sdk/client-ecr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FLEET_TAG_KEY, SERVING_RULE_PRIORITY, liveTargetGroup } from "../../lib/aws/release";
+import { SERVING_RULE_PRIORITY, liveTargetGroup } from "../../lib/aws/release";
 import { liveTag } from "../../lib/core/identifiers";
 import { releaseGateProvider } from "../../providers/aws/releaseGate";
 import { releaseRetireProvider } from "../../providers/aws/releaseRetire";
@@ -40,6 +23,9 @@ import { releaseTeardownProvider } from "../../providers/aws/releaseTeardown";
 import { type TargetHealthStandIn, startTargetHealthStandIn } from "./targetHealthStandIn";
 import { initStack, removeStack, runProgram, setConfig, uniqueStackName } from "./harness";
 import { type Moto, MOTO_ENV, startMoto } from "./moto";
+import { releaseWorld } from "./releaseWorld";
+import { type Traffic, startTraffic } from "./albTraffic";
+import { ERRORS_TAG } from "./fixtures/release/standIns";
 
 const REGION = "us-east-1";
 let moto: Moto;
@@ -54,173 +40,17 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-function clients(endpoint = moto.endpoint) {
-  const config = { region: REGION, endpoint };
-  return {
-    ec2: new EC2Client(config),
-    asg: new AutoScalingClient(config),
-    elb: new ElasticLoadBalancingV2Client(config),
-  };
-}
-
-/** Two subnets of moto's default VPC, a launch template, an ALB and a listener answering 503. */
-async function network() {
-  const { ec2, elb } = clients();
-  const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? [];
-  const [a, b] = subnets;
-  const lt = await ec2.send(
-    new CreateLaunchTemplateCommand({
-      LaunchTemplateName: `web-lt-${Math.random().toString(16).slice(2, 8)}`,
-      LaunchTemplateData: { ImageId: "ami-12c6146b", InstanceType: "t3.micro" },
-    }),
-  );
-  const lb = await elb.send(
-    new CreateLoadBalancerCommand({
-      Name: `lb-${Math.random().toString(16).slice(2, 8)}`,
-      Subnets: [a.SubnetId ?? "", b.SubnetId ?? ""],
-      Type: "application",
-    }),
-  );
-  const lbArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? "";
-  const listener = async (port: number) =>
-    (
-      await elb.send(
-        new CreateListenerCommand({
-          LoadBalancerArn: lbArn,
-          Port: port,
-          Protocol: "HTTP",
-          DefaultActions: [
-            {
-              Type: "fixed-response",
-              FixedResponseConfig: { StatusCode: "503", ContentType: "text/plain" },
-            },
-          ],
-        }),
-      )
-    ).Listeners?.[0]?.ListenerArn ?? "";
-  return {
-    vpcId: a.VpcId ?? "",
-    subnetId: a.SubnetId ?? "",
-    launchTemplateId: lt.LaunchTemplate?.LaunchTemplateId ?? "",
-    listenerArn: await listener(80),
-    otherListenerArn: await listener(8081),
-  };
-}
-
-/** The serving rule (priority 50000) of a listener, forwarding to weighted target groups. */
-async function servingRule(
-  listenerArn: string,
-  forward: { arn: string; weight: number }[],
-  endpoint = moto.endpoint,
-) {
-  const { elb } = clients(endpoint);
-  const res = await elb.send(
-    new CreateRuleCommand({
-      ListenerArn: listenerArn,
-      Priority: SERVING_RULE_PRIORITY,
-      Conditions: [{ Field: "path-pattern", Values: ["*"] }],
-      Actions: [
-        {
-          Type: "forward",
-          ForwardConfig: {
-            TargetGroups: forward.map((t) => ({ TargetGroupArn: t.arn, Weight: t.weight })),
-          },
-        },
-      ],
-    }),
-  );
-  return res.Rules?.[0]?.RuleArn ?? "";
-}
-
-async function targetGroup(name: string, fleetTag: string, delaySeconds?: number): Promise<string> {
-  const { ec2, elb } = clients();
-  const vpcId = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets?.[0]?.VpcId ?? "";
-  const res = await elb.send(
-    new CreateTargetGroupCommand({
-      Name: name,
-      Protocol: "HTTP",
-      Port: 8080,
-      VpcId: vpcId,
-      Tags: [{ Key: FLEET_TAG_KEY, Value: fleetTag }],
-    }),
-  );
-  const arn = res.TargetGroups?.[0]?.TargetGroupArn ?? "";
-  if (delaySeconds !== undefined) {
-    await elb.send(
-      new ModifyTargetGroupAttributesCommand({
-        TargetGroupArn: arn,
-        Attributes: [{ Key: "deregistration_delay.timeout_seconds", Value: String(delaySeconds) }],
-      }),
-    );
-  }
-  return arn;
-}
-
-/** ARNs of the target groups tagged with a fleet. */
-async function targetGroupsOf(fleetTag: string): Promise<string[]> {
-  const { elb } = clients();
-  const arns = ((await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? []).map(
-    (t) => t.TargetGroupArn ?? "",
-  );
-  if (arns.length === 0) return [];
-  const tags = await elb.send(new DescribeTagsCommand({ ResourceArns: arns }));
-  return (tags.TagDescriptions ?? [])
-    .filter((d) => d.Tags?.some((t) => t.Key === FLEET_TAG_KEY && t.Value === fleetTag))
-    .map((d) => d.ResourceArn ?? "");
-}
-
-async function group(p: {
-  name: string;
-  tg: string;
-  fleetTag: string;
-  count: number;
-  net: Awaited<ReturnType<typeof network>>;
-}) {
-  const { asg } = clients();
-  await asg.send(
-    new CreateAutoScalingGroupCommand({
-      AutoScalingGroupName: p.name,
-      MinSize: p.count,
-      MaxSize: p.count,
-      DesiredCapacity: p.count,
-      LaunchTemplate: { LaunchTemplateId: p.net.launchTemplateId, Version: "$Latest" },
-      VPCZoneIdentifier: p.net.subnetId,
-      TargetGroupARNs: [p.tg],
-      Tags: [{ Key: FLEET_TAG_KEY, Value: p.fleetTag, PropagateAtLaunch: true }],
-    }),
-  );
-}
-
-async function groupsOf(fleetTag: string) {
-  const { asg } = clients();
-  const res = await asg.send(
-    new DescribeAutoScalingGroupsCommand({
-      Filters: [{ Name: `tag:${FLEET_TAG_KEY}`, Values: [fleetTag] }],
-    }),
-  );
-  return (res.AutoScalingGroups ?? []).map((g) => ({
-    name: g.AutoScalingGroupName ?? "",
-    desired: g.DesiredCapacity,
-    instances: (g.Instances ?? []).length,
-    targetGroupArns: g.TargetGroupARNs ?? [],
-  }));
-}
-
-async function healthy(tg: string, endpoint = moto.endpoint): Promise<number> {
-  const { elb } = clients(endpoint);
-  const res = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg }));
-  return (res.TargetHealthDescriptions ?? []).filter((d) => d.TargetHealth?.State === "healthy")
-    .length;
-}
-
-async function stopInstancesOf(name: string): Promise<void> {
-  const { asg, ec2 } = clients();
-  const res = await asg.send(
-    new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
-  );
-  const ids = (res.AutoScalingGroups?.[0]?.Instances ?? []).map((i) => i.InstanceId ?? "");
-  await ec2.send(new StopInstancesCommand({ InstanceIds: ids }));
-}
+const {
+  clients,
+  network,
+  servingRule,
+  targetGroup,
+  targetGroupsOf,
+  group,
+  groupsOf,
+  healthy,
+  stopInstancesOf,
+} = releaseWorld(() => moto.endpoint);
 
 /** An ECR repository with two images, `v1-old` and `v2-new`, and helpers to tag and read them. */
 async function repository(name: string) {
@@ -362,7 +192,7 @@ describe("the drain, against moto behind a stand-in for target health (unused, d
     await group({ name: `${prefix}-old`, tg: old, fleetTag, count: 2, net });
     await group({ name: `${prefix}-live`, tg: live, fleetTag, count: 2, net });
     const rule = await servingRule(net.listenerArn, [{ arn: old, weight: 1 }], standIn.endpoint);
-    // The switch as the serving rule makes it (components/aws/awsRelease.ts, servingForward).
+    // The switch as the serving rule makes it (components/aws/releaseTraffic.ts, servingForward).
     await clients(standIn.endpoint).elb.send(
       new ModifyRuleCommand({
         RuleArn: rule,
@@ -819,6 +649,109 @@ describe("the release lifecycle with the real engine (stand-ins for group, targe
     expect(await serving()).toEqual(before);
     expect(standIn.violations).toEqual([]);
   }, 600_000);
+
+  describe("with phoenix:rollout (a canary step at 50%, a bake; traffic from albTraffic.ts)", () => {
+    let traffic: Traffic;
+    const errorsOf = new Map<string, string>();
+
+    beforeAll(async () => {
+      await setConfig(
+        stack,
+        dir,
+        "release:rollout",
+        JSON.stringify({ steps: [{ percent: 50, seconds: 3 }], bakeSeconds: 3, minRequests: 10 }),
+      );
+      // Requests on a target group tagged standin:errors fail: half of them, always or only once
+      // it takes every request.
+      traffic = startTraffic({
+        endpoint: moto.endpoint,
+        listenerArn: net.listenerArn,
+        failing: async (arn, share) => {
+          if (!errorsOf.has(arn)) {
+            const tags = await clients().elb.send(new DescribeTagsCommand({ ResourceArns: [arn] }));
+            const tag = tags.TagDescriptions?.[0]?.Tags?.find((t) => t.Key === ERRORS_TAG);
+            errorsOf.set(arn, tag?.Value ?? "");
+          }
+          const errors = errorsOf.get(arn);
+          return errors === "always" || (errors === "at-full" && share === 1) ? 0.5 : 0;
+        },
+      });
+    });
+
+    afterAll(async () => {
+      await traffic?.stop();
+    });
+
+    async function upWith(version: string, errors: string) {
+      await setConfig(stack, dir, "release:errors", errors);
+      return up(version, false);
+    }
+
+    it("B passes health but breaches the canary: rolled back to weight 0, scaled to 0, the up fails", async () => {
+      const before = await serving();
+      const e = await upWith("E", "always");
+      expect(e.code).not.toBe(0);
+      expect(e.stdout + e.stderr).toMatch(
+        /canary 50%: \d+ of \d+ requests failed \(\d+\.\d%\) > 1%.*: rolled back; release [0-9a-f]{12} still serves 100%/,
+      );
+      expect(await serving()).toEqual(before);
+      const forward = await servingForwardNow();
+      expect(liveTargetGroup(forward)).toBe(before.tg);
+      const failed = (await groupsOf(fleetTag)).filter(
+        (g) => !g.targetGroupArns.includes(before.tg),
+      );
+      expect(failed.every((g) => g.desired === 0)).toBe(true);
+      // The candidate stays in the rule at weight 0 while its instances drain.
+      expect(forward.filter((t) => t.weight > 0)).toEqual([{ arn: before.tg, weight: 1 }]);
+      expect(standIn.violations).toEqual([]);
+    }, 600_000);
+
+    it("B breaches during the bake: switched back to the previous release, still warm, and the up fails", async () => {
+      const before = await serving();
+      const f = await upWith("F", "at-full");
+      expect(f.code).not.toBe(0);
+      expect(f.stdout + f.stderr).toMatch(
+        /bake: \d+ of \d+ requests failed \(\d+\.\d%\) > 1%.*: rolled back; release [0-9a-f]{12} still serves 100%/,
+      );
+      // The previous release takes everything back with the instances it had: never retired.
+      expect(await serving()).toEqual(before);
+      const groups = await groupsOf(fleetTag);
+      expect(groups.find((g) => g.targetGroupArns.includes(before.tg))).toMatchObject({
+        desired: 2,
+        instances: 2,
+      });
+      expect(
+        groups.filter((g) => !g.targetGroupArns.includes(before.tg)).every((g) => g.desired === 0),
+      ).toBe(true);
+      expect(standIn.violations).toEqual([]);
+    }, 600_000);
+
+    it("a good release after both passes the canary and the bake and converges", async () => {
+      const before = await serving();
+      const g = await upWith("G", "none");
+      expect(g.code, g.stdout + g.stderr).toBe(0);
+      const now = await serving();
+      expect(now.healthy).toBe(2);
+      expect(now.tg).not.toBe(before.tg);
+      expect(await servingForwardNow()).toEqual([
+        { arn: now.tg, weight: 1 },
+        { arn: before.tg, weight: 0 },
+      ]);
+      // Exactly desiredCount instances: the releases that failed and the one before are gone.
+      expect(await groupsOf(fleetTag)).toEqual([
+        expect.objectContaining({ targetGroupArns: [now.tg], instances: 2 }),
+      ]);
+      expect(g.result?.outputs.rolloutRecord).toMatchObject({
+        outcome: "promoted",
+        release: g.result?.outputs.candidateRelease,
+        windows: [
+          expect.objectContaining({ phase: "canary", percent: 50, result: "passed" }),
+          expect.objectContaining({ phase: "bake", percent: 100, result: "passed" }),
+        ],
+      });
+      expect(standIn.violations).toEqual([]);
+    }, 600_000);
+  });
 
   it("pulumi destroy drains and deletes every release of the fleet, and leaves nothing of it", async () => {
     expect((await groupsOf(fleetTag)).length).toBeGreaterThan(0);

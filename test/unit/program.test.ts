@@ -76,9 +76,15 @@ describe("index.ts (target aws)", () => {
       "imageRef",
       "imageTag",
       "repositoryUrl",
+      "rollout",
       "specHash",
       "url",
     ]);
+    // No phoenix:rollout in Pulumi.prod.yaml: the release goes all at once.
+    expect(await outputOf(pulumi.output(program.rollout!))).toMatchObject({
+      outcome: "immediate",
+      windows: [],
+    });
   });
 
   it("keeps the stack secret out of every recorded input in plain text", () => {

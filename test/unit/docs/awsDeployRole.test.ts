@@ -12,6 +12,7 @@ const PAGE = fs.readFileSync(path.join(ROOT, "docs", "aws-deploy-role.md"), "utf
 /** IAM's service prefix of each AWS SDK v3 client package the providers use. */
 const PREFIX: Readonly<Record<string, string>> = {
   "auto-scaling": "autoscaling",
+  cloudwatch: "cloudwatch",
   ec2: "ec2",
   ecr: "ecr",
   "elastic-load-balancing-v2": "elasticloadbalancing",
@@ -75,6 +76,9 @@ describe("docs/aws-deploy-role.md", () => {
     const actions = sdkActions("providers/aws");
     expect(actions).toEqual(
       expect.arrayContaining([
+        "cloudwatch:GetMetricData",
+        "cloudwatch:DescribeAlarms",
+        "elasticloadbalancing:ModifyRule",
         "autoscaling:DeleteAutoScalingGroup",
         "ecr:BatchDeleteImage",
         "elasticloadbalancing:DescribeTargetHealth",

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { providerCodeDigest, serializedProvider } from "../../../providers/dynamicResource";
-import { localNetworkProvider } from "../../../providers/local/localNetwork";
+import { localNetworkProvider } from "../../../providers/local/network/localNetwork";
 
 function valueOf(input: pulumi.Input<string>): Promise<string> {
   return new Promise((resolve) => pulumi.output(input).apply(resolve));

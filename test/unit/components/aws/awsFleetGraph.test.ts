@@ -122,6 +122,7 @@ describe("AwsFleet resource graph", () => {
       release: await outputOf(fleet.release),
       targetGroupArn: await outputOf(fleet.targetGroupArn),
       servingRelease: await outputOf(fleet.servingRelease),
+      rollout: await outputOf(fleet.rollout),
       url: "http://g-front.eu-west-1.elb.amazonaws.com/",
       launchTemplateId: "g-lt-id",
       instanceSecurityGroupId: "g-instances-id",

@@ -48,7 +48,7 @@ describe("AwsFrontDoor with certificateArn", () => {
       certificateArn: CERT,
     });
     expect(TLS_POLICY).toMatch(/^ELBSecurityPolicy-TLS13-1-2-/);
-    // The fleet's serving rule forwards to the serving release (components/aws/awsRelease.ts).
+    // The fleet's serving rule forwards to the serving release (components/aws/releaseTraffic.ts).
     expect(https.defaultActions).toEqual([
       {
         type: "fixed-response",

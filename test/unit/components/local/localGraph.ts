@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
 import { type LocalStackConfig, parseStackConfig } from "../../../../lib/config/stackConfig";
-import { localFleetProvider } from "../../../../providers/local/localFleet";
-import { localFrontDoorProvider } from "../../../../providers/local/localFrontDoor";
-import { localImageProvider } from "../../../../providers/local/localImage";
-import { localNetworkProvider } from "../../../../providers/local/localNetwork";
+import { localFleetProvider } from "../../../../providers/local/fleet/localFleet";
+import { localFrontDoorProvider } from "../../../../providers/local/frontDoor/localFrontDoor";
+import { localImageProvider } from "../../../../providers/local/image/localImage";
+import { localNetworkProvider } from "../../../../providers/local/network/localNetwork";
 import { outputOf } from "../../../mocks";
 
 /** Type tokens of the local target's resources, as the engine sees them. */

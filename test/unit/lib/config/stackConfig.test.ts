@@ -184,7 +184,7 @@ describe("parseStackConfig", () => {
   it("rejects keys of the other target and unknown keys, suggesting the right spelling", () => {
     expect(problems({ ...AWS, frontDoorPort: "8080", desiredcount: "3" })).toEqual([
       "phoenix:frontDoorPort: only applies to target local, this stack's target is aws; remove it with `pulumi config rm phoenix:frontDoorPort`",
-      `phoenix:desiredcount: unknown key; did you mean phoenix:desiredCount? (known: target, spec, desiredCount, keepImages, region, vpcId, albSubnetIds, instanceSubnetIds, certificateArn, logRetentionDays, kmsKeyId, vpcEndpoints, instanceRouteTableIds, candidateSourceCidrs, protectFrontDoor, instanceType, amiId, minSize, maxSize, healthCheckGracePeriodSeconds, imageSource, imageRepository, pullAccountIds)`,
+      `phoenix:desiredcount: unknown key; did you mean phoenix:desiredCount? (known: target, spec, desiredCount, keepImages, rollout, region, vpcId, albSubnetIds, instanceSubnetIds, certificateArn, logRetentionDays, kmsKeyId, vpcEndpoints, instanceRouteTableIds, candidateSourceCidrs, protectFrontDoor, instanceType, amiId, minSize, maxSize, healthCheckGracePeriodSeconds, imageSource, imageRepository, pullAccountIds)`,
     ]);
   });
 

@@ -30,6 +30,13 @@ describe("Pulumi.<stack>.yaml", () => {
     });
   });
 
+  it("prod releases through canary steps and a bake; dev all at once", () => {
+    const prod = parseStackConfig(stackConfig("Pulumi.prod.yaml"));
+    expect(prod.rollout?.steps.map((s) => s.percent)).toEqual([10, 50]);
+    expect(prod.rollout?.bakeSeconds).toBeGreaterThan(0);
+    expect(parseStackConfig(stackConfig("Pulumi.dev.yaml")).rollout).toBeUndefined();
+  });
+
   it("prod's aws provider region is phoenix:region", () => {
     const raw = stackConfig("Pulumi.prod.yaml");
     expect(raw["aws:region"]).toBe(raw["phoenix:region"]);

@@ -5,6 +5,7 @@ import {
   frontDoorEnv,
   leavePoolMs,
   parseHaproxyStats,
+  parseServerCounters,
   poolState,
   serverSlots,
 } from "../../../../lib/local/haproxyConfig";
@@ -407,5 +408,41 @@ describe("poolState: which rows count", () => {
       inFlight: 2,
       fullyUp: true,
     });
+  });
+});
+
+describe("parseServerCounters", () => {
+  // Captured from the front door (haproxy 2.6.12) after 300 GET / through it: three healthy
+  // instances, and one (172.18.0.6) whose /healthz answers 200 while every other GET / answers 500
+  // and every fifth resets. The clients saw 300 answers 200: the front door retried each failure
+  // elsewhere, so only its retry counter shows them.
+  const RETRIES = readFileSync(
+    join(__dirname, "fixtures", "haproxy-2.6-stats-retries.csv"),
+    "utf8",
+  );
+
+  it("counts the attempts a failing instance got and the failures the front door retried", () => {
+    const bad = parseServerCounters(RETRIES).find((r) => r.addr === "172.18.0.6:8080");
+    expect(bad).toEqual({
+      proxy: "app",
+      server: "app4",
+      addr: "172.18.0.6:8080",
+      status: "UP",
+      requests: 88,
+      failed: 52,
+    });
+  });
+
+  it("counts no failure on the healthy instances", () => {
+    const good = parseServerCounters(RETRIES).filter(
+      (r) =>
+        r.proxy === "app" &&
+        ["172.18.0.3:8080", "172.18.0.4:8080", "172.18.0.5:8080"].includes(r.addr),
+    );
+    expect(good.map((r) => [r.requests, r.failed])).toEqual([
+      [89, 0],
+      [88, 0],
+      [88, 0],
+    ]);
   });
 });

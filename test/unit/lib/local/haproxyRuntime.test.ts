@@ -24,10 +24,10 @@ const STATE = [
 describe("parseServersState", () => {
   it("reads each slot of the app backend by column name", () => {
     expect(parseServersState(STATE)).toEqual([
-      { server: "app1", addr: "172.21.0.3", op: 2, admin: 0 },
-      { server: "app2", addr: "172.21.0.4", op: 2, admin: 9 },
-      { server: "app3", addr: "-", op: 0, admin: 33 },
-      { server: "app4", addr: "-", op: 0, admin: 32 },
+      { server: "app1", addr: "172.21.0.3", op: 2, admin: 0, uweight: 1, iweight: 1 },
+      { server: "app2", addr: "172.21.0.4", op: 2, admin: 9, uweight: 1, iweight: 1 },
+      { server: "app3", addr: "-", op: 0, admin: 33, uweight: 1, iweight: 1 },
+      { server: "app4", addr: "-", op: 0, admin: 32, uweight: 1, iweight: 1 },
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { engineError } from "../../../../providers/docker/client";
+import { engineAddress, engineError } from "../../../../providers/docker/client";
 
 describe("engineError", () => {
   it("names the engine's address, why, and the fix when no engine answers", () => {
@@ -43,5 +43,15 @@ describe("engineError on a full disk", () => {
         "images no container uses) and run again",
       raw.message,
     ]);
+  });
+
+  it("names the socket docker-modem found, never the function that finds it", () => {
+    const find = () => Promise.resolve("/var/run/docker.sock");
+    expect(engineAddress({ socketPath: find, socketPathCache: "/var/run/docker.sock" })).toBe(
+      "/var/run/docker.sock",
+    );
+    expect(engineAddress({ socketPath: find })).toBe("the default Docker socket");
+    expect(engineAddress({ socketPath: "/x.sock" })).toBe("/x.sock");
+    expect(engineAddress({ host: "h", port: 2375 })).toBe("h:2375");
   });
 });

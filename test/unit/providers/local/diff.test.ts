@@ -1,11 +1,11 @@
-import { networkDiff } from "../../../../providers/local/localNetwork";
+import { networkDiff } from "../../../../providers/local/network/localNetwork";
 import { describe, expect, it } from "vitest";
-import { fleetDiff, type LocalFleetOutputs } from "../../../../providers/local/localFleet";
+import { fleetDiff, type LocalFleetOutputs } from "../../../../providers/local/fleet/localFleet";
 import {
   frontDoorDiff,
   type LocalFrontDoorOutputs,
-} from "../../../../providers/local/localFrontDoor";
-import { imageDiff, type LocalImageOutputs } from "../../../../providers/local/localImage";
+} from "../../../../providers/local/frontDoor/localFrontDoor";
+import { imageDiff, type LocalImageOutputs } from "../../../../providers/local/image/localImage";
 
 const HASH = "a".repeat(64);
 
@@ -189,6 +189,29 @@ describe("localFleetProvider.diff with refresh findings", () => {
     expect(fleetDiff(fleet, fleet, { instances: fleet.instances, orphans: [] }).changes).toBe(
       false,
     );
+  });
+
+  it("updates in place when a rollout cut short left the front door's weights off", () => {
+    const live = { instances: fleet.instances, orphans: [] };
+    expect(
+      fleetDiff(fleet, fleet, { ...live, weightsOff: ["app1 (172.18.0.3) at weight 0 of 1"] }),
+    ).toEqual({ changes: true, replaces: [] });
+    expect(fleetDiff(fleet, fleet, { ...live, weightsOff: [] }).changes).toBe(false);
+  });
+
+  it("changes nothing that runs when only the rollout policy or the release name changes", () => {
+    const policy = {
+      steps: [{ percent: 10, seconds: 60 }],
+      bakeSeconds: 120,
+      maxErrorRate: 0.01,
+      minRequests: 100,
+      inconclusive: "fail" as const,
+      alarms: [],
+    };
+    expect(fleetDiff(fleet, { ...fleet, rollout: policy, release: "v1-aaaaaaaaaaaa" })).toEqual({
+      changes: false,
+      replaces: [],
+    });
   });
 });
 

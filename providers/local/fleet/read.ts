@@ -4,16 +4,15 @@
  * instances the front door actually sends traffic to), and containers with the fleet's labels
  * that the state does not track. Serialized by value with the LocalFleet provider.
  */
-import type Dockerode from "dockerode";
-import { classifyDrift, describeDrift, type ContainerChange } from "../../lib/local/drift";
-import type { FleetInstance } from "../../lib/local/fleetPlan";
-import { poolState } from "../../lib/local/haproxyConfig";
-import { dockerClient, isNotFound } from "../docker/client";
-import * as rt from "../docker/dockerRuntime";
-import { frontDoorServers } from "./frontDoorApi";
-import { serviceTarget } from "./fleetServices";
-import { strays } from "./fleetSweep";
-import type { LocalFleetOutputs } from "./fleetTypes";
+import { classifyDrift, describeDrift, type ContainerChange } from "../../../lib/local/drift";
+import type { FleetInstance } from "../../../lib/local/fleetPlan";
+import { poolState } from "../../../lib/local/haproxyConfig";
+import { dockerClient } from "../../docker/client";
+import * as rt from "../../docker/dockerRuntime";
+import { frontDoor } from "../frontDoor/frontDoor";
+import { fleetInstances, locateAny } from "./instances";
+import { strays } from "./sweep";
+import type { LocalFleetOutputs } from "./types";
 
 /** Docker answers `null` for a pristine container, which dockerode hands over as a raw Buffer. */
 function parseChanges(raw: unknown): ContainerChange[] {
@@ -23,24 +22,6 @@ function parseChanges(raw: unknown): ContainerChange[] {
   return Array.isArray(value) ? (value as ContainerChange[]) : [];
 }
 
-/**
- * The container an instance id stands for: the container itself, or the running task of the
- * service with that id ("no task" while Swarm has none running); "gone" when neither exists.
- */
-async function current(
-  id: string,
-  network: string,
-): Promise<{ info: Dockerode.ContainerInspectInfo; service: boolean } | "gone" | "no task"> {
-  try {
-    return { info: await dockerClient().getContainer(id).inspect(), service: false };
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-  const svc = await serviceTarget(id, network);
-  if (svc === undefined) return "gone";
-  return svc.info === undefined ? "no task" : { info: svc.info, service: true };
-}
-
 /** The instances with their drift, and the names of the untracked containers of the fleet. */
 export async function observeFleet(
   p: LocalFleetOutputs,
@@ -48,27 +29,26 @@ export async function observeFleet(
   const docker = dockerClient();
   const checkTimeout = p.health.timeoutSeconds * 1000;
   // The front door's view; undefined without a front door or when it does not answer.
-  const rows = p.frontDoor === undefined ? undefined : await frontDoorServers(p.frontDoor);
+  const rows = await frontDoor(p.frontDoor).servers();
   let inPool = 0;
   const instances = await Promise.all(
     p.instances.map(async (inst): Promise<FleetInstance> => {
       const base = { index: inst.index, id: inst.id, name: inst.name };
-      const found = await current(inst.id, p.network);
-      if (found === "gone" || found === "no task") {
-        const exists = found === "no task";
+      // The container an instance id stands for: the container itself, or the running task of the
+      // service with that id.
+      const found = await locateAny(inst.id, p.network);
+      if (found === undefined || found.info === undefined) {
+        const exists = found !== undefined; // a service with no task running
         return { ...base, drift: classifyDrift({ exists, running: false, changes: [] }, p)! };
       }
-      const { info, service } = found;
+      const { info } = found;
       const running = info.State?.Running === true;
-      const ip = rt.ipOn(info, p.network);
-      let healthy: boolean | undefined;
-      if (running && service) {
-        // A task's address is on an overlay network, out of this host's reach: Docker's own check.
-        healthy = info.State?.Health?.Status === "healthy";
-      } else if (running && ip !== undefined) {
-        const res = await rt.httpGet(`http://${ip}:${p.port}${p.health.path}`, checkTimeout);
-        healthy = res !== undefined && res.status >= 200 && res.status < 300;
-      }
+      const ip = found.ip === "" ? undefined : found.ip;
+      const healthy = await fleetInstances(found.kind).healthy(found, {
+        path: p.health.path,
+        port: p.port,
+        timeoutMs: checkTimeout,
+      });
       const served =
         rows === undefined ? undefined : ip !== undefined && poolState(rows, ip).fullyUp;
       if (served) inPool++;

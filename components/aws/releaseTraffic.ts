@@ -7,6 +7,9 @@ import { ReleaseGate } from "../../providers/aws/releaseGate";
 import { ReleaseRetire } from "../../providers/aws/releaseRetire";
 import { ReleaseTeardown } from "../../providers/aws/releaseTeardown";
 import { SERVING_RULE_PRIORITY, type WeightedTarget, servingForward } from "../../lib/aws/release";
+import { rolloutRecord } from "../../lib/aws/canary";
+import type { RolloutPolicy } from "../../lib/rollout/policy";
+import type { RolloutRecord } from "../../lib/rollout/report";
 
 /**
  * What belongs to one release of an AWS fleet besides its Auto Scaling group: its own target group
@@ -228,6 +231,12 @@ export interface SwitchArgs {
   readonly pollSeconds?: number;
   /** How long the candidate must pass every health read of the gate: {@link settleSeconds}. */
   readonly settleSeconds: number;
+  /**
+   * The rollout policy in force for this `up` (`effectivePolicy`): the gate runs its canary steps,
+   * the retire its bake.
+   * @default - no rollout: all traffic moves once the candidate passed its health gate, no bake
+   */
+  readonly rollout?: RolloutPolicy;
   /** The rules that put the candidate on the load balancer (it is health-checked only then). */
   readonly candidateRules: readonly pulumi.Resource[];
   /** The candidate's group: the listener moves only once it was created. */
@@ -253,7 +262,13 @@ export function switchWhenHealthy(
   name: string,
   args: SwitchArgs,
   parent: pulumi.Resource,
-): { gate: ReleaseGate; serving: pulumi.Resource[]; retire: ReleaseRetire } {
+): {
+  gate: ReleaseGate;
+  serving: pulumi.Resource[];
+  retire: ReleaseRetire;
+  rollout: pulumi.Output<RolloutRecord>;
+} {
+  const policy = args.rollout;
   const gate = new ReleaseGate(
     `${name}-gate`,
     {
@@ -268,6 +283,9 @@ export function switchWhenHealthy(
       timeoutSeconds: args.timeoutSeconds,
       pollSeconds: args.pollSeconds,
       settleSeconds: args.settleSeconds,
+      // Only a policy with steps reaches the gate, only one with a bake the retire: any other
+      // stack keeps the inputs it had.
+      rollout: policy && policy.steps.length > 0 ? policy : undefined,
     },
     { parent, dependsOn: [...args.candidateRules] },
   );
@@ -288,10 +306,21 @@ export function switchWhenHealthy(
       servingImageRef: gate.servingImageRef,
       stackTag: `${pulumi.getProject()}/${pulumi.getStack()}`,
       desiredCount: args.desiredCount,
+      bake:
+        policy && policy.bakeSeconds > 0
+          ? pulumi.all(args.listenerArns).apply((listenerArns) => ({
+              rollout: policy,
+              listenerArns,
+              pollSeconds: args.pollSeconds ?? 5,
+            }))
+          : undefined,
     },
     { parent, dependsOn: serving },
   );
-  return { gate, serving, retire };
+  const rollout = pulumi
+    .all([gate.servingRelease, gate.canary, retire.baked])
+    .apply(([release, canary, baked]) => rolloutRecord(release, canary, baked));
+  return { gate, serving, retire, rollout };
 }
 
 /** Arguments of {@link releaseTeardown}. */

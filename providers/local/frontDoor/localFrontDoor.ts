@@ -6,12 +6,13 @@
  * the port, so it is deleted before its replacement is created.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "../dynamicResource";
-import { FRONT_DOOR_LISTEN_PORT } from "../../lib/local/haproxyConfig";
-import { LABELS } from "../../lib/core/identifiers";
-import * as rt from "../docker/dockerRuntime";
-import { dockerClient, isNotFound } from "../docker/client";
-import { frontDoorServers } from "./frontDoorApi";
+import { DynamicResource } from "../../dynamicResource";
+import { FRONT_DOOR_LISTEN_PORT } from "../../../lib/local/haproxyConfig";
+import { LABELS } from "../../../lib/core/identifiers";
+import * as rt from "../../docker/dockerRuntime";
+import { dockerClient, isNotFound } from "../../docker/client";
+import { LOG_CAP } from "../../../lib/local/instanceSpec";
+import { frontDoor } from "./frontDoor";
 
 /** Inputs of a LocalFrontDoor. */
 export interface LocalFrontDoorInputs {
@@ -147,7 +148,7 @@ export const localFrontDoorProvider: pulumi.dynamic.ResourceProvider<
         NetworkMode: inputs.network,
         PortBindings: { [port]: [{ HostIp: "127.0.0.1", HostPort: String(inputs.hostPort) }] },
         RestartPolicy: { Name: "unless-stopped" },
-        LogConfig: { Type: "json-file", Config: { "max-size": "1m", "max-file": "2" } },
+        LogConfig: { Type: LOG_CAP.driver, Config: { ...LOG_CAP.options } },
       },
     });
     const url = `http://127.0.0.1:${inputs.hostPort}`;
@@ -155,7 +156,7 @@ export const localFrontDoorProvider: pulumi.dynamic.ResourceProvider<
       await container.start();
       const deadline = Date.now() + 30_000;
       for (;;) {
-        const stats = await frontDoorServers(container.id);
+        const stats = await frontDoor(container.id).servers();
         const front = await rt.httpGet(`${url}/`, 2000);
         if (stats !== undefined && front !== undefined) break;
         const state = (await container.inspect()).State;

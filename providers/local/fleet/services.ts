@@ -1,19 +1,23 @@
 /**
  * Fleet instances as one-replica Docker Swarm services (stack config `instances: services`, see
  * lib/local/serviceSpec.ts): create, gate on Swarm's view of their health, find the container of
- * each one's current task, remove them and stop their task containers. Serialized by value
- * with the providers: no module-level state, dockerode required inside calls.
+ * each one's current task, remove them and stop their task containers. One implementation of
+ * `FleetInstances` (./instances.ts); an instance id is the service id. Serialized by value with the
+ * providers: no module-level state, dockerode required inside calls.
  */
 import {
+  attachesTo,
   instanceServiceSpec,
   serviceState,
   SWARM_SERVICE_LABEL,
   type ListedService,
   type SwarmTask,
-} from "../../lib/local/serviceSpec";
+} from "../../../lib/local/serviceSpec";
+import type { InstanceParams } from "../../../lib/local/instanceSpec";
 import type { ContainerInspectInfo } from "dockerode";
-import { dockerClient, dockerStatus, isNotFound } from "../docker/client";
-import * as rt from "../docker/dockerRuntime";
+import { dockerClient, dockerStatus, isNotFound } from "../../docker/client";
+import * as rt from "../../docker/dockerRuntime";
+import type { FleetInstances, InstanceHealthGate, ListedInstance } from "./instances";
 
 /** True when the daemon is a Swarm manager (it can run services). */
 export async function isSwarmManager(): Promise<boolean> {
@@ -33,9 +37,7 @@ export function notSwarmManager(): Error {
 }
 
 /** Creates one instance service; resolves with its id and name (it has no address yet). */
-export async function createInstanceService(
-  params: Parameters<typeof instanceServiceSpec>[0],
-): Promise<rt.Probed> {
+async function createInstanceService(params: InstanceParams): Promise<rt.Probed> {
   const svc = await dockerClient().createService(instanceServiceSpec(params) as never);
   return { id: svc.id, name: params.name, ip: "" };
 }
@@ -49,7 +51,7 @@ async function tasksOf(serviceId: string): Promise<SwarmTask[]> {
 }
 
 /** An instance service's current task container: its id and address on `network`, if running. */
-export interface ServiceTarget {
+interface ServiceTarget {
   readonly serviceId: string;
   readonly name: string;
   /** Container of the running task; undefined while none runs. */
@@ -60,10 +62,7 @@ export interface ServiceTarget {
 }
 
 /** The service `id` and its running task container, or undefined when no such service exists. */
-export async function serviceTarget(
-  id: string,
-  network: string,
-): Promise<ServiceTarget | undefined> {
+async function serviceTarget(id: string, network: string): Promise<ServiceTarget | undefined> {
   let spec: { Spec?: { Name?: string } };
   try {
     spec = (await dockerClient().getService(id).inspect()) as typeof spec;
@@ -86,18 +85,15 @@ export async function serviceTarget(
 
 /**
  * Waits until every service's task runs (Swarm runs a task with a health check only once it is
- * healthy, and only then gives it the alias); resolves with their task addresses. Rejects with a HealthGateError naming the first instance
- * whose task ended, or that is not healthy by the deadline.
+ * healthy, and only then gives it the alias); resolves with their task addresses. Rejects with a
+ * HealthGateError naming the first instance whose task ended, or that is not healthy by the
+ * deadline.
  */
-export async function waitServicesHealthy(
+async function waitServicesHealthy(
   services: readonly rt.Probed[],
-  gate: {
-    readonly network: string;
-    readonly deadline: number;
-    readonly label: string;
-    readonly what: string;
-  },
+  gate: InstanceHealthGate,
 ): Promise<rt.Probed[]> {
+  const what = `its HEALTHCHECK (GET ${gate.check.path} on port ${gate.check.port} with a 2xx)`;
   const ready = new Map<string, rt.Probed>();
   let reported = -1;
   for (;;) {
@@ -126,7 +122,7 @@ export async function waitServicesHealthy(
     if (ready.size === services.length) return services.map((s) => ready.get(s.id)!);
     if (Date.now() > gate.deadline) {
       const late = services.find((s) => !ready.has(s.id))!;
-      throw rt.healthGateError(`${late.name} did not pass ${gate.what} before the deadline`, late);
+      throw rt.healthGateError(`${late.name} did not pass ${what} before the deadline`, late);
     }
     await rt.pause(200);
   }
@@ -144,13 +140,10 @@ async function taskContainers(serviceId: string): Promise<Array<{ Id: string }>>
  * Removes services, then stops their task containers itself (the stop signal, the grace period,
  * SIGKILL) and removes them: Swarm would do the same, but only after a fixed 2 s pause of its own
  * for its service-discovery gossip, which a drained instance does not need. Once the service is
- * removed, nothing replaces its tasks.
+ * removed, nothing replaces its tasks. Resolves with when the last one was stopped and removed.
  */
-export async function removeServices(
-  ids: readonly string[],
-  stopGraceSeconds: number,
-): Promise<void> {
-  if (ids.length === 0) return;
+async function removeServices(ids: readonly string[], stopGraceSeconds: number): Promise<number> {
+  if (ids.length === 0) return 0;
   const docker = dockerClient();
   await Promise.all(
     ids.map((id) =>
@@ -174,10 +167,11 @@ export async function removeServices(
       await container.remove({ force: true, v: true }).catch(gone);
     }),
   );
+  return Date.now();
 }
 
 /** Services carrying every one of `labels` ("key=value"); [] on a daemon that is no swarm manager. */
-export async function servicesLabelled(labels: readonly string[]): Promise<ListedService[]> {
+async function servicesLabelled(labels: readonly string[]): Promise<ListedService[]> {
   try {
     return (await dockerClient().listServices({
       filters: { label: [...labels] },
@@ -188,15 +182,28 @@ export async function servicesLabelled(labels: readonly string[]): Promise<Liste
   }
 }
 
-/**
- * Containers carrying every one of `labels`, except the task containers of services (Swarm
- * replaces those: their service is what is removed).
- */
-export async function plainContainersLabelled(
-  labels: readonly string[],
-  extra: Record<string, string[]> = {},
-): Promise<Array<{ Id: string; Names?: string[]; Labels?: Record<string, string> }>> {
-  const list: Array<{ Id: string; Names?: string[]; Labels?: Record<string, string> }> =
-    await dockerClient().listContainers({ all: true, filters: { ...extra, label: [...labels] } });
-  return list.filter((c) => c.Labels?.[SWARM_SERVICE_LABEL] === undefined);
+/** Instances as one-replica Swarm services. */
+export function serviceInstances(): FleetInstances {
+  return {
+    kind: "services",
+    aliasBeforeHealthy: false,
+    launch: createInstanceService,
+    async locate(id, network) {
+      const svc = await serviceTarget(id, network);
+      if (svc === undefined) return undefined;
+      return { id, name: svc.name, ip: svc.ip ?? "", kind: "services", info: svc.info };
+    },
+    waitHealthy: waitServicesHealthy,
+    async healthy(found) {
+      // A task's address is on an overlay network, out of this host's reach: Docker's own check.
+      if (found.info?.State?.Running !== true) return undefined;
+      return found.info.State.Health?.Status === "healthy";
+    },
+    remove: removeServices,
+    async list(labels, network): Promise<ListedInstance[]> {
+      return (await servicesLabelled(labels))
+        .filter((s) => network === undefined || attachesTo(s, network))
+        .map((s) => ({ id: s.ID, name: s.Spec?.Name ?? s.ID, labels: s.Spec?.Labels ?? {} }));
+    },
+  };
 }

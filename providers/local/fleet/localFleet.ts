@@ -9,18 +9,27 @@
  * delete drains each instance out of the front door's pool before stopping it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "../dynamicResource";
-import { planFleetUpdate, type FleetInstance } from "../../lib/local/fleetPlan";
-import { LABELS } from "../../lib/core/identifiers";
-import * as rt from "../docker/dockerRuntime";
-import { drainAndRemove, type DrainOptions } from "./fleetDrain";
-import { launchGated, randomSuffix } from "./fleetLaunch";
-import { plainContainersLabelled, servicesLabelled } from "./fleetServices";
-import { observeFleet, observeSettled } from "./fleetRead";
-import { sweepStrays } from "./fleetSweep";
-import type { LocalFleetInputs, LocalFleetOutputs } from "./fleetTypes";
+import { DynamicResource } from "../../dynamicResource";
+import { planFleetUpdate, type FleetInstance } from "../../../lib/local/fleetPlan";
+import { LABELS } from "../../../lib/core/identifiers";
+import * as rt from "../../docker/dockerRuntime";
+import { drainAndRemove, type DrainOptions } from "./drain";
+import { launchGated, randomSuffix } from "./launch";
+import { listAny } from "./instances";
+import { observeFleet, observeSettled } from "./read";
+import { sweepStrays } from "./sweep";
+import {
+  dropLeftovers,
+  prepareWeights,
+  removeCandidates,
+  runRollout,
+  servingRelease,
+  weightsOff,
+} from "./rollout";
+import { rolloutSummary, type RolloutRecord, type WindowRecord } from "../../../lib/rollout/report";
+import type { LocalFleetInputs, LocalFleetOutputs } from "./types";
 
-export type { LocalFleetInputs, LocalFleetOutputs } from "./fleetTypes";
+export type { LocalFleetInputs, LocalFleetOutputs } from "./types";
 
 /** Fields whose change replaces the whole fleet (never modify a running instance). */
 const REPLACE_ON = [
@@ -57,7 +66,11 @@ function outputs(
   instances: FleetInstance[],
   orphans: string[] = [],
 ): LocalFleetOutputs {
-  const sorted = [...instances].sort((a, b) => a.index - b.index);
+  const sorted = [...instances]
+    .sort((a, b) => a.index - b.index)
+    .map(({ index, id, name, drift }) =>
+      drift === undefined ? { index, id, name } : { index, id, name, drift },
+    );
   return {
     ...p,
     instances: sorted,
@@ -80,7 +93,12 @@ function drainOptions(p: LocalFleetInputs, label: string): DrainOptions {
 export function fleetDiff(
   olds: LocalFleetOutputs,
   news: LocalFleetInputs,
-  live?: { instances: readonly FleetInstance[]; orphans: readonly string[] },
+  live?: {
+    instances: readonly FleetInstance[];
+    orphans: readonly string[];
+    /** Slots a rollout cut short left at another weight: the update sets them back. */
+    weightsOff?: readonly string[];
+  },
 ) {
   // A fleet recorded before instances could be services ran containers.
   const was = { ...olds, instanceKind: olds.instanceKind ?? "containers" };
@@ -95,6 +113,7 @@ export function fleetDiff(
     replaces.length > 0 ||
     drifted ||
     untracked ||
+    (live?.weightsOff ?? []).length > 0 ||
     olds.desiredCount !== news.desiredCount ||
     stable([
       olds.frontDoor,
@@ -123,32 +142,64 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
     // stopped or changed by hand without a refresh first (a replace makes a new fleet anyway).
     const replacing = fleetDiff(olds, news).replaces.length > 0;
     const live = !replacing && olds.instances?.length ? await observeSettled(olds) : undefined;
-    return fleetDiff(olds, news, live);
+    const weights = live && (await weightsOff(olds.frontDoor));
+    return fleetDiff(olds, news, live && { ...live, weightsOff: weights });
   },
 
   async create(inputs) {
     const started = Date.now();
     const fleetId = `${inputs.stack}-${inputs.fleet}-${inputs.specHash.slice(0, 8)}-${randomSuffix()}`;
     const slots = Array.from({ length: inputs.desiredCount }, (_, i) => i);
+    const policy = inputs.rollout;
+    if (policy !== undefined) await dropLeftovers(inputs);
+    const { previous } = await prepareWeights(inputs.frontDoor, policy, inputs.desiredCount);
     const instances = await launchGated(fleetId, inputs, slots);
     const took = ((Date.now() - started) / 1000).toFixed(1);
     rt.say(
       `${inputs.fleet}: fleet ${fleetId} is live with ${instances.length} instance(s) after ${took} s`,
     );
-    // Only now, with the new fleet serving: the previous fleet (the engine's delete then finds
-    // nothing left) and whatever a deployment cut short left behind.
+    let windows: WindowRecord[] = [];
+    if (policy !== undefined && inputs.frontDoor !== undefined && previous > 0) {
+      try {
+        windows = await runRollout({
+          frontDoor: inputs.frontDoor,
+          policy,
+          candidates: instances,
+          previous: await servingRelease(inputs),
+          label: `${inputs.fleet} ${inputs.release ?? inputs.specHash.slice(0, 12)}`,
+        });
+      } catch (err) {
+        // Whatever went wrong, the serving fleet takes its traffic back and this release goes.
+        await removeCandidates(inputs, instances);
+        throw err;
+      }
+      rt.say(
+        `${inputs.fleet}: ${rolloutSummary(inputs.release ?? inputs.specHash.slice(0, 12), windows)}`,
+      );
+    } else if (policy !== undefined) {
+      rt.say(`${inputs.fleet}: no previous release in the front door's pool: released at once`);
+    }
+    // Only now, with the new fleet serving (and its bake passed): the previous fleet (the engine's
+    // delete then finds nothing left) and whatever a deployment cut short left behind.
     await sweepStrays(
       inputs,
       instances.map((i) => i.id),
       "older instance(s) of the stack (the previous fleet, or left by an interrupted deployment)",
     );
-    return { id: fleetId, outs: outputs(inputs, instances) };
+    const lastRollout = {
+      outcome: windows.length > 0 ? ("promoted" as const) : ("immediate" as const),
+      release: inputs.release ?? inputs.specHash.slice(0, 12),
+      windows,
+    };
+    return { id: fleetId, outs: { ...outputs(inputs, instances), lastRollout } };
   },
 
   async update(id, olds, news) {
     // The instances as they are now (not as the last refresh saw them): drifted ones are replaced.
     const observed = olds.instances?.length ? (await observeSettled(olds)).instances : [];
     const plan = planFleetUpdate(observed, news.desiredCount);
+    // Every slot at its normal weight first: a rollout cut short may have left the serving fleet at 0.
+    await prepareWeights(news.frontDoor, undefined, plan.launch.length);
     const launched =
       plan.launch.length > 0
         ? await launchGated(id, { ...news, imageId: olds.imageId }, plan.launch)
@@ -168,7 +219,7 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
         `${news.fleet}: launched ${plan.launch.length}, drained ${plan.drain.length}, kept ${plan.keep.length}`,
       );
     }
-    return { outs: outputs(news, kept) };
+    return { outs: { ...outputs(news, kept), lastRollout: olds.lastRollout } };
   },
 
   async read(id, props) {
@@ -178,11 +229,7 @@ export const localFleetProvider: pulumi.dynamic.ResourceProvider<
 
   async delete(id, props) {
     // Also sweep instances of this fleet the state does not know (e.g. an interrupted update).
-    const label = [`${LABELS.fleetId}=${id}`];
-    const labelled = [
-      ...(await plainContainersLabelled(label)).map((c) => c.Id),
-      ...(await servicesLabelled(label)).map((s) => s.ID),
-    ];
+    const labelled = (await listAny([`${LABELS.fleetId}=${id}`])).map((i) => i.id);
     const ids = [...new Set([...(props.instances ?? []).map((i) => i.id), ...labelled])];
     await drainAndRemove(ids, drainOptions(props, `${props.fleet} ${props.specHash.slice(0, 12)}`));
   },
@@ -199,6 +246,7 @@ export class LocalFleet extends DynamicResource {
   declare readonly instances: pulumi.Output<FleetInstance[]>;
   declare readonly drifted: pulumi.Output<string[]>;
   declare readonly imageId: pulumi.Output<string>;
+  declare readonly lastRollout: pulumi.Output<RolloutRecord | undefined>;
 
   constructor(name: string, args: LocalFleetArgs, opts: pulumi.CustomResourceOptions = {}) {
     super(
@@ -211,6 +259,7 @@ export class LocalFleet extends DynamicResource {
         instanceIds: undefined,
         drifted: undefined,
         orphans: undefined,
+        lastRollout: undefined,
       },
       // The secret env stays encrypted in the state's outputs as well as its inputs.
       { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "secretEnv"] },

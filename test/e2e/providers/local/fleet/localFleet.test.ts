@@ -8,16 +8,19 @@ import * as crypto from "node:crypto";
 import * as path from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { specHash } from "../../../../lib/image/hash";
-import { loadSpec } from "../../../../lib/spec/spec";
+import { specHash } from "../../../../../lib/image/hash";
+import { loadSpec } from "../../../../../lib/spec/spec";
 import {
   localFleetProvider,
   type LocalFleetInputs,
   type LocalFleetOutputs,
-} from "../../../../providers/local/localFleet";
-import { localImageInputs, localImageProvider } from "../../../../providers/local/localImage";
-import { localNetworkProvider } from "../../../../providers/local/localNetwork";
-import { REPO_ROOT } from "../../harness";
+} from "../../../../../providers/local/fleet/localFleet";
+import {
+  localImageInputs,
+  localImageProvider,
+} from "../../../../../providers/local/image/localImage";
+import { localNetworkProvider } from "../../../../../providers/local/network/localNetwork";
+import { REPO_ROOT } from "../../../harness";
 
 const docker = new Docker();
 const stack = `phx-fleet-test-${crypto.randomBytes(3).toString("hex")}`;

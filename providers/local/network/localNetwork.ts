@@ -6,17 +6,11 @@
  * service, container and volume labelled with the stack that the state did not track.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "../dynamicResource";
-import { LABELS } from "../../lib/core/identifiers";
-import { dockerClient, isNotFound } from "../docker/client";
-import { attachesTo } from "../../lib/local/serviceSpec";
-import {
-  isSwarmManager,
-  notSwarmManager,
-  plainContainersLabelled,
-  removeServices,
-  servicesLabelled,
-} from "./fleetServices";
+import { DynamicResource } from "../../dynamicResource";
+import { LABELS } from "../../../lib/core/identifiers";
+import { dockerClient, isNotFound } from "../../docker/client";
+import { everyKind } from "../fleet/instances";
+import { isSwarmManager, notSwarmManager } from "../fleet/services";
 
 /** Inputs of a LocalNetwork. */
 export interface LocalNetworkInputs {
@@ -118,28 +112,17 @@ export const localNetworkProvider: pulumi.dynamic.ResourceProvider<
     // The fleet and the front door are gone by now: whatever of the stack is still attached was
     // left by a deployment cut short, and goes with the stack (with its anonymous volumes).
     const docker = dockerClient();
-    // Services first: Swarm would replace the task containers removed below.
-    const services = (await servicesLabelled([`${LABELS.stack}=${props.stack}`])).filter((s) =>
-      attachesTo(s, { id, name: props.name }),
-    );
-    await removeServices(
-      services.map((s) => s.ID),
-      0,
-    );
-    const ours = await plainContainersLabelled([`${LABELS.stack}=${props.stack}`], {
-      network: [id],
-    });
-    await Promise.all(
-      ours.map((c) =>
-        docker
-          .getContainer(c.Id)
-          .remove({ force: true, v: true })
-          .catch((err: unknown) => {
-            if (!isNotFound(err)) throw err;
-          }),
-      ),
-    );
-    if (ours.length > 0) info = await net.inspect();
+    // Services first (everyKind's order): Swarm would replace the task containers removed later.
+    let removed = 0;
+    for (const kind of everyKind()) {
+      const ours = await kind.list([`${LABELS.stack}=${props.stack}`], { id, name: props.name });
+      await kind.remove(
+        ours.map((i) => i.id),
+        0,
+      );
+      removed += ours.length;
+    }
+    if (removed > 0) info = await net.inspect();
     // An overlay network's own load-balancer endpoint ("lb-<network>") goes with the network.
     const attached = Object.entries(info.Containers ?? {})
       .filter(([key]) => !key.startsWith("lb-"))

@@ -7,12 +7,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { contextFiles } from "../../../../lib/image/context";
-import { imageTag, specHash } from "../../../../lib/image/hash";
-import { renderDockerfile } from "../../../../lib/image/render";
-import { loadSpec } from "../../../../lib/spec/spec";
-import { localImageProvider, type LocalImageInputs } from "../../../../providers/local/localImage";
-import { REPO_ROOT } from "../../harness";
+import { contextFiles } from "../../../../../lib/image/context";
+import { imageTag, specHash } from "../../../../../lib/image/hash";
+import { renderDockerfile } from "../../../../../lib/image/render";
+import { loadSpec } from "../../../../../lib/spec/spec";
+import {
+  localImageProvider,
+  type LocalImageInputs,
+} from "../../../../../providers/local/image/localImage";
+import { REPO_ROOT } from "../../../harness";
 
 const docker = new Docker();
 const id = crypto.randomBytes(3).toString("hex");
@@ -64,7 +67,7 @@ async function ourImages(): Promise<Docker.ImageInfo[]> {
 
 /** Points the test's base tag at a new image (a rebuilt base under the same tag). */
 async function rebuildBase(label: string): Promise<void> {
-  const { buildImage } = await import("../../../../providers/docker/dockerBuild");
+  const { buildImage } = await import("../../../../../providers/docker/dockerBuild");
   await buildImage({
     dockerfile: `FROM debian:bookworm-slim\nLABEL rebuilt=${label}\n`,
     files: [],

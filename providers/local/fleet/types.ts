@@ -1,6 +1,8 @@
 /** The shape of a LocalFleet's inputs and outputs, shared by the provider and its launch helpers. */
-import type { LocalInstanceKind } from "../../lib/config/stackConfig";
-import type { FleetInstance } from "../../lib/local/fleetPlan";
+import type { LocalInstanceKind } from "../../../lib/config/stackConfig";
+import type { FleetInstance } from "../../../lib/local/fleetPlan";
+import type { RolloutPolicy } from "../../../lib/rollout/policy";
+import type { RolloutRecord } from "../../../lib/rollout/report";
 
 /** Inputs of a LocalFleet, as the provider receives them. */
 export interface LocalFleetInputs {
@@ -39,6 +41,13 @@ export interface LocalFleetInputs {
   readonly leavePoolMs: number;
   /** Deadline for a whole launch to become healthy, ms. */
   readonly healthDeadlineMs: number;
+  /**
+   * Canary steps and bake of a new fleet (phoenix:rollout); none: all at once after the health
+   * gate. Only a create uses it: a change of the policy alone changes nothing that runs.
+   */
+  readonly rollout?: RolloutPolicy;
+  /** The release the fleet runs, `<version>-<hash12>` (lib/image/hash.ts imageTag), for messages. */
+  readonly release?: string;
 }
 
 /** Outputs of a LocalFleet. */
@@ -50,4 +59,6 @@ export interface LocalFleetOutputs extends LocalFleetInputs {
   readonly drifted: string[];
   /** Containers of the fleet refresh found that the state does not track; removed by the next up. */
   readonly orphans: string[];
+  /** How the fleet's release went: its canary windows and their figures (none without a policy). */
+  readonly lastRollout?: RolloutRecord;
 }

@@ -1,4 +1,4 @@
-/** The release helpers of awsRelease.ts on their own: rules on several listeners. */
+/** The release helpers of releaseTraffic.ts on their own: rules on several listeners. */
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type MockRecorder, outputOf, setupMocks } from "../../../mocks";
@@ -8,11 +8,11 @@ const LISTENER_ARN = (name: string) =>
   `arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/${name}`;
 
 let mocks: MockRecorder;
-let release: typeof import("../../../../components/aws/awsRelease");
+let release: typeof import("../../../../components/aws/releaseTraffic");
 
 beforeAll(async () => {
   mocks = await setupMocks({ project: "phoenix", stack: "prod" });
-  release = await import("../../../../components/aws/awsRelease");
+  release = await import("../../../../components/aws/releaseTraffic");
 });
 
 describe("candidateRules and servingRules on two traffic listeners", () => {

@@ -5,17 +5,17 @@
  * all but the newest `keepImages` images of the same name that no container uses.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "../dynamicResource";
-import { buildImage, type BuildContextFile } from "../docker/dockerBuild";
-import { ensureImageTested } from "../docker/imageTests";
-import { contextFiles } from "../../lib/image/context";
-import { imageTag } from "../../lib/image/hash";
-import { LABELS } from "../../lib/core/identifiers";
-import { renderDockerfile } from "../../lib/image/render";
-import type { LoadedSpec, SpecTest } from "../../lib/spec/spec";
-import { resolvedTests } from "../../lib/spec/pinRefs";
-import { dockerClient, isNotFound } from "../docker/client";
-import { type SpecPins, rottenPinsWarning, specPins } from "../docker/aptArchive";
+import { DynamicResource } from "../../dynamicResource";
+import { buildImage, type BuildContextFile } from "../../docker/dockerBuild";
+import { ensureImageTested } from "../../docker/imageTests";
+import { contextFiles } from "../../../lib/image/context";
+import { imageTag } from "../../../lib/image/hash";
+import { LABELS } from "../../../lib/core/identifiers";
+import { renderDockerfile } from "../../../lib/image/render";
+import type { LoadedSpec, SpecTest } from "../../../lib/spec/spec";
+import { resolvedTests } from "../../../lib/spec/pinRefs";
+import { dockerClient, isNotFound } from "../../docker/client";
+import { type SpecPins, rottenPinsWarning, specPins } from "../../docker/aptArchive";
 
 /** Inputs of a LocalImage (plain values, as the provider receives them). */
 export interface LocalImageInputs {
