@@ -11,11 +11,13 @@
  * 3. Prints every target (scripts/mutation/targets.ts `TARGETS`) and exits 1 when one is missed or a
  *    stale result was left: each such file is named with the command that refreshes it.
  *
- * Usage: npx tsx scripts/mutation-check.ts [--budget <seconds>] [--dry-run] [--narrow] [file...]
+ * Usage: npx tsx scripts/mutation-check.ts [--budget <seconds>] [--dry-run] [--narrow] [--together] [file...]
  *
  *   --budget <s>   stop starting or running Stryker after this many seconds (env
  *                  PHOENIX_MUTATION_BUDGET_S; default: no limit). CI sets it.
  *   --dry-run      only say what is stale and check the targets; run nothing, write nothing.
+ *   --together     one Stryker run over every stale file (one dry run, and Stryker's local
+ *                  incremental cache reused across them): a contributor's refresh of many files.
  *   --narrow       run only the test files the file's result names and those importing it: a
  *                  faster dry run, but a lower bound where the result missed a covering test.
  *   file...        consider only these files (re-run each if stale).
@@ -48,6 +50,7 @@ interface Options {
   readonly budgetMs: number;
   readonly dryRun: boolean;
   readonly narrow: boolean;
+  readonly together: boolean;
   readonly only: readonly string[];
   readonly concurrency: number;
 }
@@ -56,11 +59,13 @@ function parseOptions(argv: readonly string[]): Options {
   let budget = process.env.PHOENIX_MUTATION_BUDGET_S;
   let dryRun = false;
   let narrow = false;
+  let together = false;
   const only: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--budget") budget = argv[++i];
     else if (argv[i] === "--dry-run") dryRun = true;
     else if (argv[i] === "--narrow") narrow = true;
+    else if (argv[i] === "--together") together = true;
     else if (argv[i].startsWith("-")) usage(`unknown option ${argv[i]}`);
     else only.push(argv[i]);
   }
@@ -71,13 +76,13 @@ function parseOptions(argv: readonly string[]): Options {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     usage(`PHOENIX_MUTATION_CONCURRENCY must be a whole number >= 1, got "${concurrency}"`);
   }
-  return { budgetMs: seconds * 1000, dryRun, narrow, only, concurrency };
+  return { budgetMs: seconds * 1000, dryRun, narrow, together, only, concurrency };
 }
 
 function usage(message: string): never {
   console.error(
     `mutation-check: ${message}\n` +
-      "usage: npx tsx scripts/mutation-check.ts [--budget <seconds>] [--dry-run] [--narrow] [file...]",
+      "usage: npx tsx scripts/mutation-check.ts [--budget <seconds>] [--dry-run] [--narrow] [--together] [file...]",
   );
   process.exit(2);
 }
@@ -129,7 +134,35 @@ async function main(): Promise<void> {
   let results: Results = mergeResults(committed, { files: {} }, removed);
   const left: string[] = [];
   if (options.dryRun) left.push(...todo);
-  else {
+  else if (options.together && todo.length > 0) {
+    console.log(`\n== stryker: ${todo.length} files together, related unit tests`);
+    const outcome = await runStryker({
+      root,
+      file: todo,
+      tests: [],
+      concurrency: options.concurrency,
+      timeoutMs: Math.min(started + options.budgetMs - Date.now(), 2 ** 31 - 1),
+    });
+    if (!outcome.ok || outcome.report === undefined) {
+      console.log(`   ${outcome.ok ? "no report" : outcome.why} (log: ${outcome.log})`);
+      left.push(...todo);
+    } else {
+      const fresh = (await resultsOfReport(root, readReport(outcome.report), true, todo)).files;
+      for (const file of todo) {
+        // A file with nothing to mutate is not in the report: recorded with no mutant.
+        const mine = fresh[file] ?? {
+          source: tree.hash(file) as string,
+          tests: {},
+          mutants: {},
+          score: null,
+        };
+        results = mergeResults(results, { files: { [file]: mine } });
+        console.log(`   ${file}: score ${mine.score ?? "n/a"}`);
+      }
+      await writeResults(root, results);
+      console.log(`   ${seconds(outcome.ms)} for ${todo.length} files`);
+    }
+  } else {
     const deadline = started + options.budgetMs;
     for (const file of todo) {
       const remaining = deadline - Date.now();

@@ -17,7 +17,8 @@ export function refreshCommand(file: string): string {
 
 export interface RunArgs {
   readonly root: string;
-  readonly file: string;
+  /** The file to mutate, or several (one run: one dry run, the incremental cache shared). */
+  readonly file: string | readonly string[];
   /** Test files to run (test/mutation/vitest.config.ts reads PHOENIX_MUTATION_TEST_FILES); none: Stryker's own choice. */
   readonly tests: readonly string[];
   readonly concurrency: number;
@@ -49,8 +50,10 @@ export type RunOutcome =
  * is below its own `break` threshold; the report written by this run is what counts.
  */
 export async function runStryker(args: RunArgs): Promise<RunOutcome> {
-  const { root, file } = args;
-  const log = path.join(LOG_DIR, `${file.replace(/[/\\]/g, "_")}.log`);
+  const { root } = args;
+  const files = typeof args.file === "string" ? [args.file] : args.file;
+  const name = files.length === 1 ? files[0] : `together-${files.length}-files`;
+  const log = path.join(LOG_DIR, `${name.replace(/[/\\]/g, "_")}.log`);
   fs.mkdirSync(path.join(root, LOG_DIR), { recursive: true });
   const out = fs.openSync(path.join(root, log), "w");
   const report = path.join(root, REPORT_FILE);
@@ -58,7 +61,7 @@ export async function runStryker(args: RunArgs): Promise<RunOutcome> {
   const argv = [
     "run",
     "--mutate",
-    file,
+    files.join(","),
     "--checkers",
     "",
     "--concurrency",
