@@ -5,14 +5,16 @@
  * back, healthy and in the front door's pool within 30 s with nobody running pulumi, as a new
  * container of the same image, the front door answering meanwhile; so is every instance after a
  * daemon restart. And the whole lifecycle
- * holds as with containers: health-gated launch, a rollout that replaces every instance, a refresh
+ * holds as with containers: health-gated launch, a rollout that replaces every instance (also through
+ * a canary step and a bake), a refresh
  * that sees the fleet whole and names a service it does not track, a switch to containers and
  * back, a destroy that leaves nothing labelled with the stack.
  */
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LABELS } from "../../lib/core/identifiers";
-import { REPO_ROOT, setConfig } from "./harness";
+import type { RolloutRecord } from "../../lib/rollout/report";
+import { REPO_ROOT, pulumiOk, setConfig } from "./harness";
 import { describeLoad, drainTimes, LocalStack } from "./localStack";
 import { NamespaceLoad, PrivateDockerd, sharedImage } from "./privateDockerd";
 
@@ -176,6 +178,36 @@ describe("instances as Swarm services", { timeout: 10 * 60_000 }, () => {
     expect(report.failed).toBe(0);
     const again = await stack.run("up"); // the reverted spec: its image and fleet are still there
     expect([...again.outputs.instanceIds].sort()).toEqual(before);
+  });
+
+  it("takes a release through a canary step and a bake with services, 0 failed requests", async () => {
+    const before = (await services()).map((s) => s.ID);
+    const set = (key: string, value: string) =>
+      pulumiOk(["config", "set", "--path", key, value], { cwd: REPO_ROOT, stack: stack.name });
+    await set("phoenix:rollout.steps[0].percent", "20");
+    await set("phoenix:rollout.steps[0].seconds", "4");
+    await set("phoenix:rollout.bakeSeconds", "4");
+    await set("phoenix:rollout.minRequests", "50");
+    stack.editSpec(/LOG_LEVEL: debug/, "LOG_LEVEL: warn");
+    daemon.loadFromShared([await sharedImage(path.relative(REPO_ROOT, stack.specFile))]);
+    const load = new NamespaceLoad(daemon, `${stack.url}/`, RATE);
+    const up = await stack.up();
+    const report = await load.stop();
+    await pulumiOk(["config", "rm", "phoenix:rollout"], { cwd: REPO_ROOT, stack: stack.name });
+    console.log(`canary with services at ${RATE} req/s: ${describeLoad(report)}`);
+    const rollout = (up.outputs as unknown as { rollout: RolloutRecord }).rollout;
+    expect(rollout.outcome).toBe("promoted");
+    expect(rollout.windows.map((w) => [w.phase, w.percent, w.failed, w.result])).toEqual([
+      ["canary", 20, 0, "passed"],
+      ["bake", 100, 0, "passed"],
+    ]);
+    // The step judged the new services on about their share of the load.
+    expect(rollout.windows[0].requests).toBeGreaterThan(RATE * 4 * 0.2 * 0.5);
+    expect(report.failed).toBe(0);
+    const after = (await services()).map((s) => s.ID);
+    expect(after.length).toBe(COUNT);
+    expect(after.filter((id) => before.includes(id))).toEqual([]);
+    await stack.waitInPool(COUNT, 10_000);
   });
 
   it("switches the stack to containers in one up: new network, front door and fleet, no service left", async () => {
