@@ -1,9 +1,10 @@
 /**
- * Mutation testing: `npm run test:mutation`. Stryker mutates lib/, components/, policy/ and the pure
- * parts of providers/ (see test/mutation/providerIo.mjs), runs only the unit tests that cover each
- * mutant, and fails below the overall target; test/mutation/score.ts then checks the per-folder
- * targets. Incremental: only mutants whose code or covering tests changed since the committed
- * result in test/mutation/incremental.json are run again.
+ * Mutation testing. Stryker mutates lib/, components/, policy/ and the pure parts of providers/ (see
+ * test/mutation/providerIo.mjs) and runs only the unit tests that cover each mutant. The targets are
+ * per folder and kept by scripts/mutation-check.ts (`npm run test:mutation`, and CI), which re-runs
+ * Stryker one stale file at a time and records each file's result in test/mutation/results.json.
+ * The incremental file is a local cache (git-ignored): with it, a re-run reuses every mutant whose
+ * code and covering tests did not change since the last run on this machine.
  * @type {import("@stryker-mutator/api/core").PartialStrykerOptions}
  */
 export default {
@@ -12,9 +13,11 @@ export default {
   // PHOENIX_MUTATION_TEST_DIR narrows the tests to one module's own (e.g. test/unit/lib/spec): a
   // module whose mutants are mostly static (module-level schemas) otherwise runs every unit test
   // once per mutant.
+  // PHOENIX_MUTATION_RELATED=0 runs every unit test, for a file no test imports (scripts/mutation-check.ts).
   vitest: {
     configFile: "test/mutation/vitest.config.ts",
     dir: process.env.PHOENIX_MUTATION_TEST_DIR ?? "test/unit",
+    related: process.env.PHOENIX_MUTATION_RELATED !== "0",
   },
   checkers: ["typescript"],
   tsconfigFile: "tsconfig.json",
