@@ -247,8 +247,9 @@ async function main(): Promise<void> {
         "`// Stryker disable next-line <mutator>: <reason>`).",
     );
   }
-  if (!failed && todo.length > 0 && !options.dryRun) {
-    console.log(`\n${todo.length} result(s) refreshed in ${RESULTS_FILE}: commit it.`);
+  const refreshed = options.dryRun ? 0 : todo.length - left.length;
+  if (refreshed > 0) {
+    console.log(`\n${refreshed} result(s) refreshed in ${RESULTS_FILE}: commit it.`);
   }
   console.log(`\nmutation check took ${seconds(Date.now() - started)}`);
   process.exit(failed ? 1 : 0);
