@@ -5,7 +5,6 @@ import {
   DeleteRuleCommand,
   DescribeTagsCommand,
   ModifyRuleCommand,
-  DescribeRulesCommand,
   DescribeTargetGroupsCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import {
@@ -15,7 +14,7 @@ import {
   PutImageCommand,
 } from "@aws-sdk/client-ecr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SERVING_RULE_PRIORITY, liveTargetGroup } from "../../lib/aws/release";
+import { liveTargetGroup } from "../../lib/aws/release";
 import { liveTag } from "../../lib/core/identifiers";
 import { releaseGateProvider } from "../../providers/aws/releaseGate";
 import { releaseRetireProvider } from "../../providers/aws/releaseRetire";
@@ -24,7 +23,7 @@ import { type TargetHealthStandIn, startTargetHealthStandIn } from "./targetHeal
 import { initStack, removeStack, runProgram, setConfig, uniqueStackName } from "./harness";
 import { type Moto, MOTO_ENV, startMoto } from "./moto";
 import { releaseWorld } from "./releaseWorld";
-import { type Traffic, startTraffic } from "./albTraffic";
+import { type Traffic, servingForwardOf, startTraffic } from "./albTraffic";
 import { ERRORS_TAG } from "./fixtures/release/standIns";
 
 const REGION = "us-east-1";
@@ -525,19 +524,7 @@ describe("the release lifecycle with the real engine (stand-ins for group, targe
   }
 
   /** The serving rule's weighted target groups. */
-  async function servingForwardNow(): Promise<{ arn: string; weight: number }[]> {
-    const { elb } = clients();
-    const rules = (await elb.send(new DescribeRulesCommand({ ListenerArn: net.listenerArn })))
-      .Rules;
-    const rule = rules?.find((r) => r.Priority === String(SERVING_RULE_PRIORITY));
-    const action = rule?.Actions?.[0];
-    return (
-      action?.ForwardConfig?.TargetGroups?.map((t) => ({
-        arn: t.TargetGroupArn ?? "",
-        weight: t.Weight ?? 1,
-      })) ?? (action?.TargetGroupArn ? [{ arn: action.TargetGroupArn, weight: 1 }] : [])
-    );
-  }
+  const servingForwardNow = () => servingForwardOf(moto.endpoint, net.listenerArn);
 
   /** The target group all traffic goes to, and how many of its targets are healthy. */
   async function serving(): Promise<{ tg: string; healthy: number }> {
