@@ -12,7 +12,7 @@
  *    with --strict, a stale result was left): each stale file is named with the command that
  *    refreshes it.
  *
- * Usage: npx tsx scripts/mutation-check.ts [--budget <seconds>] [--dry-run] [--narrow] [--together] [--strict] [file...]
+ * Usage: npx tsx scripts/mutation-check.ts [--budget <seconds>] [--dry-run] [--narrow] [--together] [--strict] [--force] [file...]
  *
  *   --budget <s>   stop starting or running Stryker after this many seconds (env
  *                  PHOENIX_MUTATION_BUDGET_S; default: no limit). CI sets it.
@@ -21,6 +21,8 @@
  *                  incremental cache reused across them): a contributor's refresh of many files.
  *   --strict       fail when a stale file is left (env PHOENIX_MUTATION_STRICT=1); without it a
  *                  stale file left is a warning and only a missed target fails.
+ *   --force        re-run the named files even when their result is current: after adding a test
+ *                  that reaches them only through other code, which staleness cannot see.
  *   --narrow       run only the test files the file's result names and those importing it: a
  *                  faster dry run, but a lower bound where the result missed a covering test.
  *   file...        consider only these files (re-run each if stale).
@@ -55,6 +57,7 @@ interface Options {
   readonly narrow: boolean;
   readonly together: boolean;
   readonly strict: boolean;
+  readonly force: boolean;
   readonly only: readonly string[];
   readonly concurrency: number;
 }
@@ -65,6 +68,7 @@ function parseOptions(argv: readonly string[]): Options {
   let narrow = false;
   let together = false;
   let strict = process.env.PHOENIX_MUTATION_STRICT === "1";
+  let force = false;
   const only: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--budget") budget = argv[++i];
@@ -72,6 +76,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (argv[i] === "--narrow") narrow = true;
     else if (argv[i] === "--together") together = true;
     else if (argv[i] === "--strict") strict = true;
+    else if (argv[i] === "--force") force = true;
     else if (argv[i].startsWith("-")) usage(`unknown option ${argv[i]}`);
     else only.push(argv[i]);
   }
@@ -82,13 +87,14 @@ function parseOptions(argv: readonly string[]): Options {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     usage(`PHOENIX_MUTATION_CONCURRENCY must be a whole number >= 1, got "${concurrency}"`);
   }
-  return { budgetMs: seconds * 1000, dryRun, narrow, together, strict, only, concurrency };
+  if (force && only.length === 0) usage("--force needs the files to re-run");
+  return { budgetMs: seconds * 1000, dryRun, narrow, together, strict, force, only, concurrency };
 }
 
 function usage(message: string): never {
   console.error(
     `mutation-check: ${message}\n` +
-      "usage: npx tsx scripts/mutation-check.ts [--budget <seconds>] [--dry-run] [--narrow] [--together] [--strict] [file...]",
+      "usage: npx tsx scripts/mutation-check.ts [--budget <seconds>] [--dry-run] [--narrow] [--together] [--strict] [--force] [file...]",
   );
   process.exit(2);
 }
@@ -124,7 +130,9 @@ async function main(): Promise<void> {
     if (!tree.mutated.includes(f)) usage(`${f} is not a file Stryker mutates (stryker.config.mjs)`);
   }
   const todo = refreshOrder(
-    [...stale.keys()].filter((f) => wanted === undefined || wanted.has(f)),
+    options.force
+      ? options.only
+      : [...stale.keys()].filter((f) => wanted === undefined || wanted.has(f)),
     (f) => fs.statSync(path.join(root, f)).size,
   );
   console.log(
@@ -134,7 +142,7 @@ async function main(): Promise<void> {
         : ""),
   );
   for (const f of todo) {
-    console.log(`  ${f}: ${(stale.get(f) ?? []).map(describeReason).join("; ")}`);
+    console.log(`  ${f}: ${(stale.get(f) ?? []).map(describeReason).join("; ") || "forced"}`);
   }
 
   let results: Results = mergeResults(committed, { files: {} }, removed);
