@@ -11,7 +11,8 @@
  * the test files whose tests covered or killed one of its mutants, and the test files that import it
  * (directly or through helpers under test/), which also covers static mutants, for which Stryker
  * records no covering test. And no other test file imports it today. A mutated file without a result
- * is stale too, and so is one whose report named no test for a mutant it counts as detected; a
+ * is stale too, and so is one whose report named no test for a non-static mutant it counts as
+ * detected (older incremental files lost some; a static one that timed out names none by nature); a
  * result for a file that is no longer mutated is dropped.
  *
  * New tests can only raise a score (a covered mutant can go from survived to killed), so a test
@@ -42,6 +43,8 @@ export const reportSchema = z.object({
       mutants: z.array(
         z.object({
           status: z.enum(STATUSES),
+          /** Run at module load: Stryker runs every test of the run for it and names no covering test. */
+          static: z.boolean().optional(),
           coveredBy: z.array(z.string()).optional(),
           killedBy: z.array(z.string()).optional(),
         }),
@@ -114,10 +117,15 @@ function roundScore(score: number): number | null {
   return Number.isNaN(score) ? null : Math.round(score * 100) / 100;
 }
 
-/** Whether some detected mutant of `mutants` names no test that covered or killed it. */
+/**
+ * Whether some detected mutant of `mutants` names no test that covered or killed it. A static mutant
+ * (run at module load) that timed out names none however fresh the run: the test files importing the
+ * file stand for its coverage.
+ */
 export function coverageMissing(mutants: Report["files"][string]["mutants"]): boolean {
   return mutants.some(
     (m) =>
+      m.static !== true &&
       (m.status === "Killed" || m.status === "Timeout") &&
       (m.coveredBy ?? []).length === 0 &&
       (m.killedBy ?? []).length === 0,

@@ -87,6 +87,15 @@ describe("summarize", () => {
     expect(summarize(report, inputs).files["lib/a.ts"].coverageMissing).toBeUndefined();
   });
 
+  it("does not mark a static mutant that timed out naming no test: its importers cover it", () => {
+    const timedOut: Report = {
+      files: {
+        "x.ts": { source: "", mutants: [{ status: "Timeout", static: true, coveredBy: [] }] },
+      },
+    };
+    expect(summarize(timedOut, inputs).files["x.ts"].coverageMissing).toBeUndefined();
+  });
+
   it("rounds the score to two decimals and gives null for a file with no counted mutant", () => {
     const r = summarize(
       {
