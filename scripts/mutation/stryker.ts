@@ -9,6 +9,32 @@ import * as path from "path";
 export const REPORT_FILE = "reports/mutation/mutation.json";
 /** Where each run's output goes. */
 export const LOG_DIR = "reports/mutation/logs";
+/** Stryker's local cache (stryker.config.mjs `incrementalFile`; git-ignored). */
+export const CACHE_FILE = "test/mutation/incremental.json";
+
+/**
+ * Moves Stryker's cache aside when it does not parse (a run stopped while writing it leaves it cut
+ * short or empty), since Stryker then stops every run with "Unexpected end of JSON input" and no
+ * report. Returns where it went, or undefined when the cache is absent or sound. Only a cache is
+ * lost: the next run runs every mutant again.
+ */
+export function setAsideBrokenCache(root: string): string | undefined {
+  const cache = path.join(root, CACHE_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(cache, "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch {
+    const aside = `${CACHE_FILE}.unreadable`;
+    fs.renameSync(cache, path.join(root, aside));
+    return aside;
+  }
+}
 
 /** The command a contributor runs to refresh `file` by hand, as the check would. */
 export function refreshCommand(file: string): string {
@@ -57,6 +83,12 @@ export async function runStryker(args: RunArgs): Promise<RunOutcome> {
   fs.mkdirSync(path.join(root, LOG_DIR), { recursive: true });
   const out = fs.openSync(path.join(root, log), "w");
   const report = path.join(root, REPORT_FILE);
+  const aside = setAsideBrokenCache(root);
+  if (aside !== undefined) {
+    console.log(
+      `   Stryker's cache ${CACHE_FILE} did not parse: moved to ${aside}, every mutant runs`,
+    );
+  }
   const started = Date.now();
   const argv = [
     "run",
