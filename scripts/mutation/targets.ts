@@ -54,3 +54,15 @@ export function checkTargets(
     return { target, tally: t, met: Number.isNaN(t.score) || t.score >= target.min, below };
   });
 }
+
+/**
+ * Whether the check fails: a missed target always, stale results left unrefreshed only when
+ * `strict` (CI sets PHOENIX_MUTATION_STRICT=1; a contributor's run only warns).
+ */
+export function checkFails(
+  targets: readonly TargetResult[],
+  staleLeft: readonly string[],
+  strict: boolean,
+): boolean {
+  return targets.some((t) => !t.met) || (strict && staleLeft.length > 0);
+}

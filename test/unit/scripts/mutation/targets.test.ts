@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Results, mergeResults } from "../../../../scripts/mutation/results";
-import { TARGETS, checkTargets } from "../../../../scripts/mutation/targets";
+import { TARGETS, checkFails, checkTargets } from "../../../../scripts/mutation/targets";
 
 const results: Results = {
   files: {
@@ -34,5 +34,25 @@ describe("checkTargets", () => {
 
   it("meets a target no result falls under", () => {
     expect(checkTargets(results).find((t) => t.target.name === "components/")?.met).toBe(true);
+  });
+});
+
+describe("checkFails", () => {
+  const met = checkTargets(results);
+  const missed = checkTargets({
+    files: {
+      "lib/c.ts": { source: "C", tests: {}, mutants: { Killed: 1, Survived: 9 }, score: 10 },
+    },
+  });
+
+  it("fails on a missed target, strict or not", () => {
+    expect(checkFails(missed, [], false)).toBe(true);
+    expect(checkFails(missed, [], true)).toBe(true);
+  });
+
+  it("fails on a stale result left only when strict, as CI runs it", () => {
+    expect(checkFails(met, ["lib/a.ts"], true)).toBe(true);
+    expect(checkFails(met, ["lib/a.ts"], false)).toBe(false);
+    expect(checkFails(met, [], true)).toBe(false);
   });
 });
